@@ -1,0 +1,97 @@
+"""Every table leerroute owns, as SQLAlchemy Core metadata.
+
+The tables are created and changed by Alembic migrations only (``alembic/versions``); this
+module is what ``alembic check`` compares the database with.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
+from sqlalchemy_utils.types.uuid import UUIDType
+
+from adapters.eventstore import EVENTS_TABLE
+
+metadata = MetaData()
+
+_big_id = BigInteger().with_variant(Integer(), "sqlite")
+
+# The event store, in the layout eventsourcing-sqlalchemy reads and writes.
+events = Table(
+    EVENTS_TABLE,
+    metadata,
+    Column("id", _big_id, primary_key=True, autoincrement=True),
+    Column("originator_id", UUIDType(), nullable=False),
+    Column("originator_version", _big_id, nullable=False),
+    Column("topic", Text(), nullable=False),
+    Column("state", LargeBinary(), nullable=False),
+    Index(f"{EVENTS_TABLE}_aggregate_idx", "originator_id", "originator_version", unique=True),
+)
+
+# A write with an Idempotency-Key stores its response in the same transaction as its events.
+idempotency_records = Table(
+    "idempotency_records",
+    metadata,
+    Column("scope", String(200), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("headers", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# How far each projection has read the log; updated in the same transaction as its rows.
+projection_positions = Table(
+    "projection_positions",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("position", _big_id, nullable=False),
+)
+
+trajectory_summaries = Table(
+    "trajectory_summaries",
+    metadata,
+    Column("trajectory_id", Uuid, primary_key=True),
+    Column("municipality", String(6), nullable=False),
+    Column("target_group", String(20), nullable=False),
+    Column("stage", String(32), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("registered_on", Date, nullable=False),
+    Column("last_step_on", Date, nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("trajectory_summaries_municipality_idx", "municipality", "registered_on", "trajectory_id"),
+)
+
+placement_summaries = Table(
+    "placement_summaries",
+    metadata,
+    Column("placement_id", String(36), primary_key=True),
+    Column("trajectory_id", Uuid, nullable=False),
+    Column("municipality", String(6), nullable=False),
+    Column("employer_kvk", String(8), nullable=False),
+    Column("employer_name", String(200), nullable=False),
+    Column("function", String(200), nullable=False),
+    Column("hours_per_week", Integer, nullable=False),
+    Column("level", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("proposed_on", Date, nullable=False),
+    Column("confirmed_on", Date),
+    Column("declined_on", Date),
+    Column("contract_start_on", Date),
+    Column("ended_on", Date),
+    Index("placement_summaries_employer_idx", "employer_kvk", "proposed_on", "placement_id"),
+    Index("placement_summaries_trajectory_idx", "trajectory_id"),
+)

@@ -1,0 +1,35 @@
+"""Authentication and role checks as FastAPI dependencies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from adapters.tokens import InvalidToken
+from api.problems import ApiProblem
+from domain.values import Actor, Role
+
+_bearer = HTTPBearer(auto_error=False, description="A JWT naming sub, role and org")
+
+
+def current_actor(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Actor:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise ApiProblem(401, "unauthorized", "Not authenticated", "send a bearer token in the Authorization header")
+    try:
+        return request.app.state.container.tokens.verify(credentials.credentials)
+    except InvalidToken as error:
+        raise ApiProblem(401, "invalid-token", "Invalid token", str(error)) from None
+
+
+def require_role(roles: Iterable[Role]) -> Callable[[Actor], Actor]:
+    allowed = frozenset(roles)
+
+    def dependency(actor: Actor = Depends(current_actor)) -> Actor:
+        if actor.role not in allowed:
+            names = ", ".join(sorted(str(r) for r in allowed))
+            raise ApiProblem(403, "forbidden", "Not allowed for this role", f"role {actor.role} may not do this (allowed: {names})")
+        return actor
+
+    return dependency

@@ -1,0 +1,125 @@
+"""Errors as ``application/problem+json`` (RFC 9457), with every invalid field listed at once."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from adapters.unit_of_work import ConcurrentWriteConflict, IdempotencyKeyReused
+from domain.errors import NotFound, RuleViolation
+from leerroute.application import TrajectoryNotFound, VersionMismatch
+
+log = logging.getLogger(__name__)
+
+PROBLEM_TYPE = "https://leerroute.nl/problems/"
+MEDIA_TYPE = "application/problem+json"
+
+
+class ApiProblem(Exception):
+    """An error an entry point raises on purpose, already shaped as a problem."""
+
+    def __init__(self, status: int, slug: str, title: str, detail: str | None = None, **extra: Any):
+        super().__init__(detail or title)
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.extra = extra
+
+
+def problem(
+    status: int, slug: str, title: str, detail: str | None = None, *, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {"type": PROBLEM_TYPE + slug, "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _invalid_params(error: RequestValidationError) -> tuple[bool, list[dict[str, str]]]:
+    malformed = False
+    params = []
+    for item in error.errors():
+        if item.get("type") == "json_invalid":
+            malformed = True
+            error_text = (item.get("ctx") or {}).get("error", "")
+            params.append({"name": "body", "reason": f"not valid JSON ({error_text})" if error_text else "not valid JSON"})
+            continue
+        location = [str(part) for part in item.get("loc", ()) if part not in ("body",)]
+        name = ".".join(location) or "body"
+        reason = item.get("msg", "invalid")
+        if reason.startswith("Value error, "):
+            reason = reason[len("Value error, ") :]
+        params.append({"name": name, "reason": reason})
+    return malformed, params
+
+
+_STATUS_TITLES = {
+    401: ("unauthorized", "Not authenticated"),
+    403: ("forbidden", "Not allowed for this role"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, error: RequestValidationError) -> JSONResponse:
+        malformed, params = _invalid_params(error)
+        if malformed:
+            return problem(400, "malformed-body", "Malformed request body", "the body is not valid JSON", invalidParams=params)
+        return problem(400, "invalid-params", "Invalid request", "one or more fields are invalid", invalidParams=params)
+
+    @app.exception_handler(ApiProblem)
+    async def _api_problem(request: Request, error: ApiProblem) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        return problem(error.status, error.slug, error.title, error.detail, headers=headers, **error.extra)
+
+    @app.exception_handler(RuleViolation)
+    async def _rule(request: Request, error: RuleViolation) -> JSONResponse:
+        return problem(409, "rule-violation", "The route does not allow this", error.detail, rule=error.rule)
+
+    @app.exception_handler(NotFound)
+    async def _part_not_found(request: Request, error: NotFound) -> JSONResponse:
+        return problem(404, "not-found", "Not found", error.detail)
+
+    @app.exception_handler(TrajectoryNotFound)
+    async def _not_found(request: Request, error: TrajectoryNotFound) -> JSONResponse:
+        return problem(404, "not-found", "Not found", f"no trajectory {error.trajectory_id}")
+
+    @app.exception_handler(VersionMismatch)
+    async def _mismatch(request: Request, error: VersionMismatch) -> JSONResponse:
+        return problem(
+            412, "precondition-failed", "The trajectory has changed", str(error), currentVersion=error.actual
+        )
+
+    @app.exception_handler(ConcurrentWriteConflict)
+    async def _conflict(request: Request, error: ConcurrentWriteConflict) -> JSONResponse:
+        if request.headers.get("if-match"):
+            return problem(412, "precondition-failed", "The trajectory has changed", "another write took this version first")
+        return problem(409, "concurrent-write", "Concurrent write", "the trajectory kept changing; try again")
+
+    @app.exception_handler(IdempotencyKeyReused)
+    async def _reused(request: Request, error: IdempotencyKeyReused) -> JSONResponse:
+        return problem(
+            422, "idempotency-key-reused", "Idempotency-Key reused", "this Idempotency-Key was used for a different request"
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        slug, title = _STATUS_TITLES.get(error.status_code, ("error", "Error"))
+        detail = error.detail if isinstance(error.detail, str) else None
+        return problem(error.status_code, slug, title, detail, headers=getattr(error, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem(500, "internal-error", "Internal error", "the error was logged; nothing was recorded")

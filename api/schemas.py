@@ -1,0 +1,405 @@
+"""Request and response bodies of the HTTP API (camelCase on the wire, strict types).
+
+Field validation reuses the domain's validators (BSN 11-check, KvK number), so every invalid
+field is reported at once in ``invalidParams``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, TypeVar
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
+from pydantic.alias_generators import to_camel
+
+from domain.values import (
+    BenefitChangeKind,
+    CertificateKind,
+    DeviationRule,
+    DropOutReason,
+    GuaranteeEndReason,
+    JobLevel,
+    LanguageLevel,
+    LanguageSkill,
+    Phase,
+    PhaseStatus,
+    PlacementEndReason,
+    PlacementStatus,
+    Role,
+    SkipBasis,
+    Stage,
+    TargetGroup,
+    TrajectoryStatus,
+    validate_bsn,
+    validate_kvk,
+)
+
+
+
+def _iso_date(value: object) -> object:
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        return value
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    raise ValueError("a date is written as an ISO date, such as 2026-01-31")
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+Text = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=2000)]
+Bsn = Annotated[str, StringConstraints(strict=True), AfterValidator(validate_bsn)]
+Kvk = Annotated[str, StringConstraints(strict=True), AfterValidator(validate_kvk)]
+Cents = Annotated[int, Strict(), Field(ge=0, le=10_000_000_00)]
+PositiveCents = Annotated[int, Strict(), Field(gt=0, le=10_000_000_00)]
+Hours = Annotated[int, Strict(), Field(ge=1, le=60)]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
+
+
+# --- requests ------------------------------------------------------------------------------
+
+
+class CandidateIn(Input):
+    bsn: Bsn
+    given_names: Text
+    family_name: Text
+    birth_date: IsoDate
+
+
+class BenefitIn(Input):
+    monthly_amount_cents: Cents = Field(description="Monthly bijstand in euro cents")
+    since: IsoDate
+
+
+class RegisterTrajectory(Input):
+    candidate: CandidateIn
+    target_group: TargetGroup
+    registered_on: IsoDate
+    benefit: BenefitIn | None = Field(default=None, description="The bijstand at intake; null when none is paid")
+
+
+class SearchByBsn(Input):
+    bsn: Bsn
+
+
+class StartPhase(Input):
+    date: IsoDate
+    provider: Text | None = None
+
+
+class CompletePhase(Input):
+    date: IsoDate
+
+
+class EndPhase(Input):
+    date: IsoDate
+    reason: LongText
+
+
+class SkipPhase(Input):
+    date: IsoDate
+    basis: SkipBasis
+    reason: LongText
+
+
+class LanguageAssessment(Input):
+    date: IsoDate
+    levels: Annotated[dict[LanguageSkill, LanguageLevel], Field(min_length=1)]
+
+
+class PracticePeriodIn(Input):
+    starts_on: IsoDate
+    ends_on: IsoDate | None = None
+    description: LongText
+    hours_per_week: Hours
+
+
+class CertificateIn(Input):
+    date: IsoDate
+    phase: Phase
+    kind: CertificateKind
+    title: Text
+
+
+class EmployerIn(Input):
+    kvk_number: Kvk
+    name: Text
+
+
+class ProposePlacement(Input):
+    date: IsoDate
+    employer: EmployerIn
+    function: Text
+    hours_per_week: Hours
+    level: JobLevel
+
+
+class ConfirmPlacement(Input):
+    date: IsoDate
+
+
+class DeclinePlacement(Input):
+    date: IsoDate
+    reason: LongText
+
+
+class StartContract(Input):
+    date: IsoDate
+    hours_per_week: Hours
+
+
+class EndPlacement(Input):
+    date: IsoDate
+    reason: PlacementEndReason
+    explanation: LongText | None = None
+
+
+class IssueGuarantee(Input):
+    date: IsoDate
+    issued_by: Text
+
+
+class GuaranteeCheckIn(Input):
+    date: IsoDate
+    summary: LongText
+
+
+class EndGuarantee(Input):
+    date: IsoDate
+    reason: GuaranteeEndReason
+
+
+class DropOut(Input):
+    date: IsoDate
+    reason: DropOutReason
+    explanation: LongText
+
+
+class ReEntry(Input):
+    date: IsoDate
+    explanation: LongText
+
+
+class BenefitChange(Input):
+    date: IsoDate
+    kind: BenefitChangeKind
+    monthly_amount_cents: PositiveCents | None = Field(
+        default=None, description="The new monthly amount in euro cents; required unless the benefit stops"
+    )
+
+
+class GrantDeviation(Input):
+    rule: DeviationRule
+    reason: LongText
+    starts_on: IsoDate
+    ends_on: IsoDate
+    granted_by: Text
+
+
+# --- responses -----------------------------------------------------------------------------
+
+
+class ActorOut(Output):
+    subject: str
+    role: Role
+    organisation: str
+
+
+class CandidateOut(Output):
+    bsn: str
+    given_names: str
+    family_name: str
+    birth_date: date
+
+
+class PhaseOut(Output):
+    status: PhaseStatus
+    started_on: date | None
+    ended_on: date | None
+    provider: str | None
+    reason: str | None
+    skip_basis: SkipBasis | None
+
+
+class LanguageAssessmentOut(Output):
+    date: date
+    levels: dict[str, str]
+
+
+class PracticePeriodOut(Output):
+    id: str
+    starts_on: date
+    ends_on: date | None
+    description: str
+    hours_per_week: int
+
+
+class CertificateOut(Output):
+    id: str
+    date: date
+    phase: Phase
+    kind: CertificateKind
+    title: str
+
+
+class PlacementOut(Output):
+    id: str
+    employer_kvk: str
+    employer_name: str
+    function: str
+    hours_per_week: int
+    level: JobLevel
+    status: PlacementStatus
+    proposed_on: date
+    confirmed_on: date | None
+    declined_on: date | None
+    decline_reason: str | None
+    contract_start_on: date | None
+    ended_on: date | None
+    end_reason: PlacementEndReason | None
+
+
+class CheckInOut(Output):
+    date: date
+    summary: str
+
+
+class GuaranteeOut(Output):
+    issued_on: date
+    issued_by: str
+    check_ins: list[CheckInOut]
+    ended_on: date | None
+    end_reason: GuaranteeEndReason | None
+
+
+class DropOutOut(Output):
+    date: date
+    reason: DropOutReason
+    explanation: str
+    stage: Stage
+
+
+class ReEntryOut(Output):
+    date: date
+    explanation: str
+
+
+class BenefitOut(Output):
+    monthly_amount_cents: int
+    since: date | None
+    paid: bool
+
+
+class BenefitsOut(Output):
+    at_intake: BenefitOut
+    current: BenefitOut
+
+
+class DeviationOut(Output):
+    id: str
+    rule: DeviationRule
+    reason: str
+    starts_on: date
+    ends_on: date
+    granted_by: str
+
+
+class TrajectoryOut(Output):
+    id: UUID
+    municipality: str
+    candidate_id: UUID
+    candidate: CandidateOut | None = Field(description="Personal data; present only for the own municipality")
+    target_group: TargetGroup
+    status: TrajectoryStatus
+    stage: Stage
+    registered_on: date
+    last_step_on: date
+    version: int
+    phases: dict[Phase, PhaseOut]
+    language_levels: dict[str, str]
+    language_assessments: list[LanguageAssessmentOut]
+    practice_periods: list[PracticePeriodOut]
+    certificates: list[CertificateOut]
+    placements: list[PlacementOut]
+    guarantee: GuaranteeOut | None
+    drop_outs: list[DropOutOut]
+    re_entries: list[ReEntryOut]
+    benefit: BenefitsOut
+    deviations: list[DeviationOut]
+
+
+class HistoryEventOut(Output):
+    version: int
+    type: str
+    occurred_on: date | None = Field(description="The business date: when it happened in the world")
+    recorded_at: datetime = Field(description="When it was recorded (UTC)")
+    actor: ActorOut
+    data: dict[str, Any]
+
+
+class HistoryOut(Output):
+    trajectory_id: UUID
+    events: list[HistoryEventOut]
+
+
+class TrajectorySummaryOut(Output):
+    id: UUID
+    municipality: str
+    target_group: TargetGroup
+    stage: Stage
+    status: TrajectoryStatus
+    registered_on: date
+    last_step_on: date
+    version: int
+
+
+class PlacementSummaryOut(Output):
+    id: str
+    trajectory_id: UUID
+    municipality: str
+    employer_kvk: str
+    employer_name: str
+    candidate_name: str | None
+    function: str
+    hours_per_week: int
+    level: JobLevel
+    status: PlacementStatus
+    proposed_on: date
+    confirmed_on: date | None
+    declined_on: date | None
+    contract_start_on: date | None
+    ended_on: date | None
+
+
+T = TypeVar("T")
+
+
+class Page(Output, Generic[T]):
+    items: list[T]
+    page: int
+    page_size: int
+    total: int
+
+
+class InvalidParam(Output):
+    name: str
+    reason: str
+
+
+class Problem(Output):
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    rule: str | None = None
+    invalid_params: list[InvalidParam] | None = None

@@ -1,0 +1,467 @@
+"""Routes of the trajectory resource: register, each step as a POST on a sub-resource, reads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from adapters import queries
+from api import schemas, views
+from api.auth import require_role
+from api.problems import ApiProblem
+from api.writes import POSITION_HEADER, change_trajectory, container_of, etag, respond
+from domain.access import (
+    LIST_READERS,
+    PLACEMENT_ANSWERERS,
+    PLACEMENT_LIST_READERS,
+    PLACEMENT_PARTIES,
+    ROUTE_WRITERS,
+    TRAJECTORY_READERS,
+    can_see_personal_data,
+    can_see_trajectory,
+)
+from domain.trajectory import Trajectory
+from domain.values import Actor, Phase, PlacementStatus, Role, Stage, TargetGroup, TrajectoryStatus
+from leerroute.application import Outcome, PersonalData, TrajectoryNotFound
+
+router = APIRouter(prefix="/v1")
+
+RouteWriter = Annotated[Actor, Depends(require_role(ROUTE_WRITERS))]
+PlacementAnswerer = Annotated[Actor, Depends(require_role(PLACEMENT_ANSWERERS))]
+PlacementParty = Annotated[Actor, Depends(require_role(PLACEMENT_PARTIES))]
+TrajectoryReader = Annotated[Actor, Depends(require_role(TRAJECTORY_READERS))]
+ListReader = Annotated[Actor, Depends(require_role(LIST_READERS))]
+PlacementListReader = Annotated[Actor, Depends(require_role(PLACEMENT_LIST_READERS))]
+
+_PROBLEMS = {
+    400: {"model": schemas.Problem, "description": "Malformed body or invalid fields"},
+    401: {"model": schemas.Problem, "description": "No valid bearer token"},
+    403: {"model": schemas.Problem, "description": "The role may not do this"},
+    404: {"model": schemas.Problem, "description": "Unknown or invisible trajectory"},
+}
+_WRITE_PROBLEMS = {
+    **_PROBLEMS,
+    409: {"model": schemas.Problem, "description": "A rule of the route forbids this step (named in `rule`)"},
+    412: {"model": schemas.Problem, "description": "If-Match names an old version"},
+    422: {"model": schemas.Problem, "description": "Idempotency-Key reused for a different request"},
+}
+_WRITE = {
+    "response_model": schemas.TrajectoryOut,
+    "responses": _WRITE_PROBLEMS,
+}
+
+
+def _today(request: Request):  # noqa: ANN202
+    return container_of(request).clock.today()
+
+
+def _location(outcome: Outcome) -> str:
+    return f"/v1/trajectories/{outcome.trajectory.id}"
+
+
+# --- register and read -------------------------------------------------------------------------
+
+
+@router.post("/trajectories", status_code=201, **_WRITE)
+def register_trajectory(body: schemas.RegisterTrajectory, request: Request, actor: RouteWriter) -> JSONResponse:
+    """Register a candidate and open their route (klantmanager of the own municipality)."""
+    container = container_of(request)
+    today = _today(request)
+
+    def work(session: Session, expected: int | None) -> Outcome:
+        return container.app.register_trajectory(
+            session=session,
+            actor=actor,
+            today=today,
+            person=PersonalData(
+                bsn=body.candidate.bsn,
+                given_names=body.candidate.given_names,
+                family_name=body.candidate.family_name,
+                birth_date=body.candidate.birth_date,
+            ),
+            target_group=body.target_group,
+            registered_on=body.registered_on,
+            benefit_monthly_cents=body.benefit.monthly_amount_cents if body.benefit else 0,
+            benefit_since=body.benefit.since if body.benefit else None,
+        )
+
+    return respond(request, actor, body, work, status_code=201, location=_location)
+
+
+def _visible(request: Request, actor: Actor, trajectory_id: UUID) -> Trajectory:
+    trajectory = container_of(request).app.get_trajectory(trajectory_id)
+    if not can_see_trajectory(actor, trajectory):
+        raise TrajectoryNotFound(trajectory_id)
+    return trajectory
+
+
+@router.get("/trajectories/{trajectory_id}", response_model=schemas.TrajectoryOut, responses=_PROBLEMS)
+def get_trajectory(trajectory_id: UUID, request: Request, response: Response, actor: TrajectoryReader) -> schemas.TrajectoryOut:
+    """The route as it stands now; the ETag is its version, for If-Match on the next write."""
+    trajectory = _visible(request, actor, trajectory_id)
+    candidate = None
+    if can_see_personal_data(actor, trajectory):
+        candidate = container_of(request).app.get_candidate(trajectory.candidate_id)
+    response.headers["ETag"] = etag(trajectory.version)
+    return views.trajectory_out(trajectory, candidate)
+
+
+@router.get("/trajectories/{trajectory_id}/history", response_model=schemas.HistoryOut, responses=_PROBLEMS)
+def get_history(trajectory_id: UUID, request: Request, response: Response, actor: TrajectoryReader) -> schemas.HistoryOut:
+    """Every event of the route: type, business date, recorded time, actor and data."""
+    trajectory = _visible(request, actor, trajectory_id)
+    response.headers["ETag"] = etag(trajectory.version)
+    return views.history_out(trajectory_id, container_of(request).app.history(trajectory_id))
+
+
+def _wait_for(request: Request, response: Response, min_position: int | None) -> None:
+    container = container_of(request)
+    if min_position is not None:
+        container.projections.wait_for(min_position, container.settings.read_wait_max_seconds)
+    response.headers[POSITION_HEADER] = str(container.projections.lowest_position())
+
+
+MinPosition = Annotated[
+    int | None,
+    Query(
+        alias="minPosition",
+        ge=0,
+        description="Wait (bounded) until the read models include this log position (from a write's Leerroute-Log-Position)",
+    ),
+]
+PageNumber = Annotated[int, Query(ge=1, le=1_000_000)]
+PageSize = Annotated[int, Query(alias="pageSize", ge=1, le=100)]
+
+
+@router.get("/trajectories", response_model=schemas.Page[schemas.TrajectorySummaryOut], responses=_PROBLEMS)
+def list_trajectories(
+    request: Request,
+    response: Response,
+    actor: ListReader,
+    phase: Stage | None = None,
+    status: TrajectoryStatus | None = None,
+    target_group: Annotated[TargetGroup | None, Query(alias="targetGroup")] = None,
+    municipality: Annotated[str | None, Query(pattern=r"^GM\d{4}$", description="procesregie only")] = None,
+    page: PageNumber = 1,
+    page_size: PageSize = 20,
+    min_position: MinPosition = None,
+) -> schemas.Page[schemas.TrajectorySummaryOut]:
+    """The caller's municipality's trajectories (procesregie: all, or one municipality)."""
+    if actor.role is Role.KLANTMANAGER:
+        if municipality not in (None, actor.organisation):
+            raise ApiProblem(403, "forbidden", "Not allowed for this role", "a klantmanager lists the own municipality only")
+        municipality = actor.organisation
+    _wait_for(request, response, min_position)
+    result = queries.list_trajectories(
+        container_of(request).database_url,
+        queries.PageRequest(page, page_size),
+        municipality=municipality,
+        stage=phase,
+        status=status,
+        target_group=target_group,
+    )
+    return schemas.Page[schemas.TrajectorySummaryOut](
+        items=[schemas.TrajectorySummaryOut(id=r["trajectory_id"], **{k: v for k, v in r.items() if k != "trajectory_id"}) for r in result.rows],
+        page=page,
+        page_size=page_size,
+        total=result.total,
+    )
+
+
+@router.post(
+    "/trajectories/search", response_model=schemas.Page[schemas.TrajectorySummaryOut], responses=_PROBLEMS
+)
+def search_by_bsn(body: schemas.SearchByBsn, request: Request, actor: RouteWriter) -> schemas.Page[schemas.TrajectorySummaryOut]:
+    """Find the own municipality's trajectory of a BSN (a POST: no BSN in a URL)."""
+    app = container_of(request).app
+    candidate = app.find_candidate(actor.organisation, body.bsn)
+    items = []
+    if candidate is not None:
+        t = app.get_trajectory(candidate.trajectory_id)
+        items.append(
+            schemas.TrajectorySummaryOut(
+                id=t.id,
+                municipality=t.municipality,
+                target_group=t.target_group,
+                stage=t.stage,
+                status=t.status,
+                registered_on=t.registered_on,
+                last_step_on=t.last_step_on,
+                version=t.version,
+            )
+        )
+    return schemas.Page[schemas.TrajectorySummaryOut](items=items, page=1, page_size=1, total=len(items))
+
+
+# --- phases --------------------------------------------------------------------------------------
+
+
+@router.post("/trajectories/{trajectory_id}/phases/{phase}/start", **_WRITE)
+def start_phase(trajectory_id: UUID, phase: Phase, body: schemas.StartPhase, request: Request, actor: RouteWriter) -> JSONResponse:
+    today = _today(request)
+    return change_trajectory(
+        request, actor, body, trajectory_id,
+        lambda t: t.start_phase(phase, on=body.date, today=today, provider=body.provider, actor=actor),
+    )
+
+
+@router.post("/trajectories/{trajectory_id}/phases/{phase}/completion", **_WRITE)
+def complete_phase(trajectory_id: UUID, phase: Phase, body: schemas.CompletePhase, request: Request, actor: RouteWriter) -> JSONResponse:
+    today = _today(request)
+    return change_trajectory(
+        request, actor, body, trajectory_id, lambda t: t.complete_phase(phase, on=body.date, today=today, actor=actor)
+    )
+
+
+@router.post("/trajectories/{trajectory_id}/phases/{phase}/termination", **_WRITE)
+def end_phase(trajectory_id: UUID, phase: Phase, body: schemas.EndPhase, request: Request, actor: RouteWriter) -> JSONResponse:
+    """The phase ended without completion."""
+    today = _today(request)
+    return change_trajectory(
+        request, actor, body, trajectory_id,
+        lambda t: t.end_phase_without_completion(phase, on=body.date, today=today, reason=body.reason, actor=actor),
+    )
+
+
+@router.post("/trajectories/{trajectory_id}/phases/{phase}/skip", **_WRITE)
+def skip_phase(trajectory_id: UUID, phase: Phase, body: schemas.SkipPhase, request: Request, actor: RouteWriter) -> JSONResponse:
+    """Record the decision to skip a phase (for example after EVC), with its reason."""
+    today = _today(request)
+    return change_trajectory(
+        request, actor, body, trajectory_id,
+        lambda t: t.skip_phase(phase, on=body.date, today=today, basis=body.basis, reason=body.reason, actor=actor),
+    )
+
+
+@router.post("/trajectories/{trajectory_id}/language-assessments", **_WRITE)
+def assess_language(trajectory_id: UUID, body: schemas.LanguageAssessment, request: Request, actor: RouteWriter) -> JSONResponse:
+    today = _today(request)
+    return change_trajectory(
+        request, actor, body, trajectory_id,
+        lambda t: t.assess_language(on=body.date, today=today, levels=body.levels, actor=actor),
+    )
+
+
+@router.post("/trajectories/{trajectory_id}/practice-periods", status_code=201, **_WRITE)
+def record_practice(trajectory_id: UUID, body: schemas.PracticePeriodIn, request: Request, actor: RouteWriter) -> JSONResponse:
+    today = _today(request)
+    practice_id = str(uuid4())
+
+    def change(t: Trajectory) -> str:
+        t.record_practice(
+            practice_id=practice_id, on=body.starts_on, until=body.ends_on, today=today,
+            description=body.description, hours_per_week=body.hours_per_week, actor=actor,
+        )
+        return practice_id
+
+    return change_trajectory(request, actor, body, trajectory_id, change, status_code=201, location=_location)
+
+
+@router.post("/trajectories/{trajectory_id}/certificates", status_code=201, **_WRITE)
+def obtain_certificate(trajectory_id: UUID, body: schemas.CertificateIn, request: Request, actor: RouteWriter) -> JSONResponse:
+    today = _today(request)
+    certificate_id = str(uuid4())
+
+    def change(t: Trajectory) -> str:
+        t.obtain_certificate(
+            certificate_id=certificate_id, phase=body.phase, kind=body.kind, title=body.title, on=body.date, today=today, actor=actor
+        )
+        return certificate_id
+
+    return change_trajectory(request, actor, body, trajectory_id, change, status_code=201, location=_location)
+
+
+# --- placements ------------------------------------------------------------------------------
+
+
+@router.post("/trajectories/{trajectory_id}/placements", status_code=201, **_WRITE)
+def propose_placement(trajectory_id: UUID, body: schemas.ProposePlacement, request: Request, actor: RouteWriter) -> JSONResponse:
+    """Propose the candidate to an employer; the employer confirms or declines with its own token."""
+    today = _today(request)
+    placement_id = str(uuid4())
+
+    def change(t: Trajectory) -> str:
+        t.propose_placement(
+            placement_id=placement_id, employer_kvk=body.employer.kvk_number, employer_name=body.employer.name,
+            function=body.function, hours_per_week=body.hours_per_week, level=body.level, on=body.date, today=today, actor=actor,
+        )
+        return placement_id
+
+    return change_trajectory(
+        request, actor, body, trajectory_id, change, status_code=201,
+        location=lambda o: f"/v1/trajectories/{o.trajectory.id}/placements/{o.result_id}",
+    )
+
+
+def _placement_party(actor: Actor, trajectory: Trajectory) -> bool:
+    return actor.role is Role.EMPLOYER or (actor.role is Role.KLANTMANAGER and actor.organisation == trajectory.municipality)
+
+
+@router.post("/trajectories/{trajectory_id}/placements/{placement_id}/confirmation", **_WRITE)
+def confirm_placement(
+    trajectory_id: UUID, placement_id: UUID, body: schemas.ConfirmPlacement, request: Request, actor: PlacementAnswerer
+) -> JSONResponse:
+    today = _today(request)
+    pid = str(placement_id)
+    return change_trajectory(
+        request, actor, body, trajectory_id, lambda t: t.confirm_placement(pid, on=body.date, today=today, actor=actor),
+        may=_placement_party, placement_id=pid,
+    )
+
+
+@router.post("/trajectories/{trajectory_id}/placements/{placement_id}/declination", **_WRITE)
+def decline_placement(
+    trajectory_id: UUID, placement_id: UUID, body: schemas.DeclinePlacement, request: Request, actor: PlacementAnswerer
+) -> JSONResponse:
+    today = _today(request)
+    pid = str(placement_id)
+    return change_trajectory(
+        request, actor, body, trajectory_id,
+        lambda t: t.decline_placement(pid, on=body.date, today=today, reason=body.reason, actor=actor),
+        may=_placement_party, placement_id=pid,
+    )
+
+
+@router.post("/trajectories/{trajectory_id}/placements/{placement_id}/contract-start", **_WRITE)
+def start_contract(
+    trajectory_id: UUID, placement_id: UUID, body: schemas.StartContract, request: Request, actor: PlacementParty
+) -> JSONResponse:
+    today = _today(request)
+    pid = str(placement_id)
+    return change_trajectory(
+        request, actor, body, trajectory_id,
+        lambda t: t.start_contract(pid, on=body.date, today=today, hours_per_week=body.hours_per_week, actor=actor),
+        may=_placement_party, placement_id=pid,
+    )
+
+
+@router.post("/trajectories/{trajectory_id}/placements/{placement_id}/ending", **_WRITE)
+def end_placement(
+    trajectory_id: UUID, placement_id: UUID, body: schemas.EndPlacement, request: Request, actor: PlacementParty
+) -> JSONResponse:
+    today = _today(request)
+    pid = str(placement_id)
+    return change_trajectory(
+        request, actor, body, trajectory_id,
+        lambda t: t.end_placement(pid, on=body.date, today=today, reason=body.reason, explanation=body.explanation, actor=actor),
+        may=_placement_party, placement_id=pid,
+    )
+
+
+@router.get("/placements", response_model=schemas.Page[schemas.PlacementSummaryOut], responses=_PROBLEMS)
+def list_placements(
+    request: Request,
+    response: Response,
+    actor: PlacementListReader,
+    status: PlacementStatus | None = None,
+    page: PageNumber = 1,
+    page_size: PageSize = 20,
+    min_position: MinPosition = None,
+) -> schemas.Page[schemas.PlacementSummaryOut]:
+    """Employers: the placements proposed to them. Klantmanagers: their municipality's."""
+    container = container_of(request)
+    _wait_for(request, response, min_position)
+    filters: dict[str, str] = {}
+    if actor.role is Role.EMPLOYER:
+        filters["employer_kvk"] = actor.organisation
+    elif actor.role is Role.KLANTMANAGER:
+        filters["municipality"] = actor.organisation
+    result = queries.list_placements(
+        container.database_url, queries.PageRequest(page, page_size), status=status, **filters
+    )
+    items = []
+    for row in result.rows:
+        name = None
+        if actor.role is not Role.PROCESREGIE:
+            trajectory = container.app.get_trajectory(row["trajectory_id"])
+            candidate = container.app.get_candidate(trajectory.candidate_id)
+            name = f"{candidate.given_names} {candidate.family_name}" if candidate else None
+        items.append(
+            schemas.PlacementSummaryOut(
+                id=row["placement_id"], candidate_name=name, **{k: v for k, v in row.items() if k != "placement_id"}
+            )
+        )
+    return schemas.Page[schemas.PlacementSummaryOut](items=items, page=page, page_size=page_size, total=result.total)
+
+
+# --- guarantee ---------------------------------------------------------------------------------
+
+
+@router.post("/trajectories/{trajectory_id}/guarantee", status_code=201, **_WRITE)
+def issue_guarantee(trajectory_id: UUID, body: schemas.IssueGuarantee, request: Request, actor: RouteWriter) -> JSONResponse:
+    """Record the 10-year work and development guarantee, issued while a confirmed placement runs."""
+    today = _today(request)
+    return change_trajectory(
+        request, actor, body, trajectory_id,
+        lambda t: t.issue_guarantee(on=body.date, today=today, issued_by=body.issued_by, actor=actor),
+        status_code=201, location=lambda o: f"/v1/trajectories/{o.trajectory.id}/guarantee",
+    )
+
+
+@router.post("/trajectories/{trajectory_id}/guarantee/check-ins", status_code=201, **_WRITE)
+def guarantee_check_in(trajectory_id: UUID, body: schemas.GuaranteeCheckIn, request: Request, actor: RouteWriter) -> JSONResponse:
+    today = _today(request)
+    return change_trajectory(
+        request, actor, body, trajectory_id,
+        lambda t: t.record_guarantee_check_in(on=body.date, today=today, summary=body.summary, actor=actor),
+        status_code=201, location=lambda o: f"/v1/trajectories/{o.trajectory.id}/guarantee",
+    )
+
+
+@router.post("/trajectories/{trajectory_id}/guarantee/ending", **_WRITE)
+def end_guarantee(trajectory_id: UUID, body: schemas.EndGuarantee, request: Request, actor: RouteWriter) -> JSONResponse:
+    today = _today(request)
+    return change_trajectory(
+        request, actor, body, trajectory_id, lambda t: t.end_guarantee(on=body.date, today=today, reason=body.reason, actor=actor)
+    )
+
+
+# --- drop-out, benefit, maatwerk ------------------------------------------------------------------
+
+
+@router.post("/trajectories/{trajectory_id}/drop-out", **_WRITE)
+def drop_out(trajectory_id: UUID, body: schemas.DropOut, request: Request, actor: RouteWriter) -> JSONResponse:
+    today = _today(request)
+    return change_trajectory(
+        request, actor, body, trajectory_id,
+        lambda t: t.drop_out(on=body.date, today=today, reason=body.reason, explanation=body.explanation, actor=actor),
+    )
+
+
+@router.post("/trajectories/{trajectory_id}/re-entry", **_WRITE)
+def re_enter(trajectory_id: UUID, body: schemas.ReEntry, request: Request, actor: RouteWriter) -> JSONResponse:
+    today = _today(request)
+    return change_trajectory(
+        request, actor, body, trajectory_id, lambda t: t.re_enter(on=body.date, today=today, explanation=body.explanation, actor=actor)
+    )
+
+
+@router.post("/trajectories/{trajectory_id}/benefit-changes", status_code=201, **_WRITE)
+def change_benefit(trajectory_id: UUID, body: schemas.BenefitChange, request: Request, actor: RouteWriter) -> JSONResponse:
+    """The bijstand was reduced, stopped or resumed."""
+    today = _today(request)
+    return change_trajectory(
+        request, actor, body, trajectory_id,
+        lambda t: t.change_benefit(kind=body.kind, on=body.date, today=today, monthly_cents=body.monthly_amount_cents, actor=actor),
+        status_code=201, location=_location,
+    )
+
+
+@router.post("/trajectories/{trajectory_id}/deviations", status_code=201, **_WRITE)
+def grant_deviation(trajectory_id: UUID, body: schemas.GrantDeviation, request: Request, actor: RouteWriter) -> JSONResponse:
+    """A maatwerk decision: which standard rule is set aside, why, for which period, by whom."""
+    today = _today(request)
+    deviation_id = str(uuid4())
+
+    def change(t: Trajectory) -> str:
+        t.grant_deviation(
+            deviation_id=deviation_id, rule=body.rule, reason=body.reason, on=body.starts_on, until=body.ends_on,
+            granted_by=body.granted_by, today=today, actor=actor,
+        )
+        return deviation_id
+
+    return change_trajectory(request, actor, body, trajectory_id, change, status_code=201, location=_location)

@@ -1,0 +1,145 @@
+"""Map aggregates and events to response bodies."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from api import schemas
+from domain.candidate import Candidate
+from domain.trajectory import BenefitState, Trajectory
+from domain.values import Actor
+
+# Event attributes every event has; the rest is the event's own data.
+_ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor", "on"}
+
+
+def trajectory_out(trajectory: Trajectory, candidate: Candidate | None = None) -> schemas.TrajectoryOut:
+    return schemas.TrajectoryOut(
+        id=trajectory.id,
+        municipality=trajectory.municipality,
+        candidate_id=trajectory.candidate_id,
+        candidate=candidate_out(candidate) if candidate is not None else None,
+        target_group=trajectory.target_group,
+        status=trajectory.status,
+        stage=trajectory.stage,
+        registered_on=trajectory.registered_on,
+        last_step_on=trajectory.last_step_on,
+        version=trajectory.version,
+        phases={
+            phase: schemas.PhaseOut(
+                status=state.status,
+                started_on=state.started_on,
+                ended_on=state.ended_on,
+                provider=state.provider,
+                reason=state.reason,
+                skip_basis=state.skip_basis,
+            )
+            for phase, state in trajectory.phases.items()
+        },
+        language_levels=dict(trajectory.language_levels),
+        language_assessments=[schemas.LanguageAssessmentOut(date=a["on"], levels=a["levels"]) for a in trajectory.language_assessments],
+        practice_periods=[
+            schemas.PracticePeriodOut(
+                id=p["id"], starts_on=p["on"], ends_on=p["until"], description=p["description"], hours_per_week=p["hours_per_week"]
+            )
+            for p in trajectory.practice_periods
+        ],
+        certificates=[
+            schemas.CertificateOut(id=c["id"], date=c["on"], phase=c["phase"], kind=c["kind"], title=c["title"])
+            for c in trajectory.certificates
+        ],
+        placements=[
+            schemas.PlacementOut(
+                id=p.placement_id,
+                employer_kvk=p.employer_kvk,
+                employer_name=p.employer_name,
+                function=p.function,
+                hours_per_week=p.hours_per_week,
+                level=p.level,
+                status=p.status,
+                proposed_on=p.proposed_on,
+                confirmed_on=p.confirmed_on,
+                declined_on=p.declined_on,
+                decline_reason=p.decline_reason,
+                contract_start_on=p.contract_start_on,
+                ended_on=p.ended_on,
+                end_reason=p.end_reason,
+            )
+            for p in trajectory.placements.values()
+        ],
+        guarantee=(
+            schemas.GuaranteeOut(
+                issued_on=trajectory.guarantee.issued_on,
+                issued_by=trajectory.guarantee.issued_by,
+                check_ins=[schemas.CheckInOut(date=c["on"], summary=c["summary"]) for c in trajectory.guarantee.check_ins],
+                ended_on=trajectory.guarantee.ended_on,
+                end_reason=trajectory.guarantee.end_reason,
+            )
+            if trajectory.guarantee is not None
+            else None
+        ),
+        drop_outs=[
+            schemas.DropOutOut(date=d["on"], reason=d["reason"], explanation=d["explanation"], stage=d["stage"])
+            for d in trajectory.drop_outs
+        ],
+        re_entries=[schemas.ReEntryOut(date=r["on"], explanation=r["explanation"]) for r in trajectory.re_entries],
+        benefit=schemas.BenefitsOut(at_intake=_benefit(trajectory.benefit_at_intake), current=_benefit(trajectory.benefit)),
+        deviations=[
+            schemas.DeviationOut(
+                id=d["id"], rule=d["rule"], reason=d["reason"], starts_on=d["on"], ends_on=d["until"], granted_by=d["granted_by"]
+            )
+            for d in trajectory.deviations
+        ],
+    )
+
+
+def _benefit(state: BenefitState) -> schemas.BenefitOut:
+    return schemas.BenefitOut(monthly_amount_cents=state.monthly_cents, since=state.since, paid=state.is_paid)
+
+
+def candidate_out(candidate: Candidate) -> schemas.CandidateOut:
+    return schemas.CandidateOut(
+        bsn=candidate.bsn, given_names=candidate.given_names, family_name=candidate.family_name, birth_date=candidate.birth_date
+    )
+
+
+def history_out(trajectory_id: UUID, events: list[Any]) -> schemas.HistoryOut:
+    items = []
+    for event in events:
+        actor: Actor = event.actor
+        items.append(
+            schemas.HistoryEventOut(
+                version=event.originator_version,
+                type=type(event).__name__,
+                occurred_on=getattr(event, "on", None),
+                recorded_at=event.timestamp,
+                actor=schemas.ActorOut(subject=actor.subject, role=actor.role, organisation=actor.organisation),
+                data={_camel(k): _plain(v) for k, v in vars(event).items() if k not in _ENVELOPE},
+            )
+        )
+    return schemas.HistoryOut(trajectory_id=trajectory_id, events=items)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return _plain(asdict(value))
+    return value

@@ -1,0 +1,1 @@
+"""leerroute: case management for leerwerktrajecten, event-sourced."""

@@ -1,0 +1,63 @@
+"""Configuration, read from the environment (and a ``.env`` file if present).
+
+Nothing is needed for the embedded default: an SQLite file under ``var/``, the worker in the
+same process, and development secrets generated once into ``var/secrets/``. Production sets
+``DATABASE_URL``, ``REDIS_URL`` and the secrets explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), validation_alias=AliasChoices("LEERROUTE_DATA_DIR"))
+    database_url: str | None = Field(default=None, validation_alias=AliasChoices("DATABASE_URL"))
+    redis_url: str | None = Field(default=None, validation_alias=AliasChoices("REDIS_URL"))
+
+    jwt_secret: str | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_JWT_SECRET"))
+    jwt_issuer: str = Field(default="leerroute-dev", validation_alias=AliasChoices("LEERROUTE_JWT_ISSUER"))
+    jwt_audience: str = Field(default="leerroute", validation_alias=AliasChoices("LEERROUTE_JWT_AUDIENCE"))
+    pseudonym_secret: str | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_PSEUDONYM_SECRET"))
+
+    timezone: str = Field(default="Europe/Amsterdam", validation_alias=AliasChoices("LEERROUTE_TIMEZONE"))
+    read_wait_max_seconds: float = Field(default=5.0, validation_alias=AliasChoices("LEERROUTE_READ_WAIT_MAX_SECONDS"))
+    command_retries: int = Field(default=5, validation_alias=AliasChoices("LEERROUTE_COMMAND_RETRIES"))
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'leerroute.db').as_posix()}"
+
+    @cached_property
+    def effective_jwt_secret(self) -> str:
+        return self.jwt_secret or self._dev_secret("jwt")
+
+    @cached_property
+    def effective_pseudonym_secret(self) -> str:
+        return self.pseudonym_secret or self._dev_secret("pseudonym")
+
+    def _dev_secret(self, name: str) -> str:
+        """A secret generated once per data directory, for the embedded default only."""
+        path = self.data_dir / "secrets" / name
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            candidate = path.with_suffix(f".{os.getpid()}.tmp")
+            candidate.write_text(secrets.token_urlsafe(48))
+            os.chmod(candidate, 0o600)
+            try:
+                os.link(candidate, path)  # atomic: the first process to create it wins
+            except FileExistsError:
+                pass
+            finally:
+                candidate.unlink()
+        return path.read_text().strip()
