@@ -13,13 +13,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from uuid import UUID
+
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 _WRITE_OPTION = "leerroute_write"
 _engines: dict[str, Engine] = {}
+_factories: dict[str, sessionmaker[Session]] = {}
 _lock = threading.Lock()
+# SQLite has one write lock per database file. Writers of this process queue here before they
+# take a pooled connection, so a writer never waits for the file lock while holding a
+# connection another writer's reads need; other processes queue on the file lock itself.
+_sqlite_writers: dict[str, threading.Lock] = {}
 
 
 def is_sqlite(url: str) -> bool:
@@ -49,7 +56,9 @@ def _create_engine(url: str) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=10, max_overflow=30
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -70,12 +79,29 @@ def _create_engine(url: str) -> Engine:
 
 
 def session_factory(url: str) -> sessionmaker[Session]:
-    return sessionmaker(bind=get_engine(url), autoflush=True, expire_on_commit=False)
+    factory = _factories.get(url)
+    if factory is None:
+        factory = sessionmaker(bind=get_engine(url), autoflush=True, expire_on_commit=False)
+        _factories[url] = factory
+    return factory
 
 
 @contextmanager
 def write_session(url: str) -> Iterator[Session]:
     """A session whose transaction takes the write lock at once (SQLite) and commits on exit."""
+    if is_sqlite(url):
+        with _lock:
+            writer_lock = _sqlite_writers.setdefault(url, threading.Lock())
+        with writer_lock:
+            with _session_for_write(url) as session:
+                yield session
+    else:
+        with _session_for_write(url) as session:
+            yield session
+
+
+@contextmanager
+def _session_for_write(url: str) -> Iterator[Session]:
     session = session_factory(url)()
     try:
         session.connection(execution_options={_WRITE_OPTION: True})
@@ -86,6 +112,17 @@ def write_session(url: str) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def lock_aggregate(session: Session, aggregate_id: UUID) -> None:
+    """Serialise writers of one aggregate for the rest of the transaction (PostgreSQL).
+
+    Writers of the same trajectory then read it one after the other and never race for a
+    version; on SQLite every write transaction is serialised already.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(aggregate_id.bytes[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 @contextmanager

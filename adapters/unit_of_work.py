@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -55,6 +57,7 @@ class IdempotencyKey:
 
 
 _CONFLICTS = (sqlalchemy.exc.IntegrityError, es_persistence.IntegrityError)
+_pause = threading.Event()  # never set: a sleep that does not block other threads' signals
 
 
 class UnitOfWork:
@@ -90,6 +93,7 @@ class UnitOfWork:
                     raise ConcurrentWriteConflict() from error
                 if attempt == self._retries:
                     raise ConcurrentWriteConflict() from error
+                _pause.wait(random.uniform(0, 0.01 * 2**attempt))
         raise ConcurrentWriteConflict()
 
     def _stored(self, key: IdempotencyKey) -> StoredResponse | None:

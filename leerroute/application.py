@@ -17,6 +17,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import JSONTranscoder
 from sqlalchemy.orm import Session
 
+from adapters.database import lock_aggregate
 from adapters.eventstore import register_transcodings
 from domain.candidate import Candidate, candidate_id_for
 from domain.errors import RuleViolation
@@ -153,6 +154,7 @@ class LeerrouteApplication(Application):
         ``change`` calls one domain method and may return the id of what it created
         (a placement, a certificate), which the API puts in its ``Location``.
         """
+        lock_aggregate(session, trajectory_id)
         trajectory = self.get_trajectory(trajectory_id)
         authorise(trajectory)
         if expected_version is not None and trajectory.version != expected_version:

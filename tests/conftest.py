@@ -1,0 +1,185 @@
+"""Shared fixtures: one leerroute per test session on the configured database.
+
+Without ``DATABASE_URL`` the tests run on the embedded default (an SQLite file in a temporary
+directory, the worker in-process). With ``DATABASE_URL=postgresql+psycopg://...`` they create a
+fresh database on that server for the session and drop it afterwards; with ``REDIS_URL`` the
+workers' messages go through Redis.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy
+from sqlalchemy.engine import make_url
+
+from adapters.clock import FixedClock
+from domain.values import Role
+
+TODAY = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _create_postgres_database(base_url: str) -> str:
+    url = make_url(base_url)
+    name = f"leerroute_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = sqlalchemy.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(test_url: str) -> None:
+    from adapters.database import dispose_engine
+
+    dispose_engine(test_url)
+    url = make_url(test_url)
+    admin = sqlalchemy.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    configured = os.environ.get("DATABASE_URL")
+    if not configured:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'leerroute.db'}"
+        return
+    url = _create_postgres_database(configured)
+    yield url
+    _drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+def container(database_url: str, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    from leerroute.bootstrap import build
+    from leerroute.settings import Settings
+
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()
+    settings = Settings(
+        LEERROUTE_DATA_DIR=Path(tmp_path_factory.mktemp("data")),
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        LEERROUTE_JWT_SECRET="test-secret-" + "x" * 40,
+        LEERROUTE_PSEUDONYM_SECRET="test-pseudonyms-" + "y" * 40,
+    )
+    c = build(settings, clock=FixedClock(TODAY))
+    c.start_worker(periodic_seconds=0.5)
+    yield c
+    c.stop_worker()
+
+
+@pytest.fixture(scope="session")
+def api(container):  # noqa: ANN001, ANN201
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+
+    with TestClient(create_app(container, run_worker=False)) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def live_server(container) -> Iterator[str]:  # noqa: ANN001
+    """The API on a real uvicorn server on loopback, for tests that need true concurrency."""
+    import uvicorn
+
+    from api.main import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(container, run_worker=False), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    started = threading.Event()
+    for _ in range(500):
+        if server.started:
+            started.set()
+            break
+        started.wait(0.01)
+    assert server.started, "the test server did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+class Tokens:
+    def __init__(self, container) -> None:  # noqa: ANN001
+        self._container = container
+
+    def headers(self, role: str, org: str, subject: str = "tester") -> dict[str, str]:
+        token = self._container.tokens.issue(
+            subject=subject, role=Role(role), organisation=org, now=datetime.now(timezone.utc), ttl=timedelta(hours=1)
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    def klantmanager(self, municipality: str, subject: str = "km-1") -> dict[str, str]:
+        return self.headers("klantmanager", municipality, subject)
+
+    def employer(self, kvk: str, subject: str = "hr-1") -> dict[str, str]:
+        return self.headers("employer", kvk, subject)
+
+
+@pytest.fixture(scope="session")
+def tokens(container) -> Tokens:  # noqa: ANN001
+    return Tokens(container)
+
+
+_rng = random.Random()
+
+
+def new_bsn() -> str:
+    """A random BSN that passes the 11-check."""
+    while True:
+        digits = [_rng.randint(0, 9) for _ in range(8)]
+        total = sum(d * w for d, w in zip(digits, range(9, 1, -1)))
+        last = total % 11
+        if last < 10 and digits[0] != 0:
+            return "".join(map(str, digits)) + str(last)
+
+
+_municipalities = itertools.count(_rng.randint(0, 5000))
+
+
+def new_municipality() -> str:
+    """A municipality code no other test of this session uses."""
+    return f"GM{next(_municipalities) % 10000:04d}"
+
+
+def new_kvk() -> str:
+    return f"{_rng.randint(10_000_000, 99_999_999)}"
+
+
+def registration(bsn: str | None = None, registered_on: str = "2026-01-05", **overrides: object) -> dict:
+    body = {
+        "candidate": {"bsn": bsn or new_bsn(), "givenNames": "Amal", "familyName": "Haddad", "birthDate": "1990-03-04"},
+        "targetGroup": "statushouder",
+        "registeredOn": registered_on,
+        "benefit": {"monthlyAmountCents": 125_000, "since": "2024-06-01"},
+    }
+    body.update(overrides)
+    return body
+
+
+def assert_problem(response, status: int) -> dict:  # noqa: ANN001
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    body = response.json()
+    assert body["status"] == status and body["type"] and body["title"]
+    return body
