@@ -5,6 +5,7 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy_utils.types.uuid import UUIDType
 
 from adapters.database import get_engine
 from adapters.tables import metadata
@@ -25,6 +26,14 @@ def _database_url() -> str:
     return Settings().effective_database_url
 
 
+def compare_type(context, inspected_column, metadata_column, inspected_type, metadata_type):  # noqa: ANN001, ANN201
+    """The event store's UUID column is eventsourcing-sqlalchemy's own type, stored as BINARY(16)
+    on SQLite, which reflects back under another name; leave it to the library."""
+    if isinstance(metadata_type, UUIDType):
+        return False
+    return None
+
+
 def run_migrations_offline() -> None:
     context.configure(url=_database_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
@@ -34,7 +43,9 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = get_engine(_database_url())
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        context.configure(
+            connection=connection, target_metadata=target_metadata, render_as_batch=True, compare_type=compare_type
+        )
         with context.begin_transaction():
             context.run_migrations()
         connection.commit()
