@@ -43,12 +43,19 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = get_engine(_database_url())
     with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # The API and the workers may start together: one migrates, the others wait.
+            connection.exec_driver_sql("SELECT pg_advisory_lock(7420631)")
+            connection.commit()
         context.configure(
             connection=connection, target_metadata=target_metadata, render_as_batch=True, compare_type=compare_type
         )
         with context.begin_transaction():
             context.run_migrations()
         connection.commit()
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("SELECT pg_advisory_unlock(7420631)")
+            connection.commit()
 
 
 if context.is_offline_mode():

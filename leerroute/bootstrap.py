@@ -51,12 +51,12 @@ class Container:
         except Exception as error:  # the broker is down: the periodic catch-up covers it
             log.warning("could not notify the workers (%s); the periodic catch-up will follow", error)
 
-    def start_worker(self, *, periodic_seconds: float = 2.0) -> None:
+    def start_worker(self, *, periodic_seconds: float = 2.0, threads: int = 1) -> None:
         """Run the dramatiq worker and the periodic catch-up inside this process."""
         from workers.broker import broker
 
         if self._worker is None:
-            self._worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=100)
+            self._worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=100)
             self._worker.start()
         if self._periodic is None:
             self._stop.clear()

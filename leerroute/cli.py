@@ -32,6 +32,29 @@ def serve(
 
 
 @cli.command()
+def worker(
+    threads: Annotated[int, typer.Option(help="Worker threads")] = 2,
+    catch_up_seconds: Annotated[float, typer.Option(help="Seconds between periodic catch-ups")] = 5.0,
+) -> None:
+    """Run the dramatiq worker and the periodic catch-up until stopped (SIGINT/SIGTERM)."""
+    import signal
+    import threading
+
+    from leerroute.bootstrap import build
+
+    container = build()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    container.start_worker(periodic_seconds=catch_up_seconds, threads=threads)
+    console.print(f"leerroute worker on {container.settings.redis_url or 'the in-process broker'}")
+    try:
+        stop.wait()
+    finally:
+        container.stop_worker()
+
+
+@cli.command()
 def migrate() -> None:
     """Apply every Alembic migration to the configured database."""
     from adapters import migrations
