@@ -1,20 +1,27 @@
-"""Read models: the log projected into tables that lists and worklists query.
+"""Read models: the log projected into tables that lists, worklists and the funnel query.
 
 A projection reads the log from its last position onward, in batches. Each batch's rows and the
 new position are written in one transaction (the position row is locked first), so a batch
 processed twice is never counted twice and a crash leaves nothing half-applied.
 
-The summary rows are computed from the aggregate's own state (``Trajectory.stage`` and so on),
-so the rules of the route stay in ``domain/``.
+Rows are computed from the aggregate's own state after the batch (``Trajectory.stage``,
+``domain.funnel.stage_facts`` and so on), so the rules of the route stay in ``domain/``. The
+projection keeps recently seen aggregates in memory and moves them forward event by event; an
+aggregate it has not seen is loaded from the event store at the version it needs.
+
+A rebuild replays the whole log into the projection's tables inside one transaction: readers
+keep seeing the old rows until the new ones are complete, and a rebuild that is killed leaves
+the old tables and position exactly as they were.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
@@ -22,16 +29,23 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from adapters.database import is_sqlite, read_session, write_session
-from adapters.tables import placement_summaries, projection_positions, trajectory_summaries
+from adapters.database import read_session, write_session
+from adapters.tables import (
+    deviation_summaries,
+    drop_out_facts,
+    placement_summaries,
+    projection_positions,
+    stage_facts,
+    trajectory_summaries,
+)
+from domain.funnel import cohort_of
+from domain.funnel import drop_out_facts as domain_drop_out_facts
+from domain.funnel import stage_facts as domain_stage_facts
 from domain.trajectory import Trajectory
+from domain.values import MilestoneTerms
 from leerroute.application import LeerrouteApplication
 
-
-class Projection(Protocol):
-    name: str
-
-    def apply(self, session: Session, app: LeerrouteApplication, notifications: Sequence[Notification]) -> None: ...
+TRAJECTORY_TOPIC_PREFIX = f"{Trajectory.__module__}:{Trajectory.__qualname__}."
 
 
 def upsert(session: Session, table: Table, rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
@@ -47,28 +61,116 @@ def upsert(session: Session, table: Table, rows: list[dict[str, Any]], keys: Seq
     session.execute(statement, rows)
 
 
-class RouteSummaries:
-    """One row per trajectory and one per placement: the lists of the API."""
+def replace_rows(session: Session, table: Table, key: str, ids: Iterable[Any], rows: list[dict[str, Any]]) -> None:
+    """Replace every row of the given owners (trajectories) by ``rows``."""
+    id_list = list(ids)
+    if id_list:
+        session.execute(delete(table).where(table.c[key].in_(id_list)))
+    if rows:
+        session.execute(table.insert(), rows)
 
-    name = "route-summaries"
 
-    def apply(self, session: Session, app: LeerrouteApplication, notifications: Sequence[Notification]) -> None:
-        trajectory_topic = f"{Trajectory.__module__}:{Trajectory.__qualname__}."
-        latest: dict[UUID, int] = {}
+class TrajectoryTracker:
+    """Trajectories as of the notifications seen so far, moved forward event by event."""
+
+    def __init__(self, app: LeerrouteApplication, capacity: int = 20_000):
+        self._app = app
+        self._capacity = capacity
+        self._cache: OrderedDict[UUID, Trajectory] = OrderedDict()
+
+    def advance(self, notifications: Sequence[Notification]) -> dict[UUID, Trajectory]:
+        """Apply the batch; return the trajectories it touched, in their state after it."""
+        touched: dict[UUID, Trajectory] = {}
         for notification in notifications:
-            if notification.topic.startswith(trajectory_topic):
-                latest[notification.originator_id] = notification.originator_version
-        summaries: list[dict[str, Any]] = []
-        placements: list[dict[str, Any]] = []
-        for trajectory_id, version in latest.items():
-            trajectory = app.repository.get(trajectory_id, version=version)
-            summaries.append(summary_row(trajectory))
+            if not notification.topic.startswith(TRAJECTORY_TOPIC_PREFIX):
+                continue
+            trajectory_id = notification.originator_id
+            version = notification.originator_version
+            aggregate = self._cache.get(trajectory_id)
+            if aggregate is not None and aggregate.version == version - 1:
+                event = self._app.mapper.to_domain_event(notification)
+                aggregate = event.mutate(aggregate)
+            elif aggregate is not None and aggregate.version >= version:
+                pass  # already there (seen in an earlier pass)
+            else:
+                aggregate = self._app.repository.get(trajectory_id, version=version)
+            self._cache[trajectory_id] = aggregate
+            self._cache.move_to_end(trajectory_id)
+            touched[trajectory_id] = aggregate
+        while len(self._cache) > self._capacity:
+            self._cache.popitem(last=False)
+        return touched
+
+    def forget(self) -> None:
+        self._cache.clear()
+
+
+class TrajectoryProjection:
+    """A projection whose rows are a function of each trajectory's current state."""
+
+    name: str
+    tables: Sequence[Table]
+
+    def write(self, session: Session, trajectories: dict[UUID, Trajectory]) -> None:
+        raise NotImplementedError
+
+
+@dataclass
+class RouteSummaries(TrajectoryProjection):
+    """One row per trajectory, placement and deviation: the lists and the worklist."""
+
+    terms: MilestoneTerms
+    name: str = "route-summaries"
+    tables: Sequence[Table] = (trajectory_summaries, placement_summaries, deviation_summaries)
+
+    def write(self, session: Session, trajectories: dict[UUID, Trajectory]) -> None:
+        summaries, placements, deviations = [], [], []
+        for trajectory in trajectories.values():
+            summaries.append(summary_row(trajectory, self.terms))
             placements.extend(placement_rows(trajectory))
+            deviations.extend(deviation_rows(trajectory))
         upsert(session, trajectory_summaries, summaries, ["trajectory_id"])
         upsert(session, placement_summaries, placements, ["placement_id"])
+        upsert(session, deviation_summaries, deviations, ["deviation_id"])
 
 
-def summary_row(trajectory: Trajectory) -> dict[str, Any]:
+@dataclass
+class Funnel(TrajectoryProjection):
+    """Per trajectory: each stage entered and completed, and each drop-out."""
+
+    name: str = "funnel"
+    tables: Sequence[Table] = (stage_facts, drop_out_facts)
+
+    def write(self, session: Session, trajectories: dict[UUID, Trajectory]) -> None:
+        stages, drop_outs = [], []
+        for trajectory in trajectories.values():
+            scope = {
+                "trajectory_id": trajectory.id,
+                "municipality": trajectory.municipality,
+                "cohort": cohort_of(trajectory.registered_on),
+                "target_group": str(trajectory.target_group),
+            }
+            for fact in domain_stage_facts(trajectory):
+                stages.append(
+                    {
+                        **scope,
+                        "stage": str(fact.stage),
+                        "entered_on": fact.entered_on,
+                        "completed_on": fact.completed_on,
+                        "skipped": fact.skipped,
+                        "lead_days": fact.lead_days,
+                    }
+                )
+            for fact in domain_drop_out_facts(trajectory):
+                drop_outs.append(
+                    {**scope, "sequence": fact.sequence, "stage": str(fact.stage), "reason": fact.reason, "dropped_on": fact.on}
+                )
+        replace_rows(session, stage_facts, "trajectory_id", trajectories, stages)
+        replace_rows(session, drop_out_facts, "trajectory_id", trajectories, drop_outs)
+
+
+def summary_row(trajectory: Trajectory, terms: MilestoneTerms) -> dict[str, Any]:
+    open_check_ins = trajectory.open_check_ins(terms)
     return {
         "trajectory_id": trajectory.id,
         "municipality": trajectory.municipality,
@@ -78,6 +180,10 @@ def summary_row(trajectory: Trajectory) -> dict[str, Any]:
         "registered_on": trajectory.registered_on,
         "last_step_on": trajectory.last_step_on,
         "version": trajectory.version,
+        "cohort": cohort_of(trajectory.registered_on),
+        "stalled_since": trajectory.stalled_since if trajectory.is_stalled else None,
+        "check_in_due_on": min(open_check_ins, default=None),
+        "next_milestone_on": trajectory.next_milestone_on(terms),
     }
 
 
@@ -98,6 +204,20 @@ def placement_rows(trajectory: Trajectory) -> Iterable[dict[str, Any]]:
             "declined_on": p.declined_on,
             "contract_start_on": p.contract_start_on,
             "ended_on": p.ended_on,
+            "lasting_on": trajectory.lasting_placements.get(p.placement_id),
+        }
+
+
+def deviation_rows(trajectory: Trajectory) -> Iterable[dict[str, Any]]:
+    for d in trajectory.deviations:
+        yield {
+            "deviation_id": d["id"],
+            "trajectory_id": trajectory.id,
+            "municipality": trajectory.municipality,
+            "rule": str(d["rule"]),
+            "starts_on": d["on"],
+            "ends_on": d["until"],
+            "granted_by": d["granted_by"],
         }
 
 
@@ -105,8 +225,24 @@ def placement_rows(trajectory: Trajectory) -> Iterable[dict[str, Any]]:
 class ProjectionRunner:
     app: LeerrouteApplication
     database_url: str
-    projections: Sequence[Projection]
+    projections: Sequence[TrajectoryProjection]
     batch_size: int = 500
+    _trackers: dict[str, TrajectoryTracker] = field(default_factory=dict, repr=False)
+    _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for projection in self.projections:
+            self._trackers[projection.name] = TrajectoryTracker(self.app)
+            self._locks[projection.name] = threading.Lock()
+
+    def names(self) -> list[str]:
+        return [p.name for p in self.projections]
+
+    def projection(self, name: str) -> TrajectoryProjection:
+        for projection in self.projections:
+            if projection.name == name:
+                return projection
+        raise KeyError(name)
 
     def position(self, name: str) -> int:
         with read_session(self.database_url) as session:
@@ -116,61 +252,94 @@ class ProjectionRunner:
         return value or 0
 
     def lowest_position(self) -> int:
-        return min((self.position(p.name) for p in self.projections), default=0)
+        with read_session(self.database_url) as session:
+            rows = dict(session.execute(select(projection_positions.c.name, projection_positions.c.position)).all())
+        return min((rows.get(p.name, 0) for p in self.projections), default=0)
 
     def catch_up(self, *, on_batch: Callable[[int], None] | None = None) -> int:
         """Bring every projection up to the end of the log; returns how many events were applied."""
         applied = 0
         for projection in self.projections:
-            while True:
-                count = self._run_batch(projection)
-                if on_batch is not None and count:
-                    on_batch(count)
-                applied += count
-                if count < self.batch_size:
-                    break
+            with self._locks[projection.name]:
+                while True:
+                    count = self._run_batch(projection)
+                    if on_batch is not None and count:
+                        on_batch(count)
+                    applied += count
+                    if count < self.batch_size:
+                        break
         return applied
 
-    def _run_batch(self, projection: Projection) -> int:
-        with write_session(self.database_url) as session:
-            position = self._lock_position(session, projection.name)
-            notifications = self.app.recorder.select_notifications(
-                start=position, limit=self.batch_size, inclusive_of_start=False
-            )
-            if not notifications:
-                return 0
-            projection.apply(session, self.app, notifications)
-            session.execute(
-                update(projection_positions)
-                .where(projection_positions.c.name == projection.name)
-                .values(position=notifications[-1].id)
-            )
-            return len(notifications)
+    def _run_batch(self, projection: TrajectoryProjection) -> int:
+        tracker = self._trackers[projection.name]
+        try:
+            with write_session(self.database_url) as session:
+                position = self._lock_position(session, projection.name)
+                notifications = self.app.recorder.select_notifications(
+                    start=position, limit=self.batch_size, inclusive_of_start=False
+                )
+                if not notifications:
+                    return 0
+                projection.write(session, tracker.advance(notifications))
+                self._set_position(session, projection.name, notifications[-1].id)
+                return len(notifications)
+        except BaseException:
+            tracker.forget()  # the cache may be ahead of what was committed
+            raise
+
+    def rebuild(self, name: str, *, on_batch: Callable[[int], None] | None = None) -> int:
+        """Replay the whole log into fresh tables of one projection, in one transaction."""
+        projection = self.projection(name)
+        tracker = TrajectoryTracker(self.app)
+        replayed = 0
+        with self._locks[name], write_session(self.database_url) as session:
+            self._lock_position(session, name)
+            for table in projection.tables:
+                session.execute(delete(table))
+            position = 0
+            while True:
+                notifications = self.app.recorder.select_notifications(
+                    start=position, limit=self.batch_size, inclusive_of_start=False
+                )
+                if not notifications:
+                    break
+                projection.write(session, tracker.advance(notifications))
+                position = notifications[-1].id
+                replayed += len(notifications)
+                if on_batch is not None:
+                    on_batch(len(notifications))
+            self._set_position(session, name, position)
+        self._trackers[name].forget()
+        return replayed
+
+    def log_size(self) -> int:
+        return self.app.recorder.max_notification_id() or 0
 
     def _lock_position(self, session: Session, name: str) -> int:
-        upsert_if_missing = (postgresql.insert if not is_sqlite(self.database_url) else sqlite.insert)(
-            projection_positions
-        ).values(name=name, position=0).on_conflict_do_nothing(index_elements=["name"])
-        session.execute(upsert_if_missing)
+        dialect = session.get_bind().dialect.name
+        insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(
+            insert_fn(projection_positions).values(name=name, position=0).on_conflict_do_nothing(index_elements=["name"])
+        )
         query = select(projection_positions.c.position).where(projection_positions.c.name == name)
-        if not is_sqlite(self.database_url):
+        if dialect == "postgresql":
             query = query.with_for_update()
         return int(session.execute(query).scalar_one())
+
+    @staticmethod
+    def _set_position(session: Session, name: str, position: int) -> None:
+        session.execute(
+            update(projection_positions).where(projection_positions.c.name == name).values(position=position)
+        )
 
     def wait_for(self, position: int, timeout: float) -> bool:
         """Bounded wait until every projection has reached ``position``."""
         deadline = time.monotonic() + timeout
         delay = 0.005
+        pause = threading.Event()
         while self.lowest_position() < position:
             if time.monotonic() >= deadline:
                 return False
-            threading.Event().wait(delay)
+            pause.wait(delay)
             delay = min(delay * 2, 0.1)
         return True
-
-    def reset(self, session: Session, projection_name: str, tables: Sequence[Table]) -> None:
-        for table in tables:
-            session.execute(delete(table))
-        session.execute(
-            update(projection_positions).where(projection_positions.c.name == projection_name).values(position=0)
-        )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -72,7 +73,12 @@ trajectory_summaries = Table(
     Column("registered_on", Date, nullable=False),
     Column("last_step_on", Date, nullable=False),
     Column("version", Integer, nullable=False),
+    Column("cohort", String(7), nullable=False),
+    Column("stalled_since", Date),
+    Column("check_in_due_on", Date),
+    Column("next_milestone_on", Date),
     Index("trajectory_summaries_municipality_idx", "municipality", "registered_on", "trajectory_id"),
+    Index("trajectory_summaries_next_milestone_idx", "next_milestone_on"),
 )
 
 placement_summaries = Table(
@@ -92,6 +98,58 @@ placement_summaries = Table(
     Column("declined_on", Date),
     Column("contract_start_on", Date),
     Column("ended_on", Date),
+    Column("lasting_on", Date),
     Index("placement_summaries_employer_idx", "employer_kvk", "proposed_on", "placement_id"),
     Index("placement_summaries_trajectory_idx", "trajectory_id"),
+)
+
+deviation_summaries = Table(
+    "deviation_summaries",
+    metadata,
+    Column("deviation_id", String(36), primary_key=True),
+    Column("trajectory_id", Uuid, nullable=False),
+    Column("municipality", String(6), nullable=False),
+    Column("rule", String(40), nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("granted_by", String(200), nullable=False),
+    Index("deviation_summaries_municipality_idx", "municipality", "ends_on"),
+)
+
+# The funnel: one row per trajectory and stage, one per drop-out.
+stage_facts = Table(
+    "stage_facts",
+    metadata,
+    Column("trajectory_id", Uuid, primary_key=True),
+    Column("stage", String(32), primary_key=True),
+    Column("municipality", String(6), nullable=False),
+    Column("cohort", String(7), nullable=False),
+    Column("target_group", String(20), nullable=False),
+    Column("entered_on", Date),
+    Column("completed_on", Date),
+    Column("skipped", Boolean, nullable=False),
+    Column("lead_days", Integer),
+    Index("stage_facts_scope_idx", "municipality", "cohort", "target_group", "stage"),
+)
+
+drop_out_facts = Table(
+    "drop_out_facts",
+    metadata,
+    Column("trajectory_id", Uuid, primary_key=True),
+    Column("sequence", Integer, primary_key=True),
+    Column("municipality", String(6), nullable=False),
+    Column("cohort", String(7), nullable=False),
+    Column("target_group", String(20), nullable=False),
+    Column("stage", String(32), nullable=False),
+    Column("reason", String(40), nullable=False),
+    Column("dropped_on", Date, nullable=False),
+    Index("drop_out_facts_scope_idx", "municipality", "cohort", "target_group"),
+)
+
+# Labour-market regions (arbeidsmarktregio's), loaded from configuration.
+municipality_regions = Table(
+    "municipality_regions",
+    metadata,
+    Column("municipality", String(6), primary_key=True),
+    Column("region", String(100), nullable=False),
 )

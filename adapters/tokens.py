@@ -64,6 +64,8 @@ class TokenService:
 
 def check_organisation(role: Role, organisation: str) -> None:
     """Each role belongs to a kind of organisation with its own kind of identifier."""
+    if role is Role.SYSTEM:
+        raise ValueError("the system role is leerroute's own and is never given to a caller")
     if role is Role.KLANTMANAGER:
         validate_municipality_code(organisation)
     elif role is Role.EMPLOYER:

@@ -12,7 +12,7 @@ so that it can be erased without touching the route.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -29,6 +29,7 @@ from domain.values import (
     JobLevel,
     LanguageLevel,
     LanguageSkill,
+    MilestoneTerms,
     Phase,
     PhaseStatus,
     PlacementEndReason,
@@ -38,6 +39,7 @@ from domain.values import (
     Stage,
     TargetGroup,
     TrajectoryStatus,
+    add_months,
     validate_kvk,
     validate_municipality_code,
 )
@@ -52,6 +54,7 @@ class PhaseState:
     reason: str | None = None
     skip_basis: SkipBasis | None = None
     attempts: int = 0
+    first_started_on: date | None = None
 
 
 @dataclass
@@ -185,6 +188,9 @@ class Trajectory(Aggregate):
         self.benefit = BenefitState(benefit_monthly_cents, benefit_since)
         self.deviations: list[dict[str, Any]] = []
         self.last_step_on = on
+        self.lasting_placements: dict[str, date] = {}
+        self.check_ins_due: list[date] = []
+        self.stalled_since: date | None = None
 
     # -- derived ----------------------------------------------------------------------------
 
@@ -270,6 +276,8 @@ class Trajectory(Aggregate):
         state.reason = None
         state.provider = provider
         state.attempts += 1
+        if state.first_started_on is None:
+            state.first_started_on = on
         self._stepped(on)
 
     def complete_phase(self, phase: Phase, *, on: date, today: date, actor: Actor) -> None:
@@ -744,6 +752,81 @@ class Trajectory(Aggregate):
 
     def _deviation_in_force(self, rule: DeviationRule, on: date) -> bool:
         return any(d["rule"] == rule and d["on"] <= on <= d["until"] for d in self.deviations)
+
+    # -- milestones that time alone makes due ------------------------------------------------------
+
+    @property
+    def is_stalled(self) -> bool:
+        """Flagged as stalled and no step since."""
+        return self.stalled_since is not None and self.stalled_since == self.last_step_on
+
+    def open_check_ins(self, terms: MilestoneTerms) -> list[date]:
+        """Due guarantee check-ins not yet held (a check-in up to the window before counts)."""
+        if self.guarantee is None or not self.guarantee.is_active:
+            return []
+        held = [c["on"] for c in self.guarantee.check_ins]
+        return [
+            due
+            for due in self.check_ins_due
+            if not any(on >= due - timedelta(days=terms.check_in_window_days) for on in held)
+        ]
+
+    def due_milestones(self, today: date, terms: MilestoneTerms) -> list[tuple[date, str, dict[str, Any]]]:
+        """The milestones due by ``today`` that are not recorded yet, oldest first."""
+        due: list[tuple[date, str, dict[str, Any]]] = []
+        for p in self.placements.values():
+            if p.contract_start_on is None or p.placement_id in self.lasting_placements:
+                continue
+            reached_on = add_months(p.contract_start_on, terms.lasting_placement_months)
+            if reached_on <= today and (p.ended_on is None or p.ended_on >= reached_on):
+                due.append((reached_on, "lasting", {"placement_id": p.placement_id, "on": reached_on}))
+        if self.guarantee is not None and self.guarantee.is_active:
+            step = 1
+            while True:
+                on = add_months(self.guarantee.issued_on, step * terms.check_in_interval_months)
+                if on > today or on > add_months(self.guarantee.issued_on, 12 * terms.guarantee_years):
+                    break
+                if on not in self.check_ins_due:
+                    due.append((on, "check-in", {"on": on}))
+                step += 1
+        if (
+            self.status is TrajectoryStatus.ACTIVE
+            and self.stage not in (Stage.PLACEMENT, Stage.GUARANTEE)
+            and not self.is_stalled
+        ):
+            on = self.last_step_on + timedelta(weeks=terms.stall_weeks)
+            if on <= today:
+                due.append((on, "stalled", {"on": on, "last_step_on": self.last_step_on}))
+        return sorted(due, key=lambda item: item[0])
+
+    def next_milestone_on(self, terms: MilestoneTerms) -> date | None:
+        """When the next time-driven milestone falls due, as things stand; None if none will."""
+        upcoming = self.due_milestones(date.max, terms)
+        return upcoming[0][0] if upcoming else None
+
+    def record_due_milestones(self, *, today: date, terms: MilestoneTerms, actor: Actor) -> int:
+        """Record what time has made due; running it again records nothing new."""
+        recorders = {
+            "lasting": self._lasting_placement_reached,
+            "check-in": self._check_in_became_due,
+            "stalled": self._route_stalled,
+        }
+        milestones = self.due_milestones(today, terms)
+        for _, kind, data in milestones:
+            recorders[kind](**data, actor=actor)
+        return len(milestones)
+
+    @event("LastingPlacementReached")
+    def _lasting_placement_reached(self, *, placement_id: str, on: date, actor: Actor) -> None:
+        self.lasting_placements[placement_id] = on
+
+    @event("GuaranteeCheckInDue")
+    def _check_in_became_due(self, *, on: date, actor: Actor) -> None:
+        self.check_ins_due.append(on)
+
+    @event("RouteStalled")
+    def _route_stalled(self, *, on: date, last_step_on: date, actor: Actor) -> None:
+        self.stalled_since = last_step_on
 
     # -- bookkeeping --------------------------------------------------------------------------
 

@@ -8,8 +8,10 @@ Invalid values raise ``ValueError`` with a message fit for a human; the API turn
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 
@@ -18,6 +20,7 @@ class Role(StrEnum):
     EMPLOYER = "employer"
     FUND = "fund"
     PROCESREGIE = "procesregie"
+    SYSTEM = "system"  # leerroute itself (time-driven policies); never in a token
 
 
 class TargetGroup(StrEnum):
@@ -187,6 +190,25 @@ def validate_municipality_code(value: str) -> str:
     return value
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later; the last day of the month when that day does not exist
+    (31 January + 1 month = 28 or 29 February)."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+@dataclass(frozen=True)
+class MilestoneTerms:
+    """When time alone makes a milestone due; from configuration, never constants in code."""
+
+    lasting_placement_months: int
+    check_in_interval_months: int
+    check_in_window_days: int
+    guarantee_years: int
+    stall_weeks: int
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who recorded a fact: the token's subject, role and organisation."""
@@ -197,3 +219,6 @@ class Actor:
 
     def as_dict(self) -> dict[str, str]:
         return {"subject": self.subject, "role": str(self.role), "organisation": self.organisation}
+
+
+SYSTEM_ACTOR = Actor(subject="time-policies", role=Role.SYSTEM, organisation="leerroute")

@@ -22,7 +22,7 @@ from adapters.eventstore import register_transcodings
 from domain.candidate import Candidate, candidate_id_for
 from domain.errors import RuleViolation
 from domain.trajectory import Trajectory
-from domain.values import Actor, TargetGroup
+from domain.values import SYSTEM_ACTOR, Actor, MilestoneTerms, TargetGroup
 
 
 class TrajectoryNotFound(Exception):
@@ -138,6 +138,17 @@ class LeerrouteApplication(Application):
         )
         recordings = self.save(candidate, trajectory, session=session)
         return Outcome(trajectory, recordings[-1].notification.id)
+
+    def record_milestones(
+        self, trajectory_id: UUID, *, session: Session, today: date, terms: MilestoneTerms
+    ) -> int:
+        """Record the milestones time has made due for one trajectory (none twice)."""
+        lock_aggregate(session, trajectory_id)
+        trajectory = self.get_trajectory(trajectory_id)
+        count = trajectory.record_due_milestones(today=today, terms=terms, actor=SYSTEM_ACTOR)
+        if count:
+            self.save(trajectory, session=session)
+        return count
 
     def update(
         self,

@@ -7,21 +7,28 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dramatiq
 
-from adapters import migrations
+from adapters import migrations, regions
 from adapters.clock import Clock, SystemClock
 from adapters.eventstore import event_store_env
-from adapters.projections import ProjectionRunner, RouteSummaries
+from adapters.projections import Funnel, ProjectionRunner, RouteSummaries
 from adapters.pseudonyms import Pseudonymiser
 from adapters.tokens import TokenService
 from adapters.unit_of_work import UnitOfWork
 from leerroute.application import LeerrouteApplication
+from leerroute.policies import TimePolicies
 from leerroute.settings import Settings
+from workers.actors import Actors, bind_actors
+from workers.broker import make_broker
 
 log = logging.getLogger(__name__)
+
+DEFAULT_REGIONS = Path(__file__).with_name("regions.csv")
 
 
 @dataclass
@@ -31,8 +38,11 @@ class Container:
     app: LeerrouteApplication
     unit_of_work: UnitOfWork
     projections: ProjectionRunner
+    policies: TimePolicies
     tokens: TokenService
     pseudonymise: Pseudonymiser
+    broker: dramatiq.Broker
+    actors: Actors | None = field(default=None, repr=False)
     _worker: dramatiq.Worker | None = field(default=None, repr=False)
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
     _periodic: threading.Thread | None = field(default=None, repr=False)
@@ -44,68 +54,68 @@ class Container:
     def written(self) -> None:
         """Tell the workers the log has grown. A lost message only delays the read models:
         the periodic catch-up picks the events up anyway."""
-        from workers.actors import catch_up_projections
-
+        assert self.actors is not None
         try:
-            catch_up_projections.send()
+            self.actors.catch_up_projections.send()
         except Exception as error:  # the broker is down: the periodic catch-up covers it
             log.warning("could not notify the workers (%s); the periodic catch-up will follow", error)
 
-    def start_worker(self, *, periodic_seconds: float = 2.0, threads: int = 1) -> None:
-        """Run the dramatiq worker and the periodic catch-up inside this process."""
-        from workers.broker import broker
-
-        if self._worker is None:
-            self._worker = dramatiq.Worker(broker, worker_threads=threads, worker_timeout=100)
+    def start_worker(self, *, threads: int = 1, consume: bool = True, policies: bool = True) -> None:
+        """Run the dramatiq worker (``consume``) and the periodic catch-up and policies here."""
+        if consume and self._worker is None:
+            self._worker = dramatiq.Worker(self.broker, worker_threads=threads, worker_timeout=100)
             self._worker.start()
         if self._periodic is None:
             self._stop.clear()
-            self._periodic = threading.Thread(target=self._periodic_catch_up, args=(periodic_seconds,), daemon=True)
+            self._periodic = threading.Thread(target=self._periodic_work, args=(policies,), daemon=True)
             self._periodic.start()
 
     def stop_worker(self) -> None:
         self._stop.set()
         if self._periodic is not None:
-            self._periodic.join(timeout=10)
+            self._periodic.join(timeout=30)
             self._periodic = None
         if self._worker is not None:
             self._worker.stop()
             self._worker = None
 
-    def _periodic_catch_up(self, seconds: float) -> None:
-        while not self._stop.wait(seconds):
+    def _periodic_work(self, policies: bool) -> None:
+        """Catch up every few seconds (a lost message or a Redis outage only delays the read
+        models) and run the time-driven policies on their own schedule."""
+        next_policies = time.monotonic()
+        while not self._stop.is_set():
             try:
                 self.projections.catch_up()
+                if policies and time.monotonic() >= next_policies:
+                    next_policies = time.monotonic() + self.settings.policy_seconds
+                    if self.policies.run():
+                        self.projections.catch_up()
             except Exception:
-                log.exception("periodic catch-up failed; trying again in %s s", seconds)
-
-
-_current: Container | None = None
+                log.exception("periodic work failed; trying again in %s s", self.settings.catch_up_seconds)
+            self._stop.wait(self.settings.catch_up_seconds)
 
 
 def build(settings: Settings | None = None, *, clock: Clock | None = None, migrate: bool = True) -> Container:
-    global _current
     settings = settings or Settings()
     clock = clock or SystemClock(settings.timezone)
     url = settings.effective_database_url
     if migrate:
         migrations.upgrade(url)
+        regions.load(url, settings.regions_file or DEFAULT_REGIONS)
     pseudonymise = Pseudonymiser(settings.effective_pseudonym_secret)
     app = LeerrouteApplication(event_store_env(url), pseudonymise_bsn=pseudonymise)
+    unit_of_work = UnitOfWork(url, clock, retries=settings.command_retries)
+    terms = settings.milestone_terms
     container = Container(
         settings=settings,
         clock=clock,
         app=app,
-        unit_of_work=UnitOfWork(url, clock, retries=settings.command_retries),
-        projections=ProjectionRunner(app, url, [RouteSummaries()]),
+        unit_of_work=unit_of_work,
+        projections=ProjectionRunner(app, url, [RouteSummaries(terms), Funnel()]),
+        policies=TimePolicies(app, unit_of_work, url, clock, terms),
         tokens=TokenService(settings.effective_jwt_secret, settings.jwt_issuer, settings.jwt_audience),
         pseudonymise=pseudonymise,
+        broker=make_broker(settings.redis_url),
     )
-    _current = container
+    container.actors = bind_actors(container, container.broker)
     return container
-
-
-def current_container() -> Container:
-    if _current is None:
-        return build()
-    return _current

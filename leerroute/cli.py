@@ -34,7 +34,6 @@ def serve(
 @cli.command()
 def worker(
     threads: Annotated[int, typer.Option(help="Worker threads")] = 2,
-    catch_up_seconds: Annotated[float, typer.Option(help="Seconds between periodic catch-ups")] = 5.0,
 ) -> None:
     """Run the dramatiq worker and the periodic catch-up until stopped (SIGINT/SIGTERM)."""
     import signal
@@ -46,7 +45,7 @@ def worker(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    container.start_worker(periodic_seconds=catch_up_seconds, threads=threads)
+    container.start_worker(threads=threads)
     console.print(f"leerroute worker on {container.settings.redis_url or 'the in-process broker'}")
     try:
         stop.wait()

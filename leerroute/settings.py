@@ -15,6 +15,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.values import MilestoneTerms
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
@@ -31,6 +33,26 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Europe/Amsterdam", validation_alias=AliasChoices("LEERROUTE_TIMEZONE"))
     read_wait_max_seconds: float = Field(default=5.0, validation_alias=AliasChoices("LEERROUTE_READ_WAIT_MAX_SECONDS"))
     command_retries: int = Field(default=5, validation_alias=AliasChoices("LEERROUTE_COMMAND_RETRIES"))
+
+    lasting_placement_months: int = Field(default=6, ge=1, validation_alias=AliasChoices("LEERROUTE_LASTING_PLACEMENT_MONTHS"))
+    check_in_interval_months: int = Field(default=6, ge=1, validation_alias=AliasChoices("LEERROUTE_CHECK_IN_INTERVAL_MONTHS"))
+    check_in_window_days: int = Field(default=30, ge=0, validation_alias=AliasChoices("LEERROUTE_CHECK_IN_WINDOW_DAYS"))
+    guarantee_years: int = Field(default=10, ge=1, validation_alias=AliasChoices("LEERROUTE_GUARANTEE_YEARS"))
+    stall_weeks: int = Field(default=8, ge=1, validation_alias=AliasChoices("LEERROUTE_STALL_WEEKS"))
+    deviation_ending_days: int = Field(default=14, ge=0, validation_alias=AliasChoices("LEERROUTE_DEVIATION_ENDING_DAYS"))
+    catch_up_seconds: float = Field(default=2.0, gt=0, validation_alias=AliasChoices("LEERROUTE_CATCH_UP_SECONDS"))
+    policy_seconds: float = Field(default=900.0, gt=0, validation_alias=AliasChoices("LEERROUTE_POLICY_SECONDS"))
+    regions_file: Path | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_REGIONS_FILE"))
+
+    @property
+    def milestone_terms(self) -> MilestoneTerms:
+        return MilestoneTerms(
+            lasting_placement_months=self.lasting_placement_months,
+            check_in_interval_months=self.check_in_interval_months,
+            check_in_window_days=self.check_in_window_days,
+            guarantee_years=self.guarantee_years,
+            stall_weeks=self.stall_weeks,
+        )
 
     @cached_property
     def effective_database_url(self) -> str:

@@ -77,9 +77,10 @@ def container(database_url: str, tmp_path_factory: pytest.TempPathFactory):  # n
         REDIS_URL=redis_url,
         LEERROUTE_JWT_SECRET="test-secret-" + "x" * 40,
         LEERROUTE_PSEUDONYM_SECRET="test-pseudonyms-" + "y" * 40,
+        LEERROUTE_CATCH_UP_SECONDS=0.5,
     )
     c = build(settings, clock=FixedClock(TODAY))
-    c.start_worker(periodic_seconds=0.5)
+    c.start_worker(policies=False)
     yield c
     c.stop_worker()
 

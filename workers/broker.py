@@ -3,18 +3,14 @@ whose worker runs inside the API process (the embedded default)."""
 
 from __future__ import annotations
 
-import os
-
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 
 
-def _configure() -> dramatiq.Broker:
-    redis_url = os.environ.get("REDIS_URL")
-    configured: dramatiq.Broker = RedisBroker(url=redis_url) if redis_url else StubBroker()
-    dramatiq.set_broker(configured)
-    return configured
-
-
-broker = _configure()
+def make_broker(redis_url: str | None) -> dramatiq.Broker:
+    if redis_url:
+        # Short socket timeouts: a Redis outage must not hold up a write for long; the
+        # periodic catch-up covers any message that could not be sent.
+        return RedisBroker(url=redis_url, socket_timeout=2, socket_connect_timeout=2)
+    return StubBroker()
