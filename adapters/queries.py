@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 
 from adapters.database import read_session
-from adapters.tables import placement_summaries, trajectory_summaries
+from adapters.regions import UNMAPPED
+from adapters.tables import (
+    deviation_summaries,
+    drop_out_facts,
+    municipality_regions,
+    placement_summaries,
+    stage_facts,
+    trajectory_summaries,
+)
+from domain.funnel import percentile
 
 
 @dataclass(frozen=True)
@@ -73,3 +83,136 @@ def list_placements(
     if status is not None:
         query = query.where(p.c.status == status)
     return _paged(url, query, [p.c.proposed_on.desc(), p.c.placement_id], page)
+
+
+# --- the klantmanager's worklist ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Worklist:
+    placements_awaiting_employer: list[dict[str, Any]]
+    check_ins_due: list[dict[str, Any]]
+    stalled_routes: list[dict[str, Any]]
+    deviations_ending_soon: list[dict[str, Any]]
+
+
+def worklist(url: str, municipality: str, *, today: date, deviation_horizon: date, limit: int) -> Worklist:
+    t, p, d = trajectory_summaries, placement_summaries, deviation_summaries
+    with read_session(url) as session:
+        awaiting = session.execute(
+            select(p)
+            .where(p.c.municipality == municipality, p.c.status == "proposed")
+            .order_by(p.c.proposed_on, p.c.placement_id)
+            .limit(limit)
+        ).mappings().all()
+        check_ins = session.execute(
+            select(t.c.trajectory_id, t.c.check_in_due_on, t.c.stage)
+            .where(t.c.municipality == municipality, t.c.check_in_due_on.is_not(None), t.c.check_in_due_on <= today)
+            .order_by(t.c.check_in_due_on, t.c.trajectory_id)
+            .limit(limit)
+        ).mappings().all()
+        stalled = session.execute(
+            select(t.c.trajectory_id, t.c.stage, t.c.last_step_on, t.c.stalled_since)
+            .where(t.c.municipality == municipality, t.c.stalled_since.is_not(None), t.c.status == "active")
+            .order_by(t.c.last_step_on, t.c.trajectory_id)
+            .limit(limit)
+        ).mappings().all()
+        ending = session.execute(
+            select(d)
+            .where(d.c.municipality == municipality, d.c.ends_on >= today, d.c.ends_on <= deviation_horizon)
+            .order_by(d.c.ends_on, d.c.deviation_id)
+            .limit(limit)
+        ).mappings().all()
+    return Worklist([dict(r) for r in awaiting], [dict(r) for r in check_ins], [dict(r) for r in stalled], [dict(r) for r in ending])
+
+
+# --- the pipeline funnel ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FunnelScope:
+    municipality: str | None = None
+    region: str | None = None
+    cohort: str | None = None
+    target_group: str | None = None
+
+
+@dataclass
+class FunnelGroup:
+    cohort: str
+    target_group: str
+    stages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    drop_outs: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _scoped(query: Select, table: Any, scope: FunnelScope) -> Select:
+    if scope.municipality is not None:
+        query = query.where(table.c.municipality == scope.municipality)
+    if scope.region is not None:
+        region = municipality_regions
+        if scope.region == UNMAPPED:
+            query = query.where(~table.c.municipality.in_(select(region.c.municipality)))
+        else:
+            query = query.where(table.c.municipality.in_(select(region.c.municipality).where(region.c.region == scope.region)))
+    if scope.cohort is not None:
+        query = query.where(table.c.cohort == scope.cohort)
+    if scope.target_group is not None:
+        query = query.where(table.c.target_group == scope.target_group)
+    return query
+
+
+def funnel(url: str, scope: FunnelScope) -> list[FunnelGroup]:
+    s, d = stage_facts, drop_out_facts
+    counts = _scoped(
+        select(
+            s.c.cohort,
+            s.c.target_group,
+            s.c.stage,
+            func.count(s.c.entered_on).label("entered"),
+            func.count(s.c.completed_on).label("completed"),
+            func.sum(case((s.c.skipped, 1), else_=0)).label("skipped"),
+        ).group_by(s.c.cohort, s.c.target_group, s.c.stage),
+        s,
+        scope,
+    )
+    lead_times = _scoped(
+        select(s.c.cohort, s.c.target_group, s.c.stage, s.c.lead_days)
+        .where(s.c.lead_days.is_not(None))
+        .order_by(s.c.cohort, s.c.target_group, s.c.stage, s.c.lead_days),
+        s,
+        scope,
+    )
+    drops = _scoped(
+        select(d.c.cohort, d.c.target_group, d.c.stage, d.c.reason, func.count().label("count")).group_by(
+            d.c.cohort, d.c.target_group, d.c.stage, d.c.reason
+        ),
+        d,
+        scope,
+    )
+    groups: dict[tuple[str, str], FunnelGroup] = {}
+
+    def group(cohort: str, target_group: str) -> FunnelGroup:
+        key = (cohort, target_group)
+        if key not in groups:
+            groups[key] = FunnelGroup(cohort, target_group)
+        return groups[key]
+
+    with read_session(url) as session:
+        for row in session.execute(counts):
+            group(row.cohort, row.target_group).stages[row.stage] = {
+                "entered": row.entered,
+                "completed": row.completed,
+                "skipped": int(row.skipped or 0),
+                "lead_days": [],
+            }
+        for row in session.execute(lead_times):
+            group(row.cohort, row.target_group).stages[row.stage]["lead_days"].append(row.lead_days)
+        for row in session.execute(drops):
+            group(row.cohort, row.target_group).drop_outs.append({"stage": row.stage, "reason": row.reason, "count": row.count})
+    for item in groups.values():
+        for stats in item.stages.values():
+            values = stats.pop("lead_days")
+            stats["median_lead_days"] = percentile(values, 0.5)
+            stats["p90_lead_days"] = percentile(values, 0.9)
+        item.drop_outs.sort(key=lambda r: (r["stage"], r["reason"]))
+    return [groups[key] for key in sorted(groups)]

@@ -378,6 +378,7 @@ class PlacementSummaryOut(Output):
     declined_on: date | None
     contract_start_on: date | None
     ended_on: date | None
+    lasting_on: date | None = Field(default=None, description="When the placement became lasting")
 
 
 T = TypeVar("T")
@@ -403,3 +404,63 @@ class Problem(Output):
     instance: str | None = None
     rule: str | None = None
     invalid_params: list[InvalidParam] | None = None
+
+
+class CheckInDueOut(Output):
+    trajectory_id: UUID
+    due_on: date
+    stage: Stage
+
+
+class StalledRouteOut(Output):
+    trajectory_id: UUID
+    stage: Stage
+    last_step_on: date
+    stalled_since: date
+
+
+class DeviationEndingOut(Output):
+    trajectory_id: UUID
+    deviation_id: str
+    rule: DeviationRule
+    starts_on: date
+    ends_on: date
+    granted_by: str
+
+
+class WorklistOut(Output):
+    municipality: str
+    today: date
+    placements_awaiting_employer: list[PlacementSummaryOut]
+    check_ins_due: list[CheckInDueOut]
+    stalled_routes: list[StalledRouteOut]
+    deviations_ending_soon: list[DeviationEndingOut]
+
+
+class FunnelStageOut(Output):
+    stage: Stage
+    entered: int
+    completed: int
+    skipped: int
+    median_lead_days: float | None = Field(description="Median days from entering to completing the stage")
+    p90_lead_days: float | None = Field(description="90th percentile of days from entering to completing the stage")
+
+
+class DropOutCountOut(Output):
+    stage: Stage
+    reason: DropOutReason
+    count: int
+
+
+class FunnelGroupOut(Output):
+    cohort: str = Field(description="Registration quarter, such as 2026-Q1")
+    target_group: TargetGroup
+    stages: list[FunnelStageOut]
+    drop_outs: list[DropOutCountOut]
+
+
+class FunnelOut(Output):
+    scope: str
+    municipality: str | None
+    region: str | None
+    groups: list[FunnelGroupOut]

@@ -83,4 +83,4 @@ def percentile(sorted_values: list[int], fraction: float) -> float | None:
     lower = int(position)
     upper = min(lower + 1, len(sorted_values) - 1)
     weight = position - lower
-    return sorted_values[lower] + (sorted_values[upper] - sorted_values[lower]) * weight
+    return round(sorted_values[lower] + (sorted_values[upper] - sorted_values[lower]) * weight, 2)

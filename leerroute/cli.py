@@ -85,6 +85,57 @@ def token(
     typer.echo(value)
 
 
+projections_cli = typer.Typer(help="Read models: status and rebuild.", no_args_is_help=True)
+cli.add_typer(projections_cli, name="projections")
+
+
+@projections_cli.command("status")
+def projections_status() -> None:
+    """How far each read model has read the log."""
+    from leerroute.bootstrap import build
+
+    container = build()
+    end = container.projections.log_size()
+    for name in container.projections.names():
+        typer.echo(f"{name}: {container.projections.position(name)} of {end}")
+
+
+@projections_cli.command("rebuild")
+def projections_rebuild(
+    name: Annotated[str | None, typer.Argument(help="One projection; all when left out")] = None,
+) -> None:
+    """Replay the whole log into fresh read-model tables. Readers keep the old rows until the
+    new ones are complete (the rebuild is one transaction); a rebuild that is stopped changes
+    nothing."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from leerroute.bootstrap import build
+
+    container = build()
+    runner = container.projections
+    names = [name] if name else runner.names()
+    unknown = [n for n in names if n not in runner.names()]
+    if unknown:
+        raise typer.BadParameter(f"unknown projection {unknown[0]}; known: {', '.join(runner.names())}")
+    total = runner.log_size()
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console) as bar:
+        for projection_name in names:
+            task = bar.add_task(f"rebuild {projection_name}", total=total)
+            runner.rebuild(projection_name, on_batch=lambda n, task=task: bar.advance(task, n))
+    console.print(f"rebuilt {', '.join(names)} from {total} events")
+
+
+@cli.command("policies")
+def run_policies() -> None:
+    """Record the milestones time has made due (lasting placements, check-ins, stalled routes)."""
+    from leerroute.bootstrap import build
+
+    container = build()
+    recorded = container.policies.run()
+    container.projections.catch_up()
+    typer.echo(f"recorded {recorded} milestones")
+
+
 def main() -> None:
     cli()
 

@@ -61,28 +61,57 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _drop_postgres_database(url)
 
 
+POSTGRES = (os.environ.get("DATABASE_URL") or "").startswith("postgresql")
+requires_postgres_and_redis = pytest.mark.skipif(
+    not (POSTGRES and os.environ.get("REDIS_URL")),
+    reason="needs DATABASE_URL=postgresql+psycopg://... and REDIS_URL (the CI's second run sets both)",
+)
+
+
+def test_settings(data_dir: Path, database_url: str, **overrides: object):  # noqa: ANN201
+    """Settings for a leerroute under test; secrets fixed so tokens of one test run agree."""
+    from leerroute.settings import Settings
+
+    values: dict[str, object] = {
+        "LEERROUTE_DATA_DIR": data_dir,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": os.environ.get("REDIS_URL"),
+        "LEERROUTE_JWT_SECRET": "test-secret-" + "x" * 40,
+        "LEERROUTE_PSEUDONYM_SECRET": "test-pseudonyms-" + "y" * 40,
+        "LEERROUTE_CATCH_UP_SECONDS": 0.5,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+test_settings.__test__ = False  # a helper, not a test
+
+
 @pytest.fixture(scope="session")
 def container(database_url: str, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     from leerroute.bootstrap import build
-    from leerroute.settings import Settings
 
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
         import redis
 
         redis.Redis.from_url(redis_url).flushdb()
-    settings = Settings(
-        LEERROUTE_DATA_DIR=Path(tmp_path_factory.mktemp("data")),
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        LEERROUTE_JWT_SECRET="test-secret-" + "x" * 40,
-        LEERROUTE_PSEUDONYM_SECRET="test-pseudonyms-" + "y" * 40,
-        LEERROUTE_CATCH_UP_SECONDS=0.5,
-    )
-    c = build(settings, clock=FixedClock(TODAY))
+    c = build(test_settings(Path(tmp_path_factory.mktemp("data")), database_url), clock=FixedClock(TODAY))
     c.start_worker(policies=False)
     yield c
     c.stop_worker()
+
+
+@pytest.fixture
+def fresh_database(tmp_path: Path) -> Iterator[str]:
+    """A database of its own, for a test that looks at whole tables."""
+    configured = os.environ.get("DATABASE_URL")
+    if not configured:
+        yield f"sqlite:///{tmp_path / 'own.db'}"
+        return
+    url = _create_postgres_database(configured)
+    yield url
+    _drop_postgres_database(url)
 
 
 @pytest.fixture(scope="session")

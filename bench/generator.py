@@ -1,0 +1,262 @@
+"""A deterministic synthetic population of routes, for tests and benchmarks.
+
+``generate(container, routes=N, seed=S)`` registers N candidates across many municipalities and
+walks each through a realistic route: skipped phases (EVC), drop-outs in every phase with
+re-entries, language assessments and practice, certificates, declined and several placements
+(job carving from assistant to the full function), lasting placements, guarantees with
+check-ins, and benefit reductions, stops and resumptions. Every step goes through the domain's
+own commands, so the rules of the route hold for the generated data too. The same seed gives
+the same population.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from uuid import UUID
+
+from adapters.database import write_session
+from domain.candidate import Candidate
+from domain.trajectory import Trajectory
+from domain.values import (
+    SYSTEM_ACTOR,
+    Actor,
+    CertificateKind,
+    DropOutReason,
+    LanguageLevel,
+    LanguageSkill,
+    MilestoneTerms,
+    Role,
+)
+
+GIVEN = ["Amal", "Yonas", "Rahaf", "Mohammed", "Tesfay", "Lina", "Samir", "Hiwet", "Omar", "Nour", "Daniel", "Sara"]
+FAMILY = ["Haddad", "Tekle", "Alsayed", "Ghebre", "Karimi", "Yilmaz", "de Vries", "Bakker", "Hassan", "Abadi"]
+FUNCTIONS = ["monteur", "installateur", "timmerman", "elektromonteur", "metselaar", "loodgieter", "dakdekker"]
+
+
+def valid_bsn(rng: random.Random) -> str:
+    while True:
+        digits = [rng.randint(1, 9)] + [rng.randint(0, 9) for _ in range(7)]
+        last = sum(d * w for d, w in zip(digits, range(9, 1, -1))) % 11
+        if last < 10:
+            return "".join(map(str, digits)) + str(last)
+
+
+@dataclass
+class GeneratedRoute:
+    trajectory: Trajectory
+    candidate: Candidate
+
+
+class _Walk:
+    """Walks one route forward in time with the domain's commands."""
+
+    def __init__(self, rng: random.Random, trajectory: Trajectory, actor: Actor, today: date, terms: MilestoneTerms):
+        self.rng = rng
+        self.t = trajectory
+        self.km = actor
+        self.today = today
+        self.terms = terms
+        self.day = trajectory.registered_on
+
+    def later(self, low: int, high: int) -> bool:
+        """Move the route's clock forward; False when that passes today (the route stops)."""
+        self.day = self.day + timedelta(days=self.rng.randint(low, high))
+        return self.day <= self.today
+
+    def maybe_drop_out(self, chance: float) -> str | None:
+        """Drop out with ``chance`` and maybe re-enter later: None (no drop-out), "re-entered",
+        or "stopped" when the route ends here."""
+        if self.rng.random() >= chance:
+            return None
+        if not self.later(1, 20):
+            return "stopped"
+        self.t.drop_out(on=self.day, today=self.today, reason=self.rng.choice(list(DropOutReason)),
+                        explanation="uitval", actor=self.km)
+        if self.rng.random() < 0.3 and self.later(30, 120):
+            self.t.re_enter(on=self.day, today=self.today, explanation="weer gestart", actor=self.km)
+            return "re-entered"
+        return "stopped"
+
+    def phase(self, name: str, *, skip: float, drop: float, weeks: tuple[int, int], provider: str | None,
+              during: Callable[[], None] | None = None) -> bool:
+        """Skip, or start and complete, one phase; drop-outs restart it after re-entry.
+        Returns False when the route stops."""
+        if self.rng.random() < skip:
+            if not self.later(0, 7):
+                return False
+            self.t.skip_phase(name, on=self.day, today=self.today, basis="evc", reason="EVC", actor=self.km)
+            return True
+        for _ in range(3):
+            if not self.later(1, 21):
+                return False
+            self.t.start_phase(name, on=self.day, today=self.today, provider=provider, actor=self.km)
+            if during is not None:
+                during()
+            outcome = self.maybe_drop_out(drop)
+            if outcome == "stopped":
+                return False
+            if outcome == "re-entered":
+                continue  # start this phase again
+            if not self.later(weeks[0] * 7, weeks[1] * 7):
+                return False
+            self.t.complete_phase(name, on=self.day, today=self.today, actor=self.km)
+            return True
+        return False
+
+    def pre_trajectory_facts(self) -> None:
+        start = self.day
+        if self.later(7, 30):
+            levels = {s: self.rng.choice([LanguageLevel.A1, LanguageLevel.A2, LanguageLevel.B1]) for s in LanguageSkill}
+            self.t.assess_language(on=self.day, today=self.today, levels=levels, actor=self.km)
+        else:
+            self.day = start
+        if self.rng.random() < 0.6 and self.day <= self.today:
+            until = self.day + timedelta(weeks=self.rng.randint(2, 8))
+            self.t.record_practice(practice_id=f"pr-{self.rng.getrandbits(48):x}", on=self.day, until=until, today=self.today,
+                                   description="praktijk op de bouwplaats", hours_per_week=self.rng.randint(8, 24), actor=self.km)
+
+    def bedrijfsvakschool_facts(self) -> None:
+        if self.rng.random() < 0.8 and self.later(60, 150):
+            self.t.obtain_certificate(certificate_id=f"c-{self.rng.getrandbits(48):x}", phase="bedrijfsvakschool",
+                                      kind=self.rng.choice([CertificateKind.MBO_CERTIFICAAT, CertificateKind.PRAKTIJKVERKLARING]),
+                                      title="vakcertificaat", on=self.day, today=self.today, actor=self.km)
+
+    def placements(self) -> None:
+        for attempt in range(3):
+            if not self.later(1, 30):
+                return
+            kvk = f"{self.rng.randint(10_000_000, 99_999_999)}"
+            employer = Actor(subject="hr", role=Role.EMPLOYER, organisation=kvk)
+            placement_id = f"pl-{self.rng.getrandbits(64):x}"
+            level = "assistent" if attempt == 0 and self.rng.random() < 0.5 else "full"
+            self.t.propose_placement(placement_id=placement_id, employer_kvk=kvk, employer_name=f"Bouwbedrijf {kvk[:3]}",
+                                     function=self.rng.choice(FUNCTIONS), hours_per_week=self.rng.choice([24, 32, 36, 38, 40]),
+                                     level=level, on=self.day, today=self.today, actor=self.km)
+            if not self.later(1, 14):
+                return
+            if self.rng.random() < 0.2:
+                self.t.decline_placement(placement_id, on=self.day, today=self.today, reason="geen match", actor=employer)
+                continue
+            self.t.confirm_placement(placement_id, on=self.day, today=self.today, actor=employer)
+            if not self.later(3, 21):
+                return
+            self.t.start_contract(placement_id, on=self.day, today=self.today, hours_per_week=36, actor=employer)
+            self.benefit_after_work()
+            has_guarantee = self.t.guarantee is not None and self.t.guarantee.is_active
+            if not has_guarantee and self.rng.random() < 0.5 and self.later(0, 30):
+                self.t.issue_guarantee(on=self.day, today=self.today, issued_by="sociale partners techniek", actor=self.km)
+                self.check_ins()
+            if self.rng.random() < 0.25:
+                if self.later(30, 400):
+                    if self.t.guarantee is not None and self.t.guarantee.is_active:
+                        self.milestones()
+                    self.t.end_placement(placement_id, on=self.day, today=self.today,
+                                         reason=self.rng.choice(["dismissed", "resigned", "contract-completed"]),
+                                         explanation=None, actor=self.km)
+                    if self.rng.random() < 0.5 and self.t.benefit.stopped_on is not None and self.later(1, 30):
+                        self.t.change_benefit(kind="resumed", on=self.day, today=self.today,
+                                              monthly_cents=self.t.benefit_at_intake.monthly_cents or 100_000, actor=self.km)
+                    continue
+            return
+
+    def benefit_after_work(self) -> None:
+        if not self.t.benefit.is_paid:
+            return
+        if self.rng.random() < 0.3 and self.later(0, 10):
+            reduced = max(1, self.t.benefit.monthly_cents // 2)
+            if reduced < self.t.benefit.monthly_cents:
+                self.t.change_benefit(kind="reduced", on=self.day, today=self.today, monthly_cents=reduced, actor=self.km)
+        if self.later(10, 60):
+            self.t.change_benefit(kind="stopped", on=self.day, today=self.today, monthly_cents=None, actor=self.km)
+
+    def check_ins(self) -> None:
+        for _ in range(self.rng.randint(0, 3)):
+            if not self.later(120, 200):
+                return
+            self.t.record_guarantee_check_in(on=self.day, today=self.today, summary="loopbaangesprek", actor=self.km)
+
+    def milestones(self) -> None:
+        self.t.record_due_milestones(today=min(self.day, self.today), terms=self.terms, actor=SYSTEM_ACTOR)
+
+
+def build_route(rng: random.Random, *, municipality: str, index: int, today: date, terms: MilestoneTerms,
+                pseudonymise: Callable[[str], str], start: date, days: int) -> GeneratedRoute:
+    km = Actor(subject=f"km-{municipality}", role=Role.KLANTMANAGER, organisation=municipality)
+    registered_on = start + timedelta(days=rng.randint(0, days))
+    trajectory_id = UUID(int=rng.getrandbits(128), version=4)
+    bsn = valid_bsn(rng)
+    candidate = Candidate.register(municipality=municipality, bsn=bsn, bsn_pseudonym=pseudonymise(f"{bsn}:{index}"),
+                                   given_names=rng.choice(GIVEN), family_name=rng.choice(FAMILY),
+                                   birth_date=date(rng.randint(1965, 2004), rng.randint(1, 12), rng.randint(1, 28)),
+                                   registered_on=registered_on, trajectory_id=trajectory_id, actor=km)
+    benefit = rng.choice([0, 95_000, 110_000, 125_000, 140_000]) if rng.random() < 0.9 else 0
+    trajectory = Trajectory.register(trajectory_id=trajectory_id, municipality=municipality, candidate_id=candidate.id,
+                                     target_group=rng.choice(["statushouder", "statushouder", "other"]), on=registered_on,
+                                     today=today, benefit_monthly_cents=benefit,
+                                     benefit_since=registered_on - timedelta(days=rng.randint(30, 900)) if benefit else None,
+                                     actor=km)
+    walk = _Walk(rng, trajectory, km, today, terms)
+    if rng.random() < 0.05:
+        walk.later(0, 30)
+        if walk.day <= today:
+            trajectory.grant_deviation(deviation_id=f"d-{rng.getrandbits(48):x}", rule="benefit-during-training",
+                                       reason="uitkering behouden tijdens scholing", on=walk.day,
+                                       until=walk.day + timedelta(days=rng.randint(30, 200)), granted_by="teamleider",
+                                       today=today, actor=km)
+    if (
+        walk.phase("orientation", skip=0.15, drop=0.08, weeks=(2, 6), provider=None)
+        and walk.phase("pre-trajectory", skip=0.2, drop=0.12, weeks=(8, 26), provider="Taalschool",
+                       during=walk.pre_trajectory_facts)
+        and walk.phase("bedrijfsvakschool", skip=0.1, drop=0.1, weeks=(12, 40), provider="Bedrijfsvakschool",
+                       during=walk.bedrijfsvakschool_facts)
+    ):
+        walk.placements()
+    trajectory.record_due_milestones(today=today, terms=terms, actor=SYSTEM_ACTOR)
+    return GeneratedRoute(trajectory, candidate)
+
+
+def municipalities(count: int) -> list[str]:
+    return [f"GM{n:04d}" for n in range(1, count + 1)]
+
+
+def generate(
+    container,  # noqa: ANN001
+    *,
+    routes: int,
+    seed: int = 1,
+    municipality_count: int | None = None,
+    start: date = date(2023, 1, 2),
+    batch: int = 200,
+    on_batch: Callable[[int], None] | None = None,
+) -> list[UUID]:
+    """Write ``routes`` generated routes through the application; returns their ids."""
+    rng = random.Random(seed)
+    today = container.clock.today()
+    terms = container.settings.milestone_terms
+    places = municipalities(municipality_count or max(5, min(350, routes // 30)))
+    days = max(1, (today - start).days - 30)
+    ids: list[UUID] = []
+    pending: list[GeneratedRoute] = []
+
+    def flush() -> None:
+        with write_session(container.database_url) as session:
+            objects = [obj for route in pending for obj in (route.candidate, route.trajectory)]
+            container.app.save(*objects, session=session)
+        if on_batch is not None:
+            on_batch(len(pending))
+        pending.clear()
+
+    for index in range(routes):
+        route = build_route(rng, municipality=rng.choice(places), index=index, today=today, terms=terms,
+                            pseudonymise=container.pseudonymise, start=start, days=days)
+        ids.append(route.trajectory.id)
+        pending.append(route)
+        if len(pending) >= batch:
+            flush()
+    if pending:
+        flush()
+    container.written()
+    return ids
