@@ -15,6 +15,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -102,16 +103,24 @@ def container(database_url: str, tmp_path_factory: pytest.TempPathFactory):  # n
     c.stop_worker()
 
 
-@pytest.fixture
-def fresh_database(tmp_path: Path) -> Iterator[str]:
-    """A database of its own, for a test that looks at whole tables."""
+@contextmanager
+def own_database(directory: Path) -> Iterator[str]:
+    """A database of its own, for tests that look at whole tables."""
     configured = os.environ.get("DATABASE_URL")
     if not configured:
-        yield f"sqlite:///{tmp_path / 'own.db'}"
+        yield f"sqlite:///{directory / 'own.db'}"
         return
     url = _create_postgres_database(configured)
-    yield url
-    _drop_postgres_database(url)
+    try:
+        yield url
+    finally:
+        _drop_postgres_database(url)
+
+
+@pytest.fixture
+def fresh_database(tmp_path: Path) -> Iterator[str]:
+    with own_database(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
