@@ -34,6 +34,7 @@ def serve(
 @cli.command()
 def worker(
     threads: Annotated[int, typer.Option(help="Worker threads")] = 2,
+    policies: Annotated[bool, typer.Option(help="Also run the time-driven policies on their schedule")] = True,
 ) -> None:
     """Run the dramatiq worker and the periodic catch-up until stopped (SIGINT/SIGTERM)."""
     import signal
@@ -45,7 +46,7 @@ def worker(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    container.start_worker(threads=threads)
+    container.start_worker(threads=threads, policies=policies)
     console.print(f"leerroute worker on {container.settings.redis_url or 'the in-process broker'}")
     try:
         stop.wait()
@@ -118,10 +119,21 @@ def projections_rebuild(
     if unknown:
         raise typer.BadParameter(f"unknown projection {unknown[0]}; known: {', '.join(runner.names())}")
     total = runner.log_size()
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console) as bar:
+    if not console.is_terminal:  # a log, not a screen: one line per batch
         for projection_name in names:
-            task = bar.add_task(f"rebuild {projection_name}", total=total)
-            runner.rebuild(projection_name, on_batch=lambda n, task=task: bar.advance(task, n))
+            done = [0]
+
+            def report(n: int, projection_name: str = projection_name, done: list[int] = done) -> None:
+                done[0] += n
+                console.print(f"rebuild {projection_name}: {done[0]}/{total}")
+
+            runner.rebuild(projection_name, on_batch=report)
+    else:
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=console) as bar:
+            for projection_name in names:
+                task = bar.add_task(f"rebuild {projection_name}", total=total)
+                runner.rebuild(projection_name, on_batch=lambda n, task=task: bar.advance(task, n))
     console.print(f"rebuilt {', '.join(names)} from {total} events")
 
 
