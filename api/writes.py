@@ -77,21 +77,31 @@ def respond(
     expected = expected_version(request)
     key = idempotency_key(request, actor, payload)
 
+    outcomes: list[Outcome] = []
+
+    def render(outcome: Outcome) -> dict:
+        return views.trajectory_out(outcome.trajectory).model_dump(mode="json", by_alias=True)
+
     def unit(session: Session) -> StoredResponse:
         outcome = work(session, expected)
-        body = views.trajectory_out(outcome.trajectory).model_dump(mode="json", by_alias=True)
+        outcomes.append(outcome)
         headers = {"ETag": etag(outcome.trajectory.version), POSITION_HEADER: str(outcome.position)}
         if location is not None:
             headers["Location"] = location(outcome)
-        return StoredResponse(status_code, body, headers)
+        # The body is stored with an Idempotency-Key; otherwise it is rendered after the commit,
+        # outside the transaction (which holds the event table's lock from its insert on).
+        return StoredResponse(status_code, render(outcome) if key is not None else None, headers)
 
     response = container.unit_of_work.run(unit, idempotency=key, retry_on_conflict=expected is None)
     headers = dict(response.headers)
+    body = response.body
     if response.replayed:
         headers["Idempotent-Replayed"] = "true"
     else:
         container.written()
-    return JSONResponse(response.body, status_code=response.status_code, headers=headers)
+        if key is None:
+            body = render(outcomes[-1])
+    return JSONResponse(body, status_code=response.status_code, headers=headers)
 
 
 def change_trajectory(
