@@ -73,17 +73,31 @@ def respond(
     status_code: int = 200,
     location: Callable[[Outcome], str] | None = None,
 ) -> JSONResponse:
-    container = container_of(request)
-    expected = expected_version(request)
-    key = idempotency_key(request, actor, payload)
-
-    def unit(session: Session) -> StoredResponse:
+    def render(session: Session, expected: int | None) -> StoredResponse:
         outcome = work(session, expected)
         body = views.trajectory_out(outcome.trajectory).model_dump(mode="json", by_alias=True)
         headers = {"ETag": etag(outcome.trajectory.version), POSITION_HEADER: str(outcome.position)}
         if location is not None:
             headers["Location"] = location(outcome)
         return StoredResponse(status_code, body, headers)
+
+    return respond_with(request, actor, payload, render)
+
+
+def respond_with(
+    request: Request,
+    actor: Actor,
+    payload: BaseModel | None,
+    work: Callable[[Session, int | None], StoredResponse],
+) -> JSONResponse:
+    """The write path of every resource: If-Match, Idempotency-Key, one transaction, the
+    workers told. ``work`` runs the command in the session and shapes the response."""
+    container = container_of(request)
+    expected = expected_version(request)
+    key = idempotency_key(request, actor, payload)
+
+    def unit(session: Session) -> StoredResponse:
+        return work(session, expected)
 
     response = container.unit_of_work.run(unit, idempotency=key, retry_on_conflict=expected is None)
     headers = dict(response.headers)
