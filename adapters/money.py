@@ -16,13 +16,13 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
-from sqlalchemy import Table, delete, select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from adapters.database import read_session
 from adapters.regions import UNMAPPED
 from adapters.tables import money_agreements, money_claims, money_saving_periods, municipality_regions
-from domain.financing import Claim, FinancingAgreement
+from domain.financing import AgreementView, Claim, FinancingAgreement
 from domain.money import (
     AsOf,
     ClaimView,
@@ -41,7 +41,6 @@ from domain.money import (
     saving_periods,
     trajectory_facts,
 )
-from domain.financing import AgreementView
 from domain.trajectory import Trajectory
 from leerroute.application import LeerrouteApplication
 
@@ -311,7 +310,3 @@ def differences(app: LeerrouteApplication, database_url: str, baseline: SavingsB
                             found.append(Difference(name, key, column, stored[key].get(column), value))
     return found
 
-
-def clear(session: Session) -> None:
-    for table in _TABLES.values():
-        session.execute(delete(table))

@@ -352,9 +352,7 @@ class Claim(Aggregate):
         today: date,
         actor: Actor,
     ) -> "Claim":
-        _no_future("filedOn", on, today)
-        if on < agreement.valid_from:
-            raise InvalidField("filedOn", f"{on} lies before the agreement starts ({agreement.valid_from})")
+        cls.check_filing_date(agreement, on, today)
         check_cents("amountCents", amount_cents, positive=True)
         return cls(
             id=claim_id_for(agreement.id, trajectory_id, agreement.trigger),
@@ -369,6 +367,13 @@ class Claim(Aggregate):
             on=on,
             actor=actor,
         )
+
+    @staticmethod
+    def check_filing_date(agreement: FinancingAgreement, on: date, today: date) -> None:
+        """A claim is filed on a real day, not before the agreement starts."""
+        _no_future("filedOn", on, today)
+        if on < agreement.valid_from:
+            raise InvalidField("filedOn", f"{on} lies before the agreement starts ({agreement.valid_from})")
 
     @event("ClaimFiled")
     def __init__(

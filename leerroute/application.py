@@ -310,10 +310,7 @@ class LeerrouteApplication(Application):
         if not agreement.may_claim(actor, trajectory.municipality):
             who = agreement.claimant or f"the municipality of the trajectory ({trajectory.municipality})"
             raise RuleViolation("claimant-claims", f"under this agreement {who} files the claims")
-        if filed_on > today:
-            raise InvalidField("filedOn", f"{filed_on} lies after today ({today})")
-        if not agreement.covers_date(filed_on) and filed_on < agreement.valid_from:
-            raise InvalidField("filedOn", f"{filed_on} lies before the agreement starts ({agreement.valid_from})")
+        Claim.check_filing_date(agreement, filed_on, today)
         facts = trajectory_facts(
             trajectory_id, self.logged_events(trajectory_id), AsOf(filed_on), region(trajectory.municipality)
         )
