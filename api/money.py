@@ -32,6 +32,9 @@ from domain.access import (
     CLAIM_WRITERS,
     MONEY_READERS,
     can_see_agreement,
+    can_see_claim,
+    can_see_money_line,
+    can_see_savings,
     can_see_trajectory,
     can_see_trajectory_money,
 )
@@ -313,14 +316,6 @@ def file_claim(body: ClaimIn, request: Request, actor: ClaimWriter) -> JSONRespo
     return _money_response(request, actor, body, work, status_code=201, kind="claims")
 
 
-def _may_see_claim(actor: Actor, claim: Claim) -> bool:
-    if actor.role is Role.PROCESREGIE:
-        return True
-    if actor.organisation in (claim.payer, claim.claimant):
-        return True
-    return actor.role is Role.KLANTMANAGER and actor.organisation == claim.municipality
-
-
 @router.get("/claims")
 def list_claims(
     request: Request,
@@ -362,7 +357,7 @@ def list_claims(
 @router.get("/claims/{claim_id}")
 def get_claim(claim_id: UUID, request: Request, actor: MoneyReader) -> JSONResponse:
     claim = container_of(request).app.get_claim(claim_id)
-    if not _may_see_claim(actor, claim):
+    if not can_see_claim(actor, claim):
         raise ClaimNotFound(claim_id)
     return JSONResponse(claim_out(claim), headers={"ETag": etag(claim.version)})
 
@@ -371,7 +366,7 @@ def _decide(request: Request, actor: Actor, body: Any, claim_id: UUID, decide: A
     container = container_of(request)
 
     def authorise(claim: Claim, agreement: FinancingAgreement) -> None:
-        if not _may_see_claim(actor, claim):
+        if not can_see_claim(actor, claim):
             raise ClaimNotFound(claim_id)
         if not agreement.is_payer(actor):
             raise ApiProblem(403, "forbidden", "Not allowed for this role", f"only the payer ({agreement.payer}) decides on this claim")
@@ -452,14 +447,6 @@ def _state(request: Request, as_of: AsOf) -> MoneyState:
     )
 
 
-def _line_filter(actor: Actor):  # noqa: ANN202
-    if actor.role is Role.PROCESREGIE:
-        return (lambda line: True), (lambda municipality: True)
-    if actor.role is Role.KLANTMANAGER:
-        return (lambda line: line.municipality == actor.organisation), (lambda m: m == actor.organisation)
-    return (lambda line: actor.organisation in (line.payer, line.claimant)), (lambda m: False)
-
-
 def _line_out(line: MoneyLine) -> dict[str, Any]:
     return {
         "agreementId": str(line.agreement_id),
@@ -485,16 +472,16 @@ def trajectory_money(
     if not can_see_trajectory_money(actor, trajectory, fund_agreements, region):
         raise TrajectoryNotFound(trajectory_id)
     state = _state(request, moment)
-    include, _ = _line_filter(actor)
-    lines = [l for l in state.lines if l.trajectory_id == trajectory_id and include(l)]
-    months = state.savings.get(trajectory_id, {}) if actor.role is not Role.FUND else {}
-    periods = state.periods.get(trajectory_id, []) if actor.role is not Role.FUND else []
+    lines = [line for line in state.lines if line.trajectory_id == trajectory_id and can_see_money_line(actor, line)]
+    savings_visible = can_see_savings(actor, trajectory.municipality)
+    months = state.savings.get(trajectory_id, {}) if savings_visible else {}
+    periods = state.periods.get(trajectory_id, []) if savings_visible else []
     return JSONResponse(
         {
             "trajectoryId": str(trajectory_id),
             "asOf": moment.day.isoformat(),
             "known": moment.known.isoformat() if moment.known else None,
-            "lines": [_line_out(l) for l in lines],
+            "lines": [_line_out(line) for line in lines],
             "savings": {
                 "baseline": str(container.settings.savings_baseline),
                 "periods": [
@@ -569,8 +556,9 @@ def money_report(
     to recover, savings and net (savings − paid), in euro cents. The lines add up to the totals."""
     moment = parse_as_of(request, as_of, known)
     state = _state(request, moment)
-    include, include_municipality = _line_filter(actor)
-    report = report_of(state, include, include_municipality)
+    report = report_of(
+        state, lambda line: can_see_money_line(actor, line), lambda municipality: can_see_savings(actor, municipality)
+    )
     baseline = str(container_of(request).settings.savings_baseline)
     stamp = moment.day.isoformat()
     if format == "json":

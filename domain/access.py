@@ -6,8 +6,8 @@ leak; a visible thing the role may not change is forbidden.
 
 from __future__ import annotations
 
-from domain.financing import AgreementView
-from domain.money import fund_covers
+from domain.financing import AgreementView, Claim
+from domain.money import MoneyLine, fund_covers
 from domain.trajectory import Trajectory
 from domain.values import Actor, Role
 
@@ -61,6 +61,30 @@ def can_see_trajectory_money(actor: Actor, trajectory: Trajectory, fund_agreemen
     if actor.role is Role.FUND:
         return fund_covers(fund_agreements, trajectory, region)
     return actor.role is not Role.EMPLOYER and can_see_trajectory(actor, trajectory)
+
+
+def can_see_claim(actor: Actor, claim: Claim) -> bool:
+    """Its claimant and payer, the trajectory's municipality, and procesregie."""
+    if actor.role is Role.PROCESREGIE:
+        return True
+    if actor.role in (Role.KLANTMANAGER, Role.FUND) and actor.organisation in (claim.payer, claim.claimant):
+        return True
+    return actor.role is Role.KLANTMANAGER and actor.organisation == claim.municipality
+
+
+def can_see_money_line(actor: Actor, line: MoneyLine) -> bool:
+    """In reports: a klantmanager its municipality's trajectories, a fund the agreements it pays
+    or claims under, procesregie everything."""
+    if actor.role is Role.PROCESREGIE:
+        return True
+    if actor.role is Role.KLANTMANAGER:
+        return line.municipality == actor.organisation
+    return actor.role is Role.FUND and actor.organisation in (line.payer, line.claimant)
+
+
+def can_see_savings(actor: Actor, municipality: str) -> bool:
+    """Bijstand savings: the municipality itself and procesregie."""
+    return actor.role is Role.PROCESREGIE or (actor.role is Role.KLANTMANAGER and actor.organisation == municipality)
 
 
 # Roles that may call each kind of write at all (checked before the body is even read).

@@ -120,3 +120,14 @@ def test_claims_are_listed_for_the_parties_only(api, tokens):
     assert_problem(api.get(f"/v1/claims/{filed.json()['id']}", headers=tokens.klantmanager(new_municipality())), 404)
     listed = api.get("/v1/financing-agreements", headers=km).json()["items"]
     assert [a["id"] for a in listed] == [agreement]
+
+
+def test_a_repeated_claim_with_its_idempotency_key_gets_the_first_response_again(api, tokens):
+    _, km, _, agreement = _setup(api, tokens)
+    trajectory = _register(api, km)
+    body = {"agreementId": agreement, "trajectoryId": trajectory, "filedOn": "2026-01-10"}
+    first = api.post("/v1/claims", json=body, headers={**km, "Idempotency-Key": "claim-1"})
+    again = api.post("/v1/claims", json=body, headers={**km, "Idempotency-Key": "claim-1"})
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert_problem(api.post("/v1/claims", json={**body, "filedOn": "2026-01-11"}, headers={**km, "Idempotency-Key": "claim-1"}), 422)

@@ -161,7 +161,9 @@ def test_hand_computed_cohort_to_the_cent_as_happened_and_as_known(api, tokens):
     time.sleep(0.01)
     before = datetime.now(timezone.utc)
     time.sleep(0.01)
-    c.post(f"{placement3}/ending", {"date": "2026-04-30", "reason": "dismissed"}, c.employer)
+    ended = api.post(f"{placement3}/ending", json={"date": "2026-04-30", "reason": "dismissed"}, headers=c.employer)
+    assert ended.status_code == 200, ended.text
+    api.get("/v1/trajectories", params={"minPosition": ended.headers["Leerroute-Log-Position"]}, headers=c.km)
 
     # --- as it had happened by 2025-12-31 -------------------------------------------------------------
     # M: committed A1 150000+150000+200000, A2 C1 300000 + C3 300000 (trigger ahead) = 1100000;
@@ -209,6 +211,12 @@ def test_hand_computed_cohort_to_the_cent_as_happened_and_as_known(api, tokens):
     fund_view = c.report(c.f, asOf="2026-06-30")
     assert fund_view["municipalities"] == []
     assert [_figures(x) for x in fund_view["funds"]] == [F(250000, 250000, 250000, 250000, 250000, 0, 0, 0, -250000)]
+
+    # ... and a trajectory's money only where one of its agreements covers it, without the savings.
+    fund_t1 = _ok(api.get(f"/v1/trajectories/{t1}/money", params={"asOf": "2026-06-30"}, headers=c.f))
+    assert [(x["agreementId"], x["paid"]) for x in fund_t1["lines"]] == [(a3, 250000)]
+    assert fund_t1["savings"]["months"] == []
+    assert api.get(f"/v1/trajectories/{t3}/money", headers=c.f).status_code == 404
 
     # --- per trajectory --------------------------------------------------------------------------------
     money3 = _ok(api.get(f"/v1/trajectories/{t3}/money", params={"asOf": "2026-06-30"}, headers=c.km))
