@@ -92,10 +92,10 @@ class TrajectoryTracker:
             if aggregate is not None and aggregate.version == version - 1:
                 event = self._app.mapper.to_domain_event(notification)
                 aggregate = event.mutate(aggregate)
-            elif version == 1:  # the aggregate's first event creates it: nothing to load
-                aggregate = self._app.mapper.to_domain_event(notification).mutate(None)
             elif aggregate is not None and aggregate.version >= version:
                 pass  # already there (seen in an earlier pass)
+            elif version == 1:  # the aggregate's first event creates it: nothing to load
+                aggregate = self._app.mapper.to_domain_event(notification).mutate(None)
             else:
                 aggregate = self._app.repository.get(trajectory_id, version=version)
             self._cache[trajectory_id] = aggregate
@@ -291,7 +291,7 @@ class ProjectionRunner:
                 notifications = self._notifications_after(session, low, stop=stop)
                 if notifications:
                     for projection in group:
-                        projection.write(session, self._trackers[projection.name].advance(notifications))
+                        self._write(projection, session, self._trackers[projection.name], notifications)
                     self._set_positions(session, [p.name for p in group], notifications[-1].id)
                 elif stop is not None:  # no events up to the next position (ids can have gaps)
                     self._set_positions(session, [p.name for p in group], stop)
@@ -364,9 +364,8 @@ class ProjectionRunner:
                 notifications = self._notifications_after(session, position)
                 if not notifications:
                     break
-                touched = tracker.advance(notifications)
-                for projection in projections:
-                    projection.write(session, touched)
+                for projection in projections:  # trajectory projections share the tracker's states
+                    self._write(projection, session, tracker, notifications)
                 position = notifications[-1].id
                 replayed += len(notifications)
                 if on_batch is not None:
@@ -375,6 +374,17 @@ class ProjectionRunner:
         for projection in projections:
             self._trackers[projection.name].forget()
         return replayed
+
+    def _write(
+        self, projection: TrajectoryProjection, session: Session, tracker: TrajectoryTracker, notifications: Sequence[Notification]
+    ) -> None:
+        """A projection of trajectories gets their state after the batch; one that reads other
+        aggregates too (``write_notifications``) gets the batch itself."""
+        write_notifications = getattr(projection, "write_notifications", None)
+        if write_notifications is not None:
+            write_notifications(session, self.app, notifications)
+        else:
+            projection.write(session, tracker.advance(notifications))
 
     def log_size(self) -> int:
         return self.app.recorder.max_notification_id() or 0

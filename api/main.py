@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import pipeline, problems, trajectories
+from api import money, pipeline, problems, trajectories
 from leerroute.bootstrap import Container, build
 
 API_VERSION = "1.0.0"
@@ -49,6 +49,7 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
     problems.install(app)
     app.include_router(trajectories.router)
     app.include_router(pipeline.router)
+    app.include_router(money.router)
 
     app.add_middleware(ApiVersionHeader)
     return app

@@ -13,7 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.unit_of_work import ConcurrentWriteConflict, IdempotencyKeyReused
 from domain.errors import NotFound, RuleViolation
-from leerroute.application import TrajectoryNotFound, VersionMismatch
+from domain.financing import Ineligible, InvalidField
+from leerroute.application import AgreementNotFound, ClaimNotFound, TrajectoryNotFound, VersionMismatch
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +78,17 @@ _BASELINE = {
     403: "The role may not do this",
 }
 _NOT_FOUND = "Unknown or invisible resource"
+_WRITE = {
+    409: "A rule forbids this step (named in `rule`), or concurrent writers kept changing the resource",
+    412: "If-Match names an old version",
+    422: "Idempotency-Key reused for a different request",
+}
 
 
 def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     """Make the OpenAPI document say what the API does on errors: every operation documents
-    400, 401 and 403 (and 404 when its path names a resource) besides the problems its route
-    declares, every error response as ``application/problem+json`` with the Problem schema, and
+    400, 401 and 403 (404 when its path names a resource; 409, 412 and 422 when it is a write,
+    a POST that is not a ``/search``) besides the problems its route declares, every error response as ``application/problem+json`` with the Problem schema, and
     none of FastAPI's default 422 validation responses (validation errors are 400 here)."""
     problem_ref = {"$ref": "#/components/schemas/Problem"}
     for path, operations in schema.get("paths", {}).items():
@@ -96,6 +102,8 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
             wanted = dict(_BASELINE)
             if "{" in path:
                 wanted[404] = _NOT_FOUND
+            if operation is operations.get("post") and not path.endswith("/search"):
+                wanted.update(_WRITE)  # every POST but a search is a write (api/writes.py)
             for status, description in wanted.items():
                 responses.setdefault(str(status), {"description": description})
             for status, response in responses.items():
@@ -129,6 +137,24 @@ def install(app: FastAPI) -> None:
     async def _api_problem(request: Request, error: ApiProblem) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
         return problem(error.status, error.slug, error.title, error.detail, headers=headers, **error.extra)
+
+    @app.exception_handler(InvalidField)
+    async def _invalid_field(request: Request, error: InvalidField) -> JSONResponse:
+        return problem(
+            400, "invalid-params", "Invalid request", error.detail, invalidParams=[{"name": error.name, "reason": error.reason}]
+        )
+
+    @app.exception_handler(Ineligible)
+    async def _ineligible(request: Request, error: Ineligible) -> JSONResponse:
+        return problem(409, "not-eligible", "The claim is not eligible", error.detail, rule=error.rule, condition=error.condition)
+
+    @app.exception_handler(AgreementNotFound)
+    async def _no_agreement(request: Request, error: AgreementNotFound) -> JSONResponse:
+        return problem(404, "not-found", "Not found", f"no financing agreement {error.agreement_id}")
+
+    @app.exception_handler(ClaimNotFound)
+    async def _no_claim(request: Request, error: ClaimNotFound) -> JSONResponse:
+        return problem(404, "not-found", "Not found", f"no claim {error.claim_id}")
 
     @app.exception_handler(RuleViolation)
     async def _rule(request: Request, error: RuleViolation) -> JSONResponse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from uuid import UUID
 
 from fastapi import Request
@@ -73,34 +74,46 @@ def respond(
     status_code: int = 200,
     location: Callable[[Outcome], str] | None = None,
 ) -> JSONResponse:
+    def render(session: Session, expected: int | None) -> StoredResponse:
+        outcome = work(session, expected)
+        headers = {"ETag": etag(outcome.trajectory.version), POSITION_HEADER: str(outcome.position)}
+        if location is not None:
+            headers["Location"] = location(outcome)
+        body = lambda: views.trajectory_out(outcome.trajectory).model_dump(mode="json", by_alias=True)  # noqa: E731
+        return StoredResponse(status_code, body, headers)  # type: ignore[arg-type]
+
+    return respond_with(request, actor, payload, render)
+
+
+def respond_with(
+    request: Request,
+    actor: Actor,
+    payload: BaseModel | None,
+    work: Callable[[Session, int | None], StoredResponse],
+) -> JSONResponse:
+    """The write path of every resource: If-Match, Idempotency-Key, one transaction, the
+    workers told. ``work`` runs the command in the session and shapes the response.
+
+    ``work`` may give the body as a function: it is then rendered after the commit, outside
+    the transaction (which holds the event table's lock from its insert on), unless it must
+    be stored with the response for an Idempotency-Key."""
     container = container_of(request)
     expected = expected_version(request)
     key = idempotency_key(request, actor, payload)
 
-    outcomes: list[Outcome] = []
-
-    def render(outcome: Outcome) -> dict:
-        return views.trajectory_out(outcome.trajectory).model_dump(mode="json", by_alias=True)
-
     def unit(session: Session) -> StoredResponse:
-        outcome = work(session, expected)
-        outcomes.append(outcome)
-        headers = {"ETag": etag(outcome.trajectory.version), POSITION_HEADER: str(outcome.position)}
-        if location is not None:
-            headers["Location"] = location(outcome)
-        # The body is stored with an Idempotency-Key; otherwise it is rendered after the commit,
-        # outside the transaction (which holds the event table's lock from its insert on).
-        return StoredResponse(status_code, render(outcome) if key is not None else None, headers)
+        response = work(session, expected)
+        if key is not None and callable(response.body):
+            response = replace(response, body=response.body())
+        return response
 
     response = container.unit_of_work.run(unit, idempotency=key, retry_on_conflict=expected is None)
     headers = dict(response.headers)
-    body = response.body
     if response.replayed:
         headers["Idempotent-Replayed"] = "true"
     else:
         container.written()
-        if key is None:
-            body = render(outcomes[-1])
+    body = response.body() if callable(response.body) else response.body
     return JSONResponse(body, status_code=response.status_code, headers=headers)
 
 

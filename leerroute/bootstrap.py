@@ -16,6 +16,7 @@ import dramatiq
 from adapters import migrations, regions
 from adapters.clock import Clock, SystemClock
 from adapters.eventstore import event_store_env
+from adapters.money import MoneyProjection
 from adapters.projections import Funnel, ProjectionRunner, RouteSummaries
 from adapters.pseudonyms import Pseudonymiser
 from adapters.tokens import TokenService
@@ -111,7 +112,7 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, migra
         clock=clock,
         app=app,
         unit_of_work=unit_of_work,
-        projections=ProjectionRunner(app, url, [RouteSummaries(terms), Funnel()]),
+        projections=ProjectionRunner(app, url, [RouteSummaries(terms), Funnel(), MoneyProjection(settings.savings_baseline)]),
         policies=TimePolicies(app, unit_of_work, url, clock, terms),
         tokens=TokenService(settings.effective_jwt_secret, settings.jwt_issuer, settings.jwt_audience),
         pseudonymise=pseudonymise,
