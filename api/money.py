@@ -544,7 +544,10 @@ def report_rows(report: Report) -> list[list[Any]]:
     return rows
 
 
-@router.get("/money/reports")
+@router.get("/money/reports", responses={200: {"description": "The report as JSON, CSV or XLSX (`format`)", "content": {
+    "text/csv": {"schema": {"type": "string"}},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}},
+}}})
 def money_report(
     request: Request,
     actor: MoneyReader,
