@@ -44,10 +44,11 @@ class TrajectoryNotFound(Exception):
 
 
 class VersionMismatch(Exception):
-    """The caller's ``If-Match`` names a version that is no longer the current one."""
+    """The caller's ``If-Match`` names a version of a trajectory, agreement or claim that is no
+    longer the current one."""
 
     def __init__(self, expected: int, actual: int):
-        super().__init__(f"expected version {expected}, the trajectory is at version {actual}")
+        super().__init__(f"expected version {expected}, it is at version {actual} now")
         self.expected = expected
         self.actual = actual
 
