@@ -243,22 +243,30 @@ def _visible_agreement(request: Request, actor: Actor, agreement_id: UUID) -> Fi
 
 
 @router.get("/financing-agreements", **_READ)
-def list_agreements(request: Request, actor: MoneyReader) -> JSONResponse:
-    """The agreements the caller pays, claims under or is covered by (procesregie: all)."""
+def list_agreements(
+    request: Request,
+    actor: MoneyReader,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page_size: Annotated[int, Query(alias="pageSize", ge=1, le=100)] = 50,
+) -> JSONResponse:
+    """The agreements the caller pays, claims under or is covered by (procesregie: all), in the
+    order they were concluded."""
     container = container_of(request)
-    with read_session(container.database_url) as session:
-        ids = list(
-            session.execute(
-                select(money_agreements.c.agreement_id).order_by(money_agreements.c.concluded_on, money_agreements.c.agreement_id)
-            ).scalars()
+    a = money_agreements
+    query = select(a.c.agreement_id).order_by(a.c.concluded_on, a.c.agreement_id)
+    if actor.role is Role.FUND:
+        query = query.where((a.c.payer == actor.organisation) | (a.c.claimant == actor.organisation))
+    elif actor.role is Role.KLANTMANAGER:
+        query = query.where(
+            (a.c.payer == actor.organisation) | (a.c.claimant == actor.organisation)
+            | ((a.c.claimant.is_(None)) & (a.c.payer_kind == "fund"))
         )
+    with read_session(container.database_url) as session:
+        ids = list(session.execute(query).scalars())
     region = _own_region(request, actor)
-    items = []
-    for agreement_id in ids:
-        agreement = container.app.get_agreement(agreement_id)
-        if can_see_agreement(actor, agreement.view(), region):
-            items.append(agreement_out(agreement))
-    return JSONResponse({"items": items})
+    visible = [agreement for agreement in map(container.app.get_agreement, ids) if can_see_agreement(actor, agreement.view(), region)]
+    items = [agreement_out(agreement) for agreement in visible[(page - 1) * page_size : page * page_size]]
+    return JSONResponse({"items": items, "page": page, "pageSize": page_size, "total": len(visible)})
 
 
 @router.get("/financing-agreements/{agreement_id}", **_READ)
