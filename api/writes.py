@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from uuid import UUID
 
 from fastapi import Request
@@ -75,11 +76,11 @@ def respond(
 ) -> JSONResponse:
     def render(session: Session, expected: int | None) -> StoredResponse:
         outcome = work(session, expected)
-        body = views.trajectory_out(outcome.trajectory).model_dump(mode="json", by_alias=True)
         headers = {"ETag": etag(outcome.trajectory.version), POSITION_HEADER: str(outcome.position)}
         if location is not None:
             headers["Location"] = location(outcome)
-        return StoredResponse(status_code, body, headers)
+        body = lambda: views.trajectory_out(outcome.trajectory).model_dump(mode="json", by_alias=True)  # noqa: E731
+        return StoredResponse(status_code, body, headers)  # type: ignore[arg-type]
 
     return respond_with(request, actor, payload, render)
 
@@ -91,13 +92,20 @@ def respond_with(
     work: Callable[[Session, int | None], StoredResponse],
 ) -> JSONResponse:
     """The write path of every resource: If-Match, Idempotency-Key, one transaction, the
-    workers told. ``work`` runs the command in the session and shapes the response."""
+    workers told. ``work`` runs the command in the session and shapes the response.
+
+    ``work`` may give the body as a function: it is then rendered after the commit, outside
+    the transaction (which holds the event table's lock from its insert on), unless it must
+    be stored with the response for an Idempotency-Key."""
     container = container_of(request)
     expected = expected_version(request)
     key = idempotency_key(request, actor, payload)
 
     def unit(session: Session) -> StoredResponse:
-        return work(session, expected)
+        response = work(session, expected)
+        if key is not None and callable(response.body):
+            response = replace(response, body=response.body())
+        return response
 
     response = container.unit_of_work.run(unit, idempotency=key, retry_on_conflict=expected is None)
     headers = dict(response.headers)
@@ -105,7 +113,8 @@ def respond_with(
         headers["Idempotent-Replayed"] = "true"
     else:
         container.written()
-    return JSONResponse(response.body, status_code=response.status_code, headers=headers)
+    body = response.body() if callable(response.body) else response.body
+    return JSONResponse(body, status_code=response.status_code, headers=headers)
 
 
 def change_trajectory(

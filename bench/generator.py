@@ -5,14 +5,17 @@ walks each through a realistic route: skipped phases (EVC), drop-outs in every p
 re-entries, language assessments and practice, certificates, declined and several placements
 (job carving from assistant to the full function), lasting placements, guarantees with
 check-ins, and benefit reductions, stops and resumptions. Every step goes through the domain's
-own commands, so the rules of the route hold for the generated data too. The same seed gives
-the same population.
+own commands, so the rules of the route hold for the generated data too. Each route draws from
+its own random source, seeded by the population's seed and the route's index: the same seed
+gives the same population, and the first 10,000 routes of a 100,000-route population are the
+10,000-route population (benchmarks grow a database from one size to the next). Municipalities
+follow a Zipf-like size distribution over 342 codes.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID
@@ -156,6 +159,9 @@ class _Walk:
                     self.t.end_placement(placement_id, on=self.day, today=self.today,
                                          reason=self.rng.choice(["dismissed", "resigned", "contract-completed"]),
                                          explanation=None, actor=self.km)
+                    if self.rng.random() < 0.2:  # leaves the route after the placement ended
+                        self.maybe_drop_out(1.0)
+                        return
                     if self.rng.random() < 0.5 and self.t.benefit.stopped_on is not None and self.later(1, 30):
                         self.t.change_benefit(kind="resumed", on=self.day, today=self.today,
                                               monthly_cents=self.t.benefit_at_intake.monthly_cents or 100_000, actor=self.km)
@@ -218,8 +224,44 @@ def build_route(rng: random.Random, *, municipality: str, index: int, today: dat
     return GeneratedRoute(trajectory, candidate)
 
 
+DEFAULT_MUNICIPALITIES = 342  # about as many as the Netherlands has
+
+
 def municipalities(count: int) -> list[str]:
     return [f"GM{n:04d}" for n in range(1, count + 1)]
+
+
+def municipality_weights(count: int) -> list[float]:
+    """A few large municipalities and a long tail of small ones (Zipf-like), as in the country."""
+    return [1 / (rank ** 0.9) for rank in range(1, count + 1)]
+
+
+def route_rng(seed: int, index: int) -> random.Random:
+    """The random source of one route: it depends on the seed and the route's index only, so a
+    population of N routes is the first N routes of every larger one with the same seed."""
+    return random.Random(f"leerroute-population:{seed}:{index}")
+
+
+def population(
+    *,
+    seed: int,
+    first: int,
+    count: int,
+    today: date,
+    terms: MilestoneTerms,
+    pseudonymise: Callable[[str], str],
+    municipality_count: int = DEFAULT_MUNICIPALITIES,
+    start: date = date(2023, 1, 2),
+) -> Iterator[GeneratedRoute]:
+    """Routes ``first`` to ``first + count - 1`` of the population ``seed``, built in memory."""
+    places = municipalities(municipality_count)
+    weights = municipality_weights(municipality_count)
+    days = max(1, (today - start).days - 30)
+    for index in range(first, first + count):
+        rng = route_rng(seed, index)
+        municipality = rng.choices(places, weights)[0]
+        yield build_route(rng, municipality=municipality, index=index, today=today, terms=terms,
+                          pseudonymise=pseudonymise, start=start, days=days)
 
 
 def generate(
@@ -227,17 +269,14 @@ def generate(
     *,
     routes: int,
     seed: int = 1,
-    municipality_count: int | None = None,
+    first: int = 0,
+    municipality_count: int = DEFAULT_MUNICIPALITIES,
     start: date = date(2023, 1, 2),
     batch: int = 200,
     on_batch: Callable[[int], None] | None = None,
 ) -> list[UUID]:
-    """Write ``routes`` generated routes through the application; returns their ids."""
-    rng = random.Random(seed)
-    today = container.clock.today()
-    terms = container.settings.milestone_terms
-    places = municipalities(municipality_count or max(5, min(350, routes // 30)))
-    days = max(1, (today - start).days - 30)
+    """Write routes ``first`` to ``first + routes - 1`` of population ``seed`` through the
+    application (in batches of ``batch`` routes per transaction); returns their ids."""
     ids: list[UUID] = []
     pending: list[GeneratedRoute] = []
 
@@ -249,9 +288,9 @@ def generate(
             on_batch(len(pending))
         pending.clear()
 
-    for index in range(routes):
-        route = build_route(rng, municipality=rng.choice(places), index=index, today=today, terms=terms,
-                            pseudonymise=container.pseudonymise, start=start, days=days)
+    for route in population(seed=seed, first=first, count=routes, today=container.clock.today(),
+                            terms=container.settings.milestone_terms, pseudonymise=container.pseudonymise,
+                            municipality_count=municipality_count, start=start):
         ids.append(route.trajectory.id)
         pending.append(route)
         if len(pending) >= batch:

@@ -14,11 +14,14 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import JSONTranscoder, StoredEvent
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapters.database import lock_aggregate
 from adapters.eventstore import register_transcodings
+from adapters.tables import events
 from domain.candidate import Candidate, candidate_id_for
 from domain.errors import RuleViolation
 from domain.financing import (
@@ -122,6 +125,26 @@ class LeerrouteApplication(Application):
     def find_candidate(self, municipality: str, bsn: str) -> Candidate | None:
         return self.get_candidate(candidate_id_for(municipality, self._pseudonymise_bsn(bsn)))
 
+    def load_in(self, session: Session, aggregate_id: UUID) -> Aggregate | None:
+        """An aggregate as committed, read on the command's own connection and transaction
+        (after its lock): one query, where the repository would check out a second connection."""
+        rows = session.execute(
+            select(events.c.originator_version, events.c.topic, events.c.state)
+            .where(events.c.originator_id == aggregate_id)
+            .order_by(events.c.originator_version)
+        ).all()
+        aggregate = None
+        for version, topic, state in rows:
+            stored = StoredEvent(originator_id=aggregate_id, originator_version=version, topic=topic, state=bytes(state))
+            aggregate = self.mapper.to_domain_event(stored).mutate(aggregate)
+        return aggregate
+
+    def trajectory_in(self, session: Session, trajectory_id: UUID) -> Trajectory:
+        aggregate = self.load_in(session, trajectory_id)
+        if not isinstance(aggregate, Trajectory):
+            raise TrajectoryNotFound(trajectory_id)
+        return aggregate
+
     def history(self, trajectory_id: UUID) -> list[Any]:
         self.get_trajectory(trajectory_id)
         return list(self.events.get(trajectory_id))
@@ -140,8 +163,8 @@ class LeerrouteApplication(Application):
         benefit_monthly_cents: int,
         benefit_since: date | None,
     ) -> Outcome:
-        existing = self.find_candidate(actor.organisation, person.bsn)
-        if existing is not None:
+        existing = self.load_in(session, candidate_id_for(actor.organisation, self._pseudonymise_bsn(person.bsn)))
+        if isinstance(existing, Candidate):
             raise RuleViolation(
                 "one-trajectory-per-candidate",
                 f"this candidate is already registered in {actor.organisation} (trajectory {existing.trajectory_id})",
@@ -177,7 +200,7 @@ class LeerrouteApplication(Application):
     ) -> int:
         """Record the milestones time has made due for one trajectory (none twice)."""
         lock_aggregate(session, trajectory_id)
-        trajectory = self.get_trajectory(trajectory_id)
+        trajectory = self.trajectory_in(session, trajectory_id)
         count = trajectory.record_due_milestones(today=today, terms=terms, actor=SYSTEM_ACTOR)
         if count:
             self.save(trajectory, session=session)
@@ -199,7 +222,7 @@ class LeerrouteApplication(Application):
         (a placement, a certificate), which the API puts in its ``Location``.
         """
         lock_aggregate(session, trajectory_id)
-        trajectory = self.get_trajectory(trajectory_id)
+        trajectory = self.trajectory_in(session, trajectory_id)
         authorise(trajectory)
         if expected_version is not None and trajectory.version != expected_version:
             raise VersionMismatch(expected_version, trajectory.version)
