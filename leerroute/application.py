@@ -351,10 +351,11 @@ class LeerrouteApplication(Application):
         except ClaimNotFound:
             existing = None
         if existing is not None:
-            raise RuleViolation(
-                "one-claim-per-trigger",
-                f"claim {claim_id} for this trajectory, agreement and trigger was filed on {existing.filed_on}",
+            existing.refile(
+                agreement, trigger_on=result.trigger_on, amount_cents=result.amount_cents, on=filed_on, today=today, actor=actor
             )
+            recordings = self.save(existing, session=session)
+            return MoneyOutcome(existing, recordings[-1].notification.id)
         claim = Claim.file(
             agreement=agreement,
             trajectory_id=trajectory_id,
