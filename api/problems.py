@@ -171,14 +171,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(VersionMismatch)
     async def _mismatch(request: Request, error: VersionMismatch) -> JSONResponse:
         return problem(
-            412, "precondition-failed", "The trajectory has changed", str(error), currentVersion=error.actual
+            412, "precondition-failed", "The resource has changed", str(error), currentVersion=error.actual
         )
 
     @app.exception_handler(ConcurrentWriteConflict)
     async def _conflict(request: Request, error: ConcurrentWriteConflict) -> JSONResponse:
         if request.headers.get("if-match"):
-            return problem(412, "precondition-failed", "The trajectory has changed", "another write took this version first")
-        return problem(409, "concurrent-write", "Concurrent write", "the trajectory kept changing; try again")
+            return problem(412, "precondition-failed", "The resource has changed", "another write took this version first")
+        return problem(409, "concurrent-write", "Concurrent write", "the resource kept changing; try again")
 
     @app.exception_handler(IdempotencyKeyReused)
     async def _reused(request: Request, error: IdempotencyKeyReused) -> JSONResponse:

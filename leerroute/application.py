@@ -47,10 +47,11 @@ class TrajectoryNotFound(Exception):
 
 
 class VersionMismatch(Exception):
-    """The caller's ``If-Match`` names a version that is no longer the current one."""
+    """The caller's ``If-Match`` names a version of a trajectory, agreement or claim that is no
+    longer the current one."""
 
     def __init__(self, expected: int, actual: int):
-        super().__init__(f"expected version {expected}, the trajectory is at version {actual}")
+        super().__init__(f"expected version {expected}, it is at version {actual} now")
         self.expected = expected
         self.actual = actual
 
@@ -350,10 +351,11 @@ class LeerrouteApplication(Application):
         except ClaimNotFound:
             existing = None
         if existing is not None:
-            raise RuleViolation(
-                "one-claim-per-trigger",
-                f"claim {claim_id} for this trajectory, agreement and trigger was filed on {existing.filed_on}",
+            existing.refile(
+                agreement, trigger_on=result.trigger_on, amount_cents=result.amount_cents, on=filed_on, today=today, actor=actor
             )
+            recordings = self.save(existing, session=session)
+            return MoneyOutcome(existing, recordings[-1].notification.id)
         claim = Claim.file(
             agreement=agreement,
             trajectory_id=trajectory_id,
