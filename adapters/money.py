@@ -251,13 +251,14 @@ class MoneyProjection:
                     benefit_touched.add(n.originator_id)
         agreements, claims = [], []
         periods: list[dict[str, Any]] = []
+        histories = app.events_in(session, benefit_touched)  # one query for the whole batch
         for originator_id, (topic, version) in latest.items():
             if topic.startswith(AGREEMENT_PREFIX):
                 agreements.append(agreement_row(app.repository.get(originator_id, version=version)))
             elif topic.startswith(CLAIM_PREFIX):
                 claims.append(claim_row(app.repository.get(originator_id, version=version)))
             elif originator_id in benefit_touched:
-                events = [logged(e) for e in app.events.get(originator_id, lte=version)]
+                events = [logged(e) for e in histories[originator_id] if e.originator_version <= version]
                 periods.extend(period_rows(originator_id, events, self.baseline))
         upsert(session, money_agreements, agreements, ["agreement_id"])
         upsert(session, money_claims, claims, ["claim_id"])
