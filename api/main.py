@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from api import pipeline, problems, trajectories
+from api.writes import TRACE_HEADER, trace_id
 from leerroute.bootstrap import Container, build
 
 API_VERSION = "1.0.0"
@@ -50,8 +51,10 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
 
     @app.middleware("http")
     async def api_version(request: Request, call_next) -> Response:  # type: ignore[no-untyped-def]
+        trace = trace_id(request)
         response = await call_next(request)
         response.headers["API-Version"] = API_VERSION
+        response.headers[TRACE_HEADER] = trace
         return response
 
     return app

@@ -17,6 +17,7 @@ from api.auth import require_role
 from api.problems import ApiProblem
 from api.trajectories import MinPosition, _PROBLEMS, _wait_for
 from api.writes import container_of
+from domain.access import FUNNEL_READERS, WORKLIST_READERS
 from domain.funnel import FUNNEL_STAGES
 from domain.values import Actor, Role, TargetGroup
 
@@ -33,7 +34,7 @@ class FunnelLevel(StrEnum):
 def worklist(
     request: Request,
     response: Response,
-    actor: Annotated[Actor, Depends(require_role({Role.KLANTMANAGER}))],
+    actor: Annotated[Actor, Depends(require_role(WORKLIST_READERS))],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     min_position: MinPosition = None,
 ) -> schemas.WorklistOut:
@@ -69,7 +70,7 @@ def worklist(
 def funnel(
     request: Request,
     response: Response,
-    actor: Annotated[Actor, Depends(require_role({Role.KLANTMANAGER, Role.PROCESREGIE}))],
+    actor: Annotated[Actor, Depends(require_role(FUNNEL_READERS))],
     level: FunnelLevel = FunnelLevel.NATIONAL,
     municipality: Annotated[str | None, Query(pattern=r"^GM\d{4}$")] = None,
     region: Annotated[str | None, Query(min_length=1, max_length=100)] = None,

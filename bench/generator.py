@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from adapters.database import write_session
-from domain.candidate import Candidate
+from domain.candidate import PersonalData
 from domain.trajectory import Trajectory
 from domain.values import (
     SYSTEM_ACTOR,
@@ -47,7 +47,9 @@ def valid_bsn(rng: random.Random) -> str:
 @dataclass
 class GeneratedRoute:
     trajectory: Trajectory
-    candidate: Candidate
+    person: PersonalData
+    candidate_id: UUID
+    registered_by: Actor
 
 
 class _Walk:
@@ -183,17 +185,16 @@ class _Walk:
 
 
 def build_route(rng: random.Random, *, municipality: str, index: int, today: date, terms: MilestoneTerms,
-                pseudonymise: Callable[[str], str], start: date, days: int) -> GeneratedRoute:
+                start: date, days: int) -> GeneratedRoute:
     km = Actor(subject=f"km-{municipality}", role=Role.KLANTMANAGER, organisation=municipality)
     registered_on = start + timedelta(days=rng.randint(0, days))
     trajectory_id = UUID(int=rng.getrandbits(128), version=4)
     bsn = valid_bsn(rng)
-    candidate = Candidate.register(municipality=municipality, bsn=bsn, bsn_pseudonym=pseudonymise(f"{bsn}:{index}"),
-                                   given_names=rng.choice(GIVEN), family_name=rng.choice(FAMILY),
-                                   birth_date=date(rng.randint(1965, 2004), rng.randint(1, 12), rng.randint(1, 28)),
-                                   registered_on=registered_on, trajectory_id=trajectory_id, actor=km)
+    person = PersonalData(bsn=bsn, given_names=rng.choice(GIVEN), family_name=rng.choice(FAMILY),
+                          birth_date=date(rng.randint(1965, 2004), rng.randint(1, 12), rng.randint(1, 28)))
+    candidate_id = UUID(int=rng.getrandbits(128), version=4)
     benefit = rng.choice([0, 95_000, 110_000, 125_000, 140_000]) if rng.random() < 0.9 else 0
-    trajectory = Trajectory.register(trajectory_id=trajectory_id, municipality=municipality, candidate_id=candidate.id,
+    trajectory = Trajectory.register(trajectory_id=trajectory_id, municipality=municipality, candidate_id=candidate_id,
                                      target_group=rng.choice(["statushouder", "statushouder", "other"]), on=registered_on,
                                      today=today, benefit_monthly_cents=benefit,
                                      benefit_since=registered_on - timedelta(days=rng.randint(30, 900)) if benefit else None,
@@ -215,7 +216,7 @@ def build_route(rng: random.Random, *, municipality: str, index: int, today: dat
     ):
         walk.placements()
     trajectory.record_due_milestones(today=today, terms=terms, actor=SYSTEM_ACTOR)
-    return GeneratedRoute(trajectory, candidate)
+    return GeneratedRoute(trajectory, person, candidate_id, km)
 
 
 def municipalities(count: int) -> list[str]:
@@ -243,7 +244,14 @@ def generate(
 
     def flush() -> None:
         with write_session(container.database_url) as session:
-            objects = [obj for route in pending for obj in (route.candidate, route.trajectory)]
+            objects = []
+            for route in pending:
+                t = route.trajectory
+                objects.append(container.app.new_candidate(
+                    session, municipality=t.municipality, person=route.person, registered_on=t.registered_on,
+                    trajectory_id=t.id, actor=route.registered_by, candidate_id=route.candidate_id,
+                ))
+                objects.append(t)
             container.app.save(*objects, session=session)
         if on_batch is not None:
             on_batch(len(pending))
@@ -251,7 +259,7 @@ def generate(
 
     for index in range(routes):
         route = build_route(rng, municipality=rng.choice(places), index=index, today=today, terms=terms,
-                            pseudonymise=container.pseudonymise, start=start, days=days)
+                            start=start, days=days)
         ids.append(route.trajectory.id)
         pending.append(route)
         if len(pending) >= batch:

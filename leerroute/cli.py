@@ -67,7 +67,7 @@ def migrate() -> None:
 
 @cli.command()
 def token(
-    role: Annotated[Role, typer.Option(help="klantmanager, employer, fund or procesregie")],
+    role: Annotated[Role, typer.Option(help="klantmanager, employer, fund, procesregie or privacy-officer")],
     org: Annotated[str, typer.Option(help="Municipality code (GM0363), KvK number or fund id")],
     subject: Annotated[str, typer.Option(help="Who the token is for")] = "dev-user",
     hours: Annotated[int, typer.Option(help="Hours the token is valid")] = 8,
@@ -135,6 +135,34 @@ def projections_rebuild(
                 task = bar.add_task(f"rebuild {projection_name}", total=total)
                 runner.rebuild(projection_name, on_batch=lambda n, task=task: bar.advance(task, n))
     console.print(f"rebuilt {', '.join(names)} from {total} events")
+
+
+@cli.command()
+def verify() -> None:
+    """Re-check the hash chain of every event in the store. Names each event that was changed,
+    removed, inserted or moved, and exits with 1 if any was; prints the number of events checked."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from sqlalchemy import func, select
+
+    from adapters.database import get_engine
+    from adapters.hash_chain import verify as verify_store
+    from adapters.tables import events
+    from leerroute.settings import Settings
+
+    engine = get_engine(Settings().effective_database_url)
+    with engine.connect() as connection:
+        total = connection.execute(select(func.count()).select_from(events)).scalar_one()
+        columns = (TextColumn("verify"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
+            task = bar.add_task("verify", total=total)
+            report = verify_store(connection, on_progress=lambda n: bar.advance(task, n))
+    for finding in report.findings:
+        typer.echo(str(finding))
+    if report.intact:
+        console.print(f"intact: {report.events} events of {report.aggregates} aggregates")
+        return
+    console.print(f"[red]{len(report.findings)} finding(s)[/red] in {report.events} events of {report.aggregates} aggregates")
+    raise typer.Exit(1)
 
 
 @cli.command("policies")
