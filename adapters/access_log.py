@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from uuid import UUID
 
 from sqlalchemy import func, insert, select
@@ -83,8 +83,13 @@ class AccessLog:
             ).all()
         return [
             AccessEntry(
-                occurred_at=r.occurred_at, subject=r.subject, role=r.role, organisation=r.organisation, activity=r.activity,
+                occurred_at=_utc(r.occurred_at), subject=r.subject, role=r.role, organisation=r.organisation, activity=r.activity,
                 trace_id=r.trace_id, trajectory_id=r.trajectory_id, candidate_pseudonym=r.candidate_pseudonym,
             )
             for r in rows
         ], total
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were stored in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)

@@ -19,7 +19,7 @@ from api.trajectories import MinPosition, _PROBLEMS, _wait_for
 from api.writes import container_of
 from domain.access import FUNNEL_READERS, WORKLIST_READERS
 from domain.funnel import FUNNEL_STAGES
-from domain.values import Actor, Role, TargetGroup
+from domain.values import Actor, TargetGroup
 
 router = APIRouter(prefix="/v1")
 
@@ -81,10 +81,9 @@ def funnel(
     """How many entered and completed each stage, drop-outs by stage and reason, and median and
     90th-percentile lead times, by registration cohort and target group; per municipality,
     labour-market region or national. A klantmanager sees the own municipality."""
-    if actor.role is Role.KLANTMANAGER:
-        if level is not FunnelLevel.MUNICIPALITY or municipality not in (None, actor.organisation):
-            raise ApiProblem(403, "forbidden", "Not allowed for this role", "a klantmanager sees the funnel of the own municipality")
-        municipality = actor.organisation
+    municipality = container_of(request).policy.municipality_scope(
+        actor, municipality, whole_country=level is not FunnelLevel.MUNICIPALITY
+    )
     if level is FunnelLevel.MUNICIPALITY and municipality is None:
         raise ApiProblem(400, "invalid-params", "Invalid request", "name the municipality",
                          invalidParams=[{"name": "query.municipality", "reason": "required for level=municipality"}])

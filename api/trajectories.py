@@ -13,7 +13,6 @@ from adapters import queries
 from adapters.access_log import Access
 from api import schemas, views
 from api.auth import require_role
-from api.problems import ApiProblem
 from adapters.database import scrub_deleted_data
 from api.writes import (
     POSITION_HEADER,
@@ -36,8 +35,9 @@ from domain.access import (
     TRAJECTORY_READERS,
     View,
 )
+from domain.errors import Forbidden
 from domain.trajectory import Trajectory
-from domain.values import Actor, Phase, PlacementStatus, Role, Stage, TargetGroup, TrajectoryStatus
+from domain.values import Actor, Phase, PlacementStatus, Stage, TargetGroup, TrajectoryStatus
 from leerroute.application import Outcome, PersonalData, TrajectoryNotFound
 
 router = APIRouter(prefix="/v1")
@@ -176,10 +176,7 @@ def list_trajectories(
     min_position: MinPosition = None,
 ) -> schemas.Page[schemas.TrajectorySummaryOut]:
     """The caller's municipality's trajectories (procesregie: all, or one municipality)."""
-    if actor.role is Role.KLANTMANAGER:
-        if municipality not in (None, actor.organisation):
-            raise ApiProblem(403, "forbidden", "Not allowed for this role", "a klantmanager lists the own municipality only")
-        municipality = actor.organisation
+    municipality = container_of(request).policy.municipality_scope(actor, municipality)
     _wait_for(request, response, min_position)
     result = queries.list_trajectories(
         container_of(request).database_url,
@@ -390,12 +387,8 @@ def list_placements(
 ) -> schemas.Page[schemas.PlacementSummaryOut]:
     """Employers: the placements proposed to them. Klantmanagers: their municipality's."""
     container = container_of(request)
+    filters = container.policy.placement_filter(actor)
     _wait_for(request, response, min_position)
-    filters: dict[str, str] = {}
-    if actor.role is Role.EMPLOYER:
-        filters["employer_kvk"] = actor.organisation
-    elif actor.role is Role.KLANTMANAGER:
-        filters["municipality"] = actor.organisation
     result = queries.list_placements(
         container.database_url, queries.PageRequest(page, page_size), status=status, **filters
     )
@@ -509,7 +502,7 @@ def get_access_log(
     container = container_of(request)
     trajectory, _ = _visible(request, actor, trajectory_id)
     if not container.policy.can_read_access_log(actor, trajectory):
-        raise ApiProblem(403, "forbidden", "Not allowed for this role", f"{actor.role} {actor.organisation} may not read this access log")
+        raise Forbidden(f"{actor.role} {actor.organisation} may not read this access log")
     entries, total = container.access_log.entries(
         container.app.candidate_pseudonym(trajectory.candidate_id), page=page, page_size=page_size
     )

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from domain.errors import Forbidden
 from domain.trajectory import Trajectory
 from domain.values import Actor, Role
 
@@ -104,6 +105,30 @@ class AccessPolicy:
         if actor.role is Role.PROCESREGIE:
             return True
         return actor.role is Role.PRIVACY_OFFICER and actor.organisation == trajectory.municipality
+
+    @staticmethod
+    def municipality_scope(actor: Actor, requested: str | None, *, whole_country: bool = False) -> str | None:
+        """The municipality a list or report of the caller covers (None: every municipality).
+        A klantmanager is held to the own municipality; procesregie chooses."""
+        if actor.role is Role.KLANTMANAGER:
+            if whole_country or requested not in (None, actor.organisation):
+                raise Forbidden("a klantmanager sees the own municipality only")
+            return actor.organisation
+        if actor.role is Role.PROCESREGIE:
+            return requested
+        raise Forbidden(f"{actor.role} sees no lists of trajectories")
+
+    @staticmethod
+    def placement_filter(actor: Actor) -> dict[str, str]:
+        """Which placements a caller lists: an employer its own, a klantmanager the own
+        municipality's, procesregie all."""
+        if actor.role is Role.EMPLOYER:
+            return {"employer_kvk": actor.organisation}
+        if actor.role is Role.KLANTMANAGER:
+            return {"municipality": actor.organisation}
+        if actor.role is Role.PROCESREGIE:
+            return {}
+        raise Forbidden(f"{actor.role} lists no placements")
 
     @staticmethod
     def event_data(view: View, data: dict) -> dict:

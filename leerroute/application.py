@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from adapters.database import lock_aggregate
 from adapters.eventstore import register_transcodings
 from adapters.personal_data import PersonalDataVault
+from adapters.unit_of_work import forget_requests_about
 from domain.candidate import Candidate, PersonalData
 from domain.errors import RuleViolation
 from domain.trajectory import Trajectory
@@ -96,6 +97,10 @@ class LeerrouteApplication(Application):
     def find_candidate(self, municipality: str, bsn: str, *, session: Session | None = None) -> Candidate | None:
         candidate_id = self._vault.find(municipality, self._pseudonymise(bsn, purpose="bsn"), session=session)
         return self.get_candidate(candidate_id) if candidate_id is not None else None
+
+    @property
+    def vault(self) -> PersonalDataVault:
+        return self._vault
 
     def candidate_pseudonym(self, candidate_id: UUID) -> str:
         """A stable pseudonym of a candidate: the same in every read, unlinkable without the key."""
@@ -189,9 +194,9 @@ class LeerrouteApplication(Application):
         actor: Actor,
         authorise: Callable[[Trajectory], None],
     ) -> Outcome:
-        """Erase the candidate's personal data (AVG art. 17): record ``CandidateErased`` and
-        destroy the candidate's key and BSN lookup row, in one transaction. The route, its
-        money and its audit trail are untouched."""
+        """Erase the candidate's personal data (AVG art. 17): record ``CandidateErased``,
+        destroy the candidate's key and BSN lookup row and forget the stored registration
+        request, in one transaction. The route, its money and its audit trail are untouched."""
         lock_aggregate(session, trajectory_id)
         trajectory = self.get_trajectory(trajectory_id)
         authorise(trajectory)
@@ -201,6 +206,7 @@ class LeerrouteApplication(Application):
         candidate.erase(on=on, today=today, actor=actor)
         recordings = self.save(candidate, session=session)
         self._vault.destroy(session, candidate.id)
+        forget_requests_about(session, trajectory_id)
         return Outcome(trajectory, recordings[-1].notification.id, candidate=candidate)
 
     def record_milestones(

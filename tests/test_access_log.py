@@ -35,7 +35,7 @@ def test_reads_and_writes_are_logged_with_who_what_when_and_trace_id(api, tokens
     assert {e["candidatePseudonym"] for e in entries} == {read.json()["candidate"]["pseudonym"]}
     assert all(e["trajectoryId"] == t for e in entries)
     times = [datetime.fromisoformat(e["occurredAt"].replace("Z", "+00:00")) for e in entries]
-    assert times == sorted(times)
+    assert times == sorted(times) and all(t.tzinfo is not None for t in times)
     assert bsn not in str(entries) and "Haddad" not in str(entries)
 
 

@@ -247,3 +247,20 @@ def base64_encode(raw: bytes) -> str:
     import base64
 
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def test_an_unreachable_issuer_is_503_not_500(oidc):
+    import socket
+
+    from adapters.tokens import OidcVerifier, TokenKeysUnavailable
+
+    issuer, _ = oidc
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    for verifier in (
+        OidcVerifier(issuer=closed, audience="leerroute-api", timeout_seconds=1),
+        OidcVerifier(issuer=issuer.url, audience="leerroute-api", jwks_url=closed + "/jwks.json", timeout_seconds=1),
+    ):
+        with pytest.raises(TokenKeysUnavailable):
+            verifier.verify(issuer.token(kid=next(iter(issuer.keys))))

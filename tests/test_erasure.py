@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from adapters.clock import FixedClock
 from adapters.database import get_engine, is_sqlite
-from adapters.tables import candidate_keys, candidate_lookup
+from adapters.tables import candidate_keys, candidate_lookup, idempotency_records
 from domain.values import Role
 from tests.conftest import TODAY, assert_problem, new_bsn, new_kvk, registration, test_settings
 
@@ -91,7 +91,8 @@ def test_erasure_leaves_no_personal_data_and_the_same_figures(leerroute):
     bsn = new_bsn()
     body = registration(bsn=bsn)
     body["candidate"].update(givenNames=GIVEN, familyName=FAMILY)
-    t = api.post("/v1/trajectories", json=body, headers=km).json()["id"]
+    registered = api.post("/v1/trajectories", json=body, headers={**km, "Idempotency-Key": "intake-1"})
+    t = registered.json()["id"]
     kvk = new_kvk()
     base = f"/v1/trajectories/{t}"
     for path, step in [
@@ -112,6 +113,8 @@ def test_erasure_leaves_no_personal_data_and_the_same_figures(leerroute):
     before = figures(api, km, paths)
     procesregie_before = figures(api, headers("procesregie", "APT"), [base, f"{base}/history"])
 
+    with get_engine(url).connect() as connection:
+        assert connection.execute(select(idempotency_records).where(idempotency_records.c.key == "intake-1")).first() is not None
     erased = api.post(f"{base}/candidate/erasure", json={"date": "2026-11-20"}, headers=officer)
     assert erased.status_code == 200, erased.text
     assert erased.json()["candidate"]["erasedOn"] == "2026-11-20"
@@ -131,6 +134,8 @@ def test_erasure_leaves_no_personal_data_and_the_same_figures(leerroute):
         leaked = [form for form in forms(value) if form in dump]
         assert not leaked, f"{value!r} is still in the database as {leaked}"
     assert wrapped_key not in dump and wrapped_key.hex().encode() not in dump
+    with get_engine(url).connect() as connection:  # the registration's fingerprint hashed the personal data
+        assert connection.execute(select(idempotency_records).where(idempotency_records.c.key == "intake-1")).first() is None
     with get_engine(url).connect() as connection:
         assert connection.execute(select(candidate_keys).where(candidate_keys.c.candidate_id == candidate_id)).first() is None
 

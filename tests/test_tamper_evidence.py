@@ -127,3 +127,17 @@ def test_verify_names_a_removed_last_event_and_an_altered_chain_record(store):
     assert code == 1
     assert f"{ids[0]} v5: removed" in output
     assert f"{ids[1]} v5: chain-altered" in output  # v4's record no longer leads to v5's
+
+
+def test_events_stored_before_the_chain_existed_are_chained_by_the_migration(store):
+    from alembic import command
+
+    from adapters.migrations import alembic_config
+
+    url, ids = store
+    command.downgrade(alembic_config(url), "0003")  # the store as it was before tamper evidence
+    command.upgrade(alembic_config(url), "head")
+    code, output = _verify()
+    assert code == 0, output
+    with get_engine(url).connect() as connection:
+        assert len(connection.execute(select(event_hashes)).all()) == len(connection.execute(select(events.c.id)).all())
