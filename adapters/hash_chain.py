@@ -5,13 +5,13 @@ event itself:
 
 - the *event digest*: SHA-256 over the stored event as it lies in the database (aggregate id,
   topic and state bytes, each length-prefixed);
-- the *chain hash*: SHA-256 over the previous version's chain hash, this version number and the
-  event digest.
+- the *chain hash*: SHA-256 over the previous version's chain hash, this version number, the
+  event's position in the whole log (its notification id) and the event digest.
 
 ``verify`` recomputes both from the stored events and names every event that was changed,
-removed, inserted or moved to another version, and every chain record that was altered. The
-digest leaves the version out on purpose, so an event stored under another version is
-recognised as moved rather than merely changed.
+removed, inserted or reordered (stored under another version, or at another position of the
+log), and every chain record that was altered. The digest leaves version and position out on
+purpose, so a moved event is recognised as reordered rather than merely changed.
 """
 
 from __future__ import annotations
@@ -40,10 +40,11 @@ def event_digest(originator_id: UUID | str, topic: str, state: bytes) -> str:
     return digest.hexdigest()
 
 
-def chain_hash(previous: str | None, version: int, digest: str) -> str:
+def chain_hash(previous: str | None, version: int, position: int, digest: str) -> str:
     value = hashlib.sha256()
     value.update(bytes.fromhex(previous) if previous else GENESIS)
     value.update(int(version).to_bytes(8, "big", signed=True))
+    value.update(int(position).to_bytes(8, "big", signed=True))
     value.update(bytes.fromhex(digest))
     return value.hexdigest()
 
@@ -52,27 +53,30 @@ class BrokenChain(Exception):
     """A new event cannot be chained: the record of its predecessor is missing."""
 
 
-def chain_rows(previous: str | None, stored: Iterable[tuple[UUID, int, str, bytes]]) -> list[dict[str, Any]]:
-    """The ``event_hashes`` rows of consecutive events of one aggregate, after ``previous``."""
+def chain_rows(previous: str | None, stored: Iterable[tuple[UUID, int, int, str, bytes]]) -> list[dict[str, Any]]:
+    """The ``event_hashes`` rows of consecutive events of one aggregate, after ``previous``;
+    each event as (aggregate id, version, log position, topic, state)."""
     rows = []
-    for originator_id, version, topic, state in stored:
+    for originator_id, version, position, topic, state in stored:
         digest = event_digest(originator_id, topic, state)
-        previous = chain_hash(previous, version, digest)
+        previous = chain_hash(previous, version, position, digest)
         rows.append(
-            {"originator_id": originator_id, "originator_version": version, "event_digest": digest, "chain_hash": previous}
+            {"originator_id": originator_id, "originator_version": version, "position": position,
+             "event_digest": digest, "chain_hash": previous}
         )
     return rows
 
 
-def append_to_chains(session: Session | Connection, stored_events: Sequence[StoredEvent]) -> None:
-    """Insert the chain records of newly stored events (in the caller's transaction)."""
-    by_aggregate: dict[UUID, list[StoredEvent]] = {}
-    for stored in stored_events:
-        by_aggregate.setdefault(stored.originator_id, []).append(stored)
+def append_to_chains(session: Session | Connection, stored_events: Sequence[StoredEvent], positions: Sequence[int]) -> None:
+    """Insert the chain records of newly stored events (in the caller's transaction);
+    ``positions`` are their notification ids, in the same order."""
+    by_aggregate: dict[UUID, list[tuple[StoredEvent, int]]] = {}
+    for stored, position in zip(stored_events, positions, strict=True):
+        by_aggregate.setdefault(stored.originator_id, []).append((stored, position))
     rows: list[dict[str, Any]] = []
     for originator_id, batch in by_aggregate.items():
-        batch.sort(key=lambda e: e.originator_version)
-        first = batch[0].originator_version
+        batch.sort(key=lambda pair: pair[0].originator_version)
+        first = batch[0][0].originator_version
         previous = None
         if first > 1:
             previous = session.execute(
@@ -83,7 +87,7 @@ def append_to_chains(session: Session | Connection, stored_events: Sequence[Stor
             if previous is None:
                 raise BrokenChain(f"no chain record of {originator_id} version {first - 1}; run `leerroute verify`")
         rows.extend(
-            chain_rows(previous, ((e.originator_id, e.originator_version, e.topic, e.state) for e in batch))
+            chain_rows(previous, ((e.originator_id, e.originator_version, p, e.topic, e.state) for e, p in batch))
         )
     if rows:
         session.execute(insert(event_hashes), rows)
@@ -94,7 +98,7 @@ class HashChainedRecorder(SQLAlchemyApplicationRecorder):
 
     def _insert_stored_events(self, session: Session, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
         ids = super()._insert_stored_events(session, stored_events, **kwargs)
-        append_to_chains(session, stored_events)
+        append_to_chains(session, stored_events, ids)
         return ids
 
 
@@ -105,7 +109,7 @@ class HashChainedRecorder(SQLAlchemyApplicationRecorder):
 class Finding:
     originator_id: UUID
     version: int
-    kind: str  # changed | removed | moved | inserted | chain-altered
+    kind: str  # changed | removed | reordered | inserted | chain-altered
     detail: str
 
     def __str__(self) -> str:
@@ -124,10 +128,10 @@ class Report:
 
 
 def check_aggregate(
-    originator_id: UUID, stored: dict[int, tuple[str, bytes]], recorded: dict[int, tuple[str, str]]
+    originator_id: UUID, stored: dict[int, tuple[int, str, bytes]], recorded: dict[int, tuple[int, str, str]]
 ) -> list[Finding]:
-    """Compare one aggregate's stored events (version → topic, state) with its chain records
-    (version → event digest, chain hash)."""
+    """Compare one aggregate's stored events (version → position, topic, state) with its chain
+    records (version → position, event digest, chain hash)."""
     findings: list[Finding] = []
     # The chain records themselves: contiguous from 1, each hash following from the previous.
     previous = None
@@ -137,30 +141,31 @@ def check_aggregate(
             findings.append(Finding(originator_id, version, "chain-altered", "the chain record of this version is missing"))
             previous = None
             continue
-        digest, stored_hash = record
-        expected = chain_hash(previous, version, digest)
-        if previous is not None or version == 1:
-            if expected != stored_hash:
-                findings.append(Finding(originator_id, version, "chain-altered", "the chain record does not follow from its predecessor"))
+        position, digest, stored_hash = record
+        if (previous is not None or version == 1) and chain_hash(previous, version, position, digest) != stored_hash:
+            findings.append(Finding(originator_id, version, "chain-altered", "the chain record does not follow from its predecessor"))
         previous = stored_hash
     # The events against the records.
-    digest_versions = {digest: version for version, (digest, _) in recorded.items()}
-    present = {}
-    for version, (topic, state) in sorted(stored.items()):
+    digest_versions = {digest: version for version, (_, digest, _) in recorded.items()}
+    seen = set()
+    for version, (position, topic, state) in sorted(stored.items()):
         digest = event_digest(originator_id, topic, state)
-        present[version] = digest
+        seen.add(digest)
         record = recorded.get(version)
-        if record is not None and record[0] == digest:
+        if record is not None and record[1] == digest:
+            if record[0] != position:
+                findings.append(
+                    Finding(originator_id, version, "reordered", f"recorded at log position {record[0]}, now at {position}")
+                )
             continue
         elsewhere = digest_versions.get(digest)
         if elsewhere is not None:
-            findings.append(Finding(originator_id, version, "moved", f"this is the event recorded as version {elsewhere}"))
+            findings.append(Finding(originator_id, version, "reordered", f"this is the event recorded as version {elsewhere}"))
         elif record is None:
             findings.append(Finding(originator_id, version, "inserted", "this event is not in the chain"))
         else:
             findings.append(Finding(originator_id, version, "changed", f"{topic.rsplit('.', 1)[-1]} differs from what was recorded"))
-    seen = set(present.values())
-    for version, (digest, _) in sorted(recorded.items()):
+    for version, (_, digest, _) in sorted(recorded.items()):
         if version not in stored and digest not in seen:
             findings.append(Finding(originator_id, version, "removed", "the recorded event is no longer stored"))
     return findings
@@ -184,18 +189,16 @@ def verify(connection: Connection, *, on_progress: Callable[[int], None] | None 
     """Re-check every event of the store against its chain (streamed, aggregate by aggregate)."""
     report = Report()
     event_rows = connection.execution_options(yield_per=batch).execute(
-        select(events.c.originator_id, events.c.originator_version, events.c.topic, events.c.state).order_by(
+        select(events.c.id, events.c.originator_id, events.c.originator_version, events.c.topic, events.c.state).order_by(
             events.c.originator_id, events.c.originator_version
         )
     )
-    recorded: dict[UUID, dict[int, tuple[str, str]]] = {}
-    for row in connection.execute(
-        select(event_hashes.c.originator_id, event_hashes.c.originator_version, event_hashes.c.event_digest, event_hashes.c.chain_hash)
-    ):
-        recorded.setdefault(row.originator_id, {})[row.originator_version] = (row.event_digest, row.chain_hash)
+    recorded: dict[UUID, dict[int, tuple[int, str, str]]] = {}
+    for row in connection.execute(select(event_hashes)):
+        recorded.setdefault(row.originator_id, {})[row.originator_version] = (row.position, row.event_digest, row.chain_hash)
     done = 0
     for originator_id, rows in _grouped(iter(event_rows), key=lambda r: r.originator_id):
-        stored = {r.originator_version: (r.topic, bytes(r.state)) for r in rows}
+        stored = {r.originator_version: (r.id, r.topic, bytes(r.state)) for r in rows}
         report.findings.extend(check_aggregate(originator_id, stored, recorded.pop(originator_id, {})))
         report.aggregates += 1
         report.events += len(stored)

@@ -154,13 +154,14 @@ municipality_regions = Table(
     Column("region", String(100), nullable=False),
 )
 
-# Tamper evidence: per aggregate, each event's content digest and the chain hash over the
-# previous chain hash, the version and the digest; written in the same transaction as the event.
+# Tamper evidence: per aggregate, each event's log position, its content digest and the chain hash
+# over the previous chain hash, version, position and digest; written in the event's transaction.
 event_hashes = Table(
     "event_hashes",
     metadata,
     Column("originator_id", UUIDType(), primary_key=True),
     Column("originator_version", _big_id, primary_key=True, autoincrement=False),
+    Column("position", _big_id, nullable=False),
     Column("event_digest", String(64), nullable=False),
     Column("chain_hash", String(64), nullable=False),
 )

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from adapters import queries
 from adapters.access_log import Access
+from adapters.database import scrub_deleted_data
 from api import schemas, views
 from api.auth import require_role
-from adapters.database import scrub_deleted_data
 from api.writes import (
     POSITION_HEADER,
     activity_of,
@@ -160,6 +160,25 @@ def erase_candidate(trajectory_id: UUID, body: schemas.CandidateErasure, request
     result = respond(request, actor, body, work)
     scrub_deleted_data(container.database_url)
     return result
+
+
+def _wait_for(request: Request, response: Response, min_position: int | None) -> None:
+    container = container_of(request)
+    if min_position is not None:
+        container.projections.wait_for(min_position, container.settings.read_wait_max_seconds)
+    response.headers[POSITION_HEADER] = str(container.projections.lowest_position())
+
+
+MinPosition = Annotated[
+    int | None,
+    Query(
+        alias="minPosition",
+        ge=0,
+        description="Wait (bounded) until the read models include this log position (from a write's Leerroute-Log-Position)",
+    ),
+]
+PageNumber = Annotated[int, Query(ge=1, le=1_000_000)]
+PageSize = Annotated[int, Query(alias="pageSize", ge=1, le=100)]
 
 
 @router.get("/trajectories", response_model=schemas.Page[schemas.TrajectorySummaryOut], responses=_PROBLEMS)
@@ -510,22 +529,3 @@ def get_access_log(
     return schemas.Page[schemas.AccessEntryOut](
         items=[schemas.AccessEntryOut(**vars(e)) for e in entries], page=page, page_size=page_size, total=total
     )
-
-
-def _wait_for(request: Request, response: Response, min_position: int | None) -> None:
-    container = container_of(request)
-    if min_position is not None:
-        container.projections.wait_for(min_position, container.settings.read_wait_max_seconds)
-    response.headers[POSITION_HEADER] = str(container.projections.lowest_position())
-
-
-MinPosition = Annotated[
-    int | None,
-    Query(
-        alias="minPosition",
-        ge=0,
-        description="Wait (bounded) until the read models include this log position (from a write's Leerroute-Log-Position)",
-    ),
-]
-PageNumber = Annotated[int, Query(ge=1, le=1_000_000)]
-PageSize = Annotated[int, Query(alias="pageSize", ge=1, le=100)]

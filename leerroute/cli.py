@@ -140,7 +140,7 @@ def projections_rebuild(
 @cli.command()
 def verify() -> None:
     """Re-check the hash chain of every event in the store. Names each event that was changed,
-    removed, inserted or moved, and exits with 1 if any was; prints the number of events checked."""
+    removed, inserted or reordered, and exits with 1 if any was; prints the number of events checked."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
     from sqlalchemy import func, select
 

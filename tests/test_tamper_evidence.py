@@ -1,5 +1,5 @@
 """Every trajectory's events are hash-chained; `leerroute verify` names each event that was
-changed, removed, inserted or moved, and exits with 1."""
+changed, removed, inserted or reordered, and exits with 1."""
 
 from __future__ import annotations
 
@@ -110,8 +110,21 @@ def test_verify_names_a_swapped_pair(store):
         session.execute(update(events).where(events.c.id == second.id).values(topic=first.topic, state=bytes(first.state)))
     code, output = _verify()
     assert code == 1
-    assert f"{ids[0]} v2: moved: this is the event recorded as version 3" in output
-    assert f"{ids[0]} v3: moved: this is the event recorded as version 2" in output
+    assert f"{ids[0]} v2: reordered: this is the event recorded as version 3" in output
+    assert f"{ids[0]} v3: reordered: this is the event recorded as version 2" in output
+
+
+def test_verify_names_events_swapped_in_the_order_of_the_whole_log(store):
+    url, ids = store
+    first, second = _event(url, ids[0], 2), _event(url, ids[1], 2)
+    with write_session(url) as session:  # swap their positions in the log, each staying in its own trajectory
+        session.execute(update(events).where(events.c.id == first.id).values(id=-1))
+        session.execute(update(events).where(events.c.id == second.id).values(id=first.id))
+        session.execute(update(events).where(events.c.id == -1).values(id=second.id))
+    code, output = _verify()
+    assert code == 1
+    assert f"{ids[0]} v2: reordered: recorded at log position {first.id}, now at {second.id}" in output
+    assert f"{ids[1]} v2: reordered: recorded at log position {second.id}, now at {first.id}" in output
 
 
 def test_verify_names_a_removed_last_event_and_an_altered_chain_record(store):

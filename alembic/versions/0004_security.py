@@ -24,6 +24,7 @@ def upgrade() -> None:
         "event_hashes",
         sa.Column("originator_id", UUIDType(), primary_key=True),
         sa.Column("originator_version", _big_id, primary_key=True, autoincrement=False),
+        sa.Column("position", _big_id, nullable=False),
         sa.Column("event_digest", sa.String(64), nullable=False),
         sa.Column("chain_hash", sa.String(64), nullable=False),
     )
@@ -64,7 +65,7 @@ def _chain_existing_events() -> None:
 
     connection = op.get_bind()
     rows = connection.execute(
-        sa.select(events.c.originator_id, events.c.originator_version, events.c.topic, events.c.state).order_by(
+        sa.select(events.c.id, events.c.originator_id, events.c.originator_version, events.c.topic, events.c.state).order_by(
             events.c.originator_id, events.c.originator_version
         )
     )
@@ -74,7 +75,7 @@ def _chain_existing_events() -> None:
     for row in rows:
         if row.originator_id != current:
             current, previous = row.originator_id, None
-        [record] = chain_rows(previous, [(row.originator_id, row.originator_version, row.topic, bytes(row.state))])
+        [record] = chain_rows(previous, [(row.originator_id, row.originator_version, row.id, row.topic, bytes(row.state))])
         previous = record["chain_hash"]
         pending.append(record)
         if len(pending) >= 5000:
