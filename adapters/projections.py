@@ -280,7 +280,7 @@ class ProjectionRunner:
                 )
                 if not notifications:
                     return 0
-                projection.write(session, tracker.advance(notifications))
+                self._write(projection, session, tracker, notifications)
                 self._set_position(session, projection.name, notifications[-1].id)
                 return len(notifications)
         except BaseException:
@@ -303,7 +303,7 @@ class ProjectionRunner:
                 )
                 if not notifications:
                     break
-                projection.write(session, tracker.advance(notifications))
+                self._write(projection, session, tracker, notifications)
                 position = notifications[-1].id
                 replayed += len(notifications)
                 if on_batch is not None:
@@ -311,6 +311,17 @@ class ProjectionRunner:
             self._set_position(session, name, position)
         self._trackers[name].forget()
         return replayed
+
+    def _write(
+        self, projection: TrajectoryProjection, session: Session, tracker: TrajectoryTracker, notifications: Sequence[Notification]
+    ) -> None:
+        """A projection of trajectories gets their state after the batch; one that reads other
+        aggregates too (``write_notifications``) gets the batch itself."""
+        write_notifications = getattr(projection, "write_notifications", None)
+        if write_notifications is not None:
+            write_notifications(session, self.app, notifications)
+        else:
+            projection.write(session, tracker.advance(notifications))
 
     def log_size(self) -> int:
         return self.app.recorder.max_notification_id() or 0

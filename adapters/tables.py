@@ -201,3 +201,60 @@ access_log = Table(
     Index("access_log_candidate_idx", "candidate_pseudonym", "occurred_at"),
     Index("access_log_trajectory_idx", "trajectory_id", "occurred_at"),
 )
+
+# The money: agreements, claims and the benefit periods that save bijstand (projection "money").
+money_agreements = Table(
+    "money_agreements",
+    metadata,
+    Column("agreement_id", Uuid, primary_key=True),
+    Column("payer_kind", String(20), nullable=False),
+    Column("payer", String(100), nullable=False),
+    Column("claimant", String(100)),
+    Column("kind", String(20), nullable=False),
+    Column("trigger", String(40), nullable=False),
+    Column("phase", String(40)),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date),
+    Column("budget_cap_cents", BigInteger),
+    Column("reserved_cents", BigInteger, nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("terms_changes", Integer, nullable=False),
+    Column("concluded_on", Date, nullable=False),
+    Column("version", Integer, nullable=False),
+    Index("money_agreements_payer_idx", "payer", "concluded_on", "agreement_id"),
+)
+
+money_claims = Table(
+    "money_claims",
+    metadata,
+    Column("claim_id", Uuid, primary_key=True),
+    Column("agreement_id", Uuid, nullable=False),
+    Column("trajectory_id", Uuid, nullable=False),
+    Column("municipality", String(6), nullable=False),
+    Column("payer", String(100), nullable=False),
+    Column("claimant", String(100), nullable=False),
+    Column("trigger", String(40), nullable=False),
+    Column("trigger_on", Date, nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("filed_on", Date, nullable=False),
+    Column("approved_on", Date),
+    Column("rejected_on", Date),
+    Column("rejection_reason", Text),
+    Column("paid_on", Date),
+    Column("version", Integer, nullable=False),
+    Index("money_claims_agreement_idx", "agreement_id", "filed_on", "claim_id"),
+    Index("money_claims_municipality_idx", "municipality", "filed_on", "claim_id"),
+)
+
+money_saving_periods = Table(
+    "money_saving_periods",
+    metadata,
+    Column("trajectory_id", Uuid, primary_key=True),
+    Column("starts_on", Date, primary_key=True),
+    Column("municipality", String(6), nullable=False),
+    Column("ends_on", Date),
+    Column("baseline_cents", BigInteger, nullable=False),
+    Column("paid_cents", BigInteger, nullable=False),
+    Index("money_saving_periods_municipality_idx", "municipality", "starts_on"),
+)

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
-from api import pipeline, problems, trajectories
+from api import money, pipeline, problems, trajectories
 from api.writes import TRACE_HEADER, trace_id
 from leerroute.bootstrap import Container, build
 
@@ -48,6 +48,7 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
     problems.install(app)
     app.include_router(trajectories.router)
     app.include_router(pipeline.router)
+    app.include_router(money.router)
 
     @app.middleware("http")
     async def api_version(request: Request, call_next) -> Response:  # type: ignore[no-untyped-def]

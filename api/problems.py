@@ -12,7 +12,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.unit_of_work import ConcurrentWriteConflict, IdempotencyKeyReused
 from domain.errors import Forbidden, NotFound, RuleViolation
-from leerroute.application import TrajectoryNotFound, VersionMismatch
+from domain.financing import Ineligible, InvalidField
+from leerroute.application import AgreementNotFound, ClaimNotFound, TrajectoryNotFound, VersionMismatch
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,24 @@ def install(app: FastAPI) -> None:
     async def _api_problem(request: Request, error: ApiProblem) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
         return problem(error.status, error.slug, error.title, error.detail, headers=headers, **error.extra)
+
+    @app.exception_handler(InvalidField)
+    async def _invalid_field(request: Request, error: InvalidField) -> JSONResponse:
+        return problem(
+            400, "invalid-params", "Invalid request", error.detail, invalidParams=[{"name": error.name, "reason": error.reason}]
+        )
+
+    @app.exception_handler(Ineligible)
+    async def _ineligible(request: Request, error: Ineligible) -> JSONResponse:
+        return problem(409, "not-eligible", "The claim is not eligible", error.detail, rule=error.rule, condition=error.condition)
+
+    @app.exception_handler(AgreementNotFound)
+    async def _no_agreement(request: Request, error: AgreementNotFound) -> JSONResponse:
+        return problem(404, "not-found", "Not found", f"no financing agreement {error.agreement_id}")
+
+    @app.exception_handler(ClaimNotFound)
+    async def _no_claim(request: Request, error: ClaimNotFound) -> JSONResponse:
+        return problem(404, "not-found", "Not found", f"no claim {error.claim_id}")
 
     @app.exception_handler(RuleViolation)
     async def _rule(request: Request, error: RuleViolation) -> JSONResponse:

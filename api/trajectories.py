@@ -10,19 +10,17 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from adapters import queries
-from adapters.access_log import Access
 from adapters.database import scrub_deleted_data
 from api import schemas, views
 from api.auth import require_role
 from api.writes import (
     POSITION_HEADER,
-    activity_of,
     authoriser,
     change_trajectory,
     container_of,
     etag,
+    log_read,
     respond,
-    trace_id,
 )
 from domain.access import (
     ACCESS_LOG_READERS,
@@ -114,23 +112,12 @@ def _visible(request: Request, actor: Actor, trajectory_id: UUID) -> tuple[Traje
     return trajectory, view
 
 
-def _log_read(request: Request, actor: Actor, trajectories: list[Trajectory]) -> None:
-    """Record in the access log that the caller processed these candidates' data."""
-    container = container_of(request)
-    container.access_log.record_read(
-        actor,
-        [Access(t.id, t.municipality, container.app.candidate_pseudonym(t.candidate_id)) for t in trajectories],
-        activity=activity_of(request),
-        trace_id=trace_id(request),
-    )
-
-
 @router.get("/trajectories/{trajectory_id}", response_model=schemas.TrajectoryOut, responses=_PROBLEMS)
 def get_trajectory(trajectory_id: UUID, request: Request, response: Response, actor: TrajectoryReader) -> schemas.TrajectoryOut:
     """The route as it stands now; the ETag is its version, for If-Match on the next write."""
     trajectory, view = _visible(request, actor, trajectory_id)
     candidate = container_of(request).app.candidate_facts(trajectory)
-    _log_read(request, actor, [trajectory])
+    log_read(request, actor, [trajectory])
     response.headers["ETag"] = etag(trajectory.version)
     return views.trajectory_out(trajectory, view, candidate)
 
@@ -139,7 +126,7 @@ def get_trajectory(trajectory_id: UUID, request: Request, response: Response, ac
 def get_history(trajectory_id: UUID, request: Request, response: Response, actor: TrajectoryReader) -> schemas.HistoryOut:
     """Every event of the route: type, business date, recorded time, actor and data."""
     trajectory, view = _visible(request, actor, trajectory_id)
-    _log_read(request, actor, [trajectory])
+    log_read(request, actor, [trajectory])
     response.headers["ETag"] = etag(trajectory.version)
     return views.history_out(trajectory_id, container_of(request).app.history(trajectory_id), view)
 
@@ -223,7 +210,7 @@ def search_by_bsn(body: schemas.SearchByBsn, request: Request, actor: RouteWrite
     items = []
     if candidate is not None:
         t = app.get_trajectory(candidate.trajectory_id)
-        _log_read(request, actor, [t])
+        log_read(request, actor, [t])
         items.append(
             schemas.TrajectorySummaryOut(
                 id=t.id,
@@ -426,7 +413,7 @@ def list_placements(
                 id=row["placement_id"], candidate_name=name, **{k: v for k, v in row.items() if k != "placement_id"}
             )
         )
-    _log_read(request, actor, list({t.id: t for t in shown}.values()))
+    log_read(request, actor, list({t.id: t for t in shown}.values()))
     return schemas.Page[schemas.PlacementSummaryOut](items=items, page=page, page_size=page_size, total=result.total)
 
 
@@ -525,7 +512,7 @@ def get_access_log(
     entries, total = container.access_log.entries(
         container.app.candidate_pseudonym(trajectory.candidate_id), page=page, page_size=page_size
     )
-    _log_read(request, actor, [trajectory])  # the next reader of the log sees this reading too
+    log_read(request, actor, [trajectory])  # the next reader of the log sees this reading too
     return schemas.Page[schemas.AccessEntryOut](
         items=[schemas.AccessEntryOut(**vars(e)) for e in entries], page=page, page_size=page_size, total=total
     )

@@ -91,6 +91,17 @@ def idempotency_key(request: Request, actor: Actor, payload: BaseModel | None) -
     )
 
 
+def log_read(request: Request, actor: Actor, trajectories: list[Trajectory]) -> None:
+    """Record in the access log that the caller read these candidates' data."""
+    container = container_of(request)
+    container.access_log.record_read(
+        actor,
+        [Access(t.id, t.municipality, container.app.candidate_pseudonym(t.candidate_id)) for t in trajectories],
+        activity=activity_of(request),
+        trace_id=trace_id(request),
+    )
+
+
 def write_view(container: Container, actor: Actor, trajectory: Trajectory) -> View:
     """What a write's response shows: the caller's view, without the candidate's personal data.
     Responses are kept for Idempotency-Key replays, and personal data is never copied there
@@ -109,12 +120,10 @@ def respond(
     location: Callable[[Outcome], str] | None = None,
 ) -> JSONResponse:
     container = container_of(request)
-    expected = expected_version(request)
-    key = idempotency_key(request, actor, payload)
     activity = activity_of(request)
     trace = trace_id(request)
 
-    def unit(session: Session) -> StoredResponse:
+    def render(session: Session, expected: int | None) -> StoredResponse:
         outcome = work(session, expected)
         trajectory = outcome.trajectory
         candidate = outcome.candidate or container.app.get_candidate(trajectory.candidate_id)
@@ -129,6 +138,24 @@ def respond(
         if location is not None:
             headers["Location"] = location(outcome)
         return StoredResponse(status_code, body, headers)
+
+    return respond_with(request, actor, payload, render)
+
+
+def respond_with(
+    request: Request,
+    actor: Actor,
+    payload: BaseModel | None,
+    work: Callable[[Session, int | None], StoredResponse],
+) -> JSONResponse:
+    """The write path of every resource: If-Match, Idempotency-Key, one transaction, the
+    workers told. ``work`` runs the command in the session and shapes the response."""
+    container = container_of(request)
+    expected = expected_version(request)
+    key = idempotency_key(request, actor, payload)
+
+    def unit(session: Session) -> StoredResponse:
+        return work(session, expected)
 
     response = container.unit_of_work.run(unit, idempotency=key, retry_on_conflict=expected is None)
     headers = dict(response.headers)

@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain.errors import Forbidden
+from domain.financing import AgreementView, Claim
+from domain.money import MoneyLine, fund_covers
 from domain.trajectory import Trajectory
 from domain.values import Actor, Role
 
@@ -138,6 +140,58 @@ class AccessPolicy:
         return {k: v for k, v in data.items() if k not in BENEFIT_FIELDS}
 
 
+# --- the money ------------------------------------------------------------------------------
+
+
+def can_see_agreement(actor: Actor, agreement: AgreementView, region_of_own: str | None = None) -> bool:
+    """Procesregie sees every agreement; its payer and named claimant see it; without a named
+    claimant, the klantmanagers of municipalities it covers see it (they file its claims)."""
+    if actor.role is Role.PROCESREGIE:
+        return True
+    if actor.organisation in (agreement.payer, agreement.claimant):
+        return actor.role in (Role.KLANTMANAGER, Role.FUND)
+    if actor.role is Role.KLANTMANAGER and agreement.claimant is None:
+        return any(
+            actor.organisation in t.municipalities or (region_of_own is not None and region_of_own in t.regions)
+            or (not t.municipalities and not t.regions)
+            for t in agreement.terms_history
+        )
+    return False
+
+
+def can_see_trajectory_money(actor: Actor, trajectory: Trajectory, fund_agreements: list[AgreementView], region: str) -> bool:
+    """A trajectory's money: its municipality, procesregie, and a fund one of whose agreements covers it."""
+    if actor.role is Role.FUND:
+        return fund_covers(fund_agreements, trajectory, region)
+    if actor.role is Role.KLANTMANAGER:
+        return actor.organisation == trajectory.municipality
+    return actor.role is Role.PROCESREGIE
+
+
+def can_see_claim(actor: Actor, claim: Claim) -> bool:
+    """Its claimant and payer, the trajectory's municipality, and procesregie."""
+    if actor.role is Role.PROCESREGIE:
+        return True
+    if actor.role in (Role.KLANTMANAGER, Role.FUND) and actor.organisation in (claim.payer, claim.claimant):
+        return True
+    return actor.role is Role.KLANTMANAGER and actor.organisation == claim.municipality
+
+
+def can_see_money_line(actor: Actor, line: MoneyLine) -> bool:
+    """In reports: a klantmanager its municipality's trajectories, a fund the agreements it pays
+    or claims under, procesregie everything."""
+    if actor.role is Role.PROCESREGIE:
+        return True
+    if actor.role is Role.KLANTMANAGER:
+        return line.municipality == actor.organisation
+    return actor.role is Role.FUND and actor.organisation in (line.payer, line.claimant)
+
+
+def can_see_savings(actor: Actor, municipality: str) -> bool:
+    """Bijstand savings: the municipality itself and procesregie."""
+    return actor.role is Role.PROCESREGIE or (actor.role is Role.KLANTMANAGER and actor.organisation == municipality)
+
+
 # Roles that may call each kind of operation at all (checked before the body is even read).
 ROUTE_WRITERS = frozenset({Role.KLANTMANAGER})
 PLACEMENT_ANSWERERS = frozenset({Role.EMPLOYER})
@@ -149,3 +203,6 @@ ERASERS = frozenset({Role.KLANTMANAGER, Role.PRIVACY_OFFICER})
 ACCESS_LOG_READERS = frozenset({Role.PRIVACY_OFFICER, Role.PROCESREGIE})
 WORKLIST_READERS = frozenset({Role.KLANTMANAGER})
 FUNNEL_READERS = frozenset({Role.KLANTMANAGER, Role.PROCESREGIE})
+AGREEMENT_WRITERS = frozenset({Role.KLANTMANAGER, Role.FUND})
+CLAIM_WRITERS = frozenset({Role.KLANTMANAGER, Role.FUND})
+MONEY_READERS = frozenset({Role.KLANTMANAGER, Role.FUND, Role.PROCESREGIE})

@@ -23,8 +23,20 @@ from adapters.personal_data import PersonalDataVault
 from adapters.unit_of_work import forget_requests_about
 from domain.candidate import Candidate, PersonalData
 from domain.errors import RuleViolation
+from domain.financing import (
+    Claim,
+    FinancingAgreement,
+    FinancingKind,
+    Ineligible,
+    InvalidField,
+    PayerKind,
+    Terms,
+    Trigger,
+    claim_id_for,
+)
+from domain.money import AsOf, LoggedEvent, eligibility, logged, trajectory_facts
 from domain.trajectory import Trajectory
-from domain.values import SYSTEM_ACTOR, Actor, MilestoneTerms, TargetGroup
+from domain.values import SYSTEM_ACTOR, Actor, MilestoneTerms, Phase, Role, TargetGroup
 
 
 class TrajectoryNotFound(Exception):
@@ -50,6 +62,26 @@ class Outcome:
     position: int
     result_id: str | None = None
     candidate: Candidate | None = None  # when the command changed the candidate
+
+
+class AgreementNotFound(Exception):
+    def __init__(self, agreement_id: UUID):
+        super().__init__(f"no financing agreement {agreement_id}")
+        self.agreement_id = agreement_id
+
+
+class ClaimNotFound(Exception):
+    def __init__(self, claim_id: UUID):
+        super().__init__(f"no claim {claim_id}")
+        self.claim_id = claim_id
+
+
+@dataclass(frozen=True)
+class MoneyOutcome:
+    """What a money command produced: the agreement or claim as it now stands."""
+
+    aggregate: FinancingAgreement | Claim
+    position: int
 
 
 @dataclass(frozen=True)
@@ -245,3 +277,164 @@ class LeerrouteApplication(Application):
         if not recordings:
             raise RuleViolation("nothing-to-record", "the command recorded no event")
         return Outcome(trajectory, recordings[-1].notification.id, result_id)
+
+    # -- the money ----------------------------------------------------------------------------
+
+    def get_agreement(self, agreement_id: UUID) -> FinancingAgreement:
+        try:
+            aggregate = self.repository.get(agreement_id)
+        except AggregateNotFoundError:
+            raise AgreementNotFound(agreement_id) from None
+        if not isinstance(aggregate, FinancingAgreement):
+            raise AgreementNotFound(agreement_id)
+        return aggregate
+
+    def get_claim(self, claim_id: UUID) -> Claim:
+        try:
+            aggregate = self.repository.get(claim_id)
+        except AggregateNotFoundError:
+            raise ClaimNotFound(claim_id) from None
+        if not isinstance(aggregate, Claim):
+            raise ClaimNotFound(claim_id)
+        return aggregate
+
+    def logged_events(self, aggregate_id: UUID) -> list[LoggedEvent]:
+        return [logged(e) for e in self.events.get(aggregate_id)]
+
+    def conclude_agreement(
+        self,
+        *,
+        session: Session,
+        actor: Actor,
+        today: date,
+        kind: FinancingKind,
+        trigger: Trigger,
+        phase: Phase | None,
+        claimant: str | None,
+        valid_from: date,
+        valid_until: date | None,
+        budget_cap_cents: int | None,
+        terms: Terms,
+        concluded_on: date,
+    ) -> MoneyOutcome:
+        payer_kind = PayerKind.MUNICIPALITY if actor.role is Role.KLANTMANAGER else PayerKind.FUND
+        agreement = FinancingAgreement.conclude(
+            agreement_id=uuid4(),
+            payer_kind=payer_kind,
+            payer=actor.organisation,
+            claimant=claimant,
+            kind=kind,
+            trigger=trigger,
+            phase=phase,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            budget_cap_cents=budget_cap_cents,
+            terms=terms,
+            on=concluded_on,
+            today=today,
+            actor=actor,
+        )
+        recordings = self.save(agreement, session=session)
+        return MoneyOutcome(agreement, recordings[-1].notification.id)
+
+    def change_agreement_terms(
+        self,
+        agreement_id: UUID,
+        terms: Terms,
+        *,
+        session: Session,
+        actor: Actor,
+        today: date,
+        expected_version: int | None,
+        authorise: Callable[[FinancingAgreement], None],
+    ) -> MoneyOutcome:
+        lock_aggregate(session, agreement_id)
+        agreement = self.get_agreement(agreement_id)
+        authorise(agreement)
+        self._check_version(agreement, expected_version)
+        agreement.change_terms(terms, today=today, actor=actor)
+        recordings = self.save(agreement, session=session)
+        return MoneyOutcome(agreement, recordings[-1].notification.id)
+
+    def file_claim(
+        self,
+        *,
+        session: Session,
+        actor: Actor,
+        today: date,
+        agreement_id: UUID,
+        trajectory_id: UUID,
+        filed_on: date,
+        region: Callable[[str], str],
+        may_see: Callable[[FinancingAgreement, Trajectory], bool],
+    ) -> MoneyOutcome:
+        """File a claim whose eligibility follows from the trajectory's events as of the claim
+        date alone. Identical claims share one id: the first is filed, the others are refused."""
+        try:
+            agreement = self.get_agreement(agreement_id)
+        except AgreementNotFound:
+            raise InvalidField("agreementId", f"no financing agreement {agreement_id}") from None
+        trajectory = self.get_trajectory(trajectory_id)
+        if not may_see(agreement, trajectory):
+            raise TrajectoryNotFound(trajectory_id)
+        if not agreement.may_claim(actor, trajectory.municipality):
+            who = agreement.claimant or f"the municipality of the trajectory ({trajectory.municipality})"
+            raise RuleViolation("claimant-claims", f"under this agreement {who} files the claims")
+        Claim.check_filing_date(agreement, filed_on, today)
+        facts = trajectory_facts(
+            trajectory_id, self.logged_events(trajectory_id), AsOf(filed_on), region(trajectory.municipality)
+        )
+        if facts is None:
+            raise InvalidField("filedOn", f"the trajectory was not registered by {filed_on}")
+        result = eligibility(agreement.view(), facts, filed_on)
+        if not result.eligible:
+            raise Ineligible(str(result.unmet), result.detail)
+        assert result.trigger_on is not None
+        claim_id = claim_id_for(agreement.id, trajectory_id, agreement.trigger)
+        lock_aggregate(session, claim_id)
+        try:
+            existing = self.get_claim(claim_id)
+        except ClaimNotFound:
+            existing = None
+        if existing is not None:
+            raise RuleViolation(
+                "one-claim-per-trigger",
+                f"claim {claim_id} for this trajectory, agreement and trigger was filed on {existing.filed_on}",
+            )
+        claim = Claim.file(
+            agreement=agreement,
+            trajectory_id=trajectory_id,
+            municipality=trajectory.municipality,
+            trigger_on=result.trigger_on,
+            amount_cents=result.amount_cents,
+            on=filed_on,
+            today=today,
+            actor=actor,
+        )
+        recordings = self.save(claim, session=session)
+        return MoneyOutcome(claim, recordings[-1].notification.id)
+
+    def decide_claim(
+        self,
+        claim_id: UUID,
+        decide: Callable[[Claim, FinancingAgreement], None],
+        *,
+        session: Session,
+        expected_version: int | None,
+        authorise: Callable[[Claim, FinancingAgreement], None],
+    ) -> MoneyOutcome:
+        """Approve, reject or pay a claim; the agreement's budget changes in the same transaction."""
+        lock_aggregate(session, claim_id)
+        claim = self.get_claim(claim_id)
+        lock_aggregate(session, claim.agreement_id)
+        agreement = self.get_agreement(claim.agreement_id)
+        authorise(claim, agreement)
+        self._check_version(claim, expected_version)
+        decide(claim, agreement)
+        recordings = self.save(claim, agreement, session=session)
+        return MoneyOutcome(claim, recordings[-1].notification.id)
+
+    @staticmethod
+    def _check_version(aggregate: Any, expected_version: int | None) -> None:
+        if expected_version is not None and aggregate.version != expected_version:
+            raise VersionMismatch(expected_version, aggregate.version)

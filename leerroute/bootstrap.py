@@ -17,12 +17,15 @@ from adapters import migrations, regions
 from adapters.access_log import AccessLog
 from adapters.clock import Clock, SystemClock
 from adapters.eventstore import event_store_env
+from adapters.money import MoneyProjection, fund_agreements, region_lookup
 from adapters.personal_data import PersonalDataVault
 from adapters.projections import Funnel, ProjectionRunner, RouteSummaries
 from adapters.pseudonyms import Pseudonymiser
 from adapters.tokens import OidcVerifier, TokenService, TokenVerifier
 from adapters.unit_of_work import UnitOfWork
-from domain.access import AccessPolicy, FundCoverage, covers_nothing
+from domain.access import AccessPolicy, FundCoverage
+from domain.money import fund_covers
+from domain.trajectory import Trajectory
 from leerroute.application import LeerrouteApplication
 from leerroute.policies import TimePolicies
 from leerroute.settings import Settings
@@ -101,14 +104,25 @@ class Container:
             self._stop.wait(self.settings.catch_up_seconds)
 
 
+def agreements_coverage(app: LeerrouteApplication, url: str) -> FundCoverage:
+    """A fund sees the trajectories that one of the financing agreements it pays or claims
+    under covers (``domain.money.fund_covers``)."""
+
+    def covers(fund: str, trajectory: Trajectory) -> bool:
+        return fund_covers(fund_agreements(app, url, fund), trajectory, region_lookup(url)(trajectory.municipality))
+
+    return covers
+
+
 def build(
     settings: Settings | None = None,
     *,
     clock: Clock | None = None,
     migrate: bool = True,
-    fund_coverage: FundCoverage = covers_nothing,
+    fund_coverage: FundCoverage | None = None,
 ) -> Container:
-    """``fund_coverage`` says which trajectories a fund's financing agreements cover."""
+    """``fund_coverage`` says which trajectories a fund may see; by default those its financing
+    agreements cover."""
     settings = settings or Settings()
     clock = clock or SystemClock(settings.timezone)
     url = settings.effective_database_url
@@ -136,13 +150,13 @@ def build(
         clock=clock,
         app=app,
         unit_of_work=unit_of_work,
-        projections=ProjectionRunner(app, url, [RouteSummaries(terms), Funnel()]),
+        projections=ProjectionRunner(app, url, [RouteSummaries(terms), Funnel(), MoneyProjection(settings.savings_baseline)]),
         policies=TimePolicies(app, unit_of_work, url, clock, terms),
         tokens=tokens,
         verifier=verifier,
         pseudonymise=pseudonymise,
         broker=make_broker(settings.redis_url),
-        policy=AccessPolicy(fund_coverage),
+        policy=AccessPolicy(fund_coverage or agreements_coverage(app, url)),
         access_log=AccessLog(url, clock),
     )
     container.actors = bind_actors(container, container.broker)

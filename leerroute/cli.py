@@ -176,6 +176,40 @@ def run_policies() -> None:
     typer.echo(f"recorded {recorded} milestones")
 
 
+money_cli = typer.Typer(help="The money: agreements, claims and bijstand savings.", no_args_is_help=True)
+cli.add_typer(money_cli, name="money")
+
+
+@money_cli.command("reconcile")
+def money_reconcile(
+    repair: Annotated[bool, typer.Option("--repair", help="Rebuild the money read models from the log when they differ")] = False,
+) -> None:
+    """Re-derive the money read models (agreements, claims, saving periods) from the log and print
+    every difference from the stored rows; exit 1 when there is one (after --repair: when one remains)."""
+    from adapters.money import differences
+    from leerroute.bootstrap import build
+
+    container = build()
+    container.projections.catch_up()
+    baseline = container.settings.savings_baseline
+    found = differences(container.app, container.database_url, baseline)
+    for difference in found:
+        typer.echo(str(difference))
+    if not found:
+        typer.echo("the money read models equal the log")
+        return
+    typer.echo(f"{len(found)} differences")
+    if not repair:
+        raise typer.Exit(1)
+    container.projections.rebuild("money")
+    remaining = differences(container.app, container.database_url, baseline)
+    for difference in remaining:
+        typer.echo(f"after repair: {difference}")
+    if remaining:
+        raise typer.Exit(1)
+    typer.echo("repaired: the money read models equal the log")
+
+
 def main() -> None:
     cli()
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.money import SavingsBaseline
 from domain.values import MilestoneTerms
 
 
@@ -51,6 +52,9 @@ class Settings(BaseSettings):
     deviation_ending_days: int = Field(default=14, ge=0, validation_alias=AliasChoices("LEERROUTE_DEVIATION_ENDING_DAYS"))
     catch_up_seconds: float = Field(default=2.0, gt=0, validation_alias=AliasChoices("LEERROUTE_CATCH_UP_SECONDS"))
     policy_seconds: float = Field(default=900.0, gt=0, validation_alias=AliasChoices("LEERROUTE_POLICY_SECONDS"))
+    savings_baseline: SavingsBaseline = Field(
+        default=SavingsBaseline.INTAKE, validation_alias=AliasChoices("LEERROUTE_SAVINGS_BASELINE")
+    )
     regions_file: Path | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_REGIONS_FILE"))
 
     @property

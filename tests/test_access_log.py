@@ -61,11 +61,13 @@ def test_employers_procesregie_and_searches_are_logged(api, tokens):
     assert listed.json()["items"][0]["candidateName"] == "Amal Haddad"
     api.get(f"/v1/trajectories/{t}/history", headers=tokens.headers("procesregie", "APT", subject="apt-auditor"))
     api.post("/v1/trajectories/search", json={"bsn": body["candidate"]["bsn"]}, headers=km)
+    api.get(f"/v1/trajectories/{t}/money", headers=km)
     entries = _log(api, tokens, municipality, t)
-    assert [(e["activity"], e["role"], e["subject"]) for e in entries[-3:]] == [
+    assert [(e["activity"], e["role"], e["subject"]) for e in entries[-4:]] == [
         ("list_placements", "employer", "hr-1"),
         ("get_history", "procesregie", "apt-auditor"),
         ("search_by_bsn", "klantmanager", "km-1"),
+        ("trajectory_money", "klantmanager", "km-1"),
     ]
     # The reading of the log is itself logged.
     assert _log(api, tokens, municipality, t)[-1]["activity"] == "get_access_log"

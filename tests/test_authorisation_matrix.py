@@ -18,7 +18,7 @@ import pytest
 from domain.values import Role
 from tests.conftest import TODAY, new_bsn, new_kvk, new_municipality, registration, test_settings
 
-OWN, OTHER = new_municipality(), new_municipality()
+OWN, OTHER, THIRD = new_municipality(), new_municipality(), new_municipality()
 OWN_KVK, OTHER_KVK, THIRD_KVK = new_kvk(), new_kvk(), new_kvk()
 OWN_FUND, OTHER_FUND = "OO-INSTALLATIE", "OO-BOUW"
 GIVEN, FAMILY, BIRTH = "Matrixa", "Geheimsma-Verborgen", "1988-07-19"
@@ -50,6 +50,15 @@ MUNICIPALITY_LIST = {("klantmanager", "own"): OK, ("klantmanager", "other"): OK,
 PLACEMENT_LIST = {**MUNICIPALITY_LIST, ("employer", "own"): OK, ("employer", "other"): OK}
 KLANTMANAGER_ONLY = {("klantmanager", "own"): OK, ("klantmanager", "other"): OK}
 FUNNEL = {("klantmanager", "own"): OK, ("klantmanager", "other"): 403, ("procesregie", "own"): OK, ("procesregie", "other"): OK}
+# The money: the shared agreement is paid by OWN_FUND and covers OWN; its claims are filed by the municipality.
+MONEY_READ = {**MUNICIPALITY_LIST, ("fund", "own"): OK, ("fund", "other"): OK}
+AGREEMENT_WRITE = {**KLANTMANAGER_ONLY, ("fund", "own"): OK, ("fund", "other"): OK}
+AGREEMENT_READ = {**ROUTE_WRITE, ("fund", "own"): OK, ("fund", "other"): 404, ("procesregie", "own"): OK, ("procesregie", "other"): OK}
+TERMS_CHANGE = {("klantmanager", "own"): 403, ("klantmanager", "other"): 404, ("fund", "own"): OK, ("fund", "other"): 404}
+CLAIM_FILE = {**ROUTE_WRITE, ("fund", "own"): 409, ("fund", "other"): 404}  # 409: under this agreement the municipality claims
+CLAIM_READ = AGREEMENT_READ
+CLAIM_DECIDE = TERMS_CHANGE  # the payer decides
+TRAJECTORY_MONEY = TRAJECTORY_READ
 
 
 @dataclass(frozen=True)
@@ -61,6 +70,8 @@ class Op:
     query: str = ""
 
 
+AGREEMENT = {"kind": "training", "trigger": "registered", "validFrom": "2025-01-01", "concludedOn": "2025-01-01",
+             "terms": {"amountCents": 250_000, "municipalities": [OWN]}}
 PLACEMENT = {"date": "2026-03-01", "employer": {"kvkNumber": "{other_employer}", "name": "Bouwbedrijf Zuid BV"},
              "function": "hulpmonteur", "hoursPerWeek": 32, "level": "assistent"}
 
@@ -94,6 +105,18 @@ OPERATIONS: dict[str, Op] = {
     "GET /v1/trajectories/{trajectory_id}/access-log": Op(ACCESS_LOG),
     "GET /v1/worklist": Op(KLANTMANAGER_ONLY),
     "GET /v1/funnel": Op(FUNNEL, query="?level=municipality&municipality=" + OWN),
+    "POST /v1/financing-agreements": Op(AGREEMENT_WRITE, body={**AGREEMENT, "terms": {"amountCents": 1000, "municipalities": ["{own_municipality}"]}}),
+    "GET /v1/financing-agreements": Op(MONEY_READ),
+    "GET /v1/financing-agreements/{agreement_id}": Op(AGREEMENT_READ),
+    "POST /v1/financing-agreements/{agreement_id}/terms": Op(TERMS_CHANGE, body={**AGREEMENT["terms"], "effectiveFrom": "2026-03-01"}),
+    "POST /v1/claims": Op(CLAIM_FILE, body={"agreementId": "{agreement_id}", "trajectoryId": "{trajectory_id}", "filedOn": "2026-01-10"}),
+    "GET /v1/claims": Op(MONEY_READ),
+    "GET /v1/claims/{claim_id}": Op(CLAIM_READ, "claimed"),
+    "POST /v1/claims/{claim_id}/approval": Op(CLAIM_DECIDE, "claimed", {"date": "2026-01-20"}),
+    "POST /v1/claims/{claim_id}/rejection": Op(CLAIM_DECIDE, "claimed", {"date": "2026-01-20", "reason": "onvolledig"}),
+    "POST /v1/claims/{claim_id}/payment": Op(CLAIM_DECIDE, "approved", {"date": "2026-01-25"}),
+    "GET /v1/trajectories/{trajectory_id}/money": Op(TRAJECTORY_MONEY, "claimed"),
+    "GET /v1/money/reports": Op(MONEY_READ),
 }
 
 PERSONAL_KEYS = {"bsn", "givenNames", "familyName", "birthDate", "candidateName"}
@@ -110,7 +133,8 @@ FORBIDDEN_KEYS = {
 
 @pytest.fixture(scope="module")
 def matrix(container, database_url: str, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN001, ANN201
-    """The API with a fund coverage: OWN_FUND's agreements cover the trajectories of OWN."""
+    """The API as built by default: OWN_FUND sees the trajectories of OWN through a financing
+    agreement it pays that covers OWN."""
     from fastapi.testclient import TestClient
 
     from adapters.clock import FixedClock
@@ -120,7 +144,6 @@ def matrix(container, database_url: str, tmp_path_factory: pytest.TempPathFactor
     covered = build(
         test_settings(Path(tmp_path_factory.mktemp("matrix")), database_url),
         clock=FixedClock(TODAY),
-        fund_coverage=lambda fund, trajectory: fund == OWN_FUND and trajectory.municipality == OWN,
     )
 
     def headers(role: str, org: str) -> dict[str, str]:
@@ -128,10 +151,13 @@ def matrix(container, database_url: str, tmp_path_factory: pytest.TempPathFactor
         return {"Authorization": f"Bearer {token}"}
 
     with TestClient(create_app(covered, run_worker=False)) as api:
-        yield api, headers
+        agreement = api.post("/v1/financing-agreements", json=AGREEMENT, headers=headers("fund", OWN_FUND))
+        assert agreement.status_code == 201, agreement.text
+        covered.projections.catch_up()  # the fund's coverage reads the agreements' read model
+        yield api, lambda role, org: headers(role, org), agreement.json()["id"]
 
 
-def _prepare(api, headers, state: str) -> dict[str, str]:  # noqa: ANN001
+def _prepare(api, headers, state: str, agreement_id: str) -> dict[str, str]:  # noqa: ANN001
     """A trajectory of OWN in ``state``, with a placement proposed to OWN_KVK and one to THIRD_KVK."""
     km, employer = headers("klantmanager", OWN), headers("employer", OWN_KVK)
     bsn = new_bsn()
@@ -164,7 +190,15 @@ def _prepare(api, headers, state: str) -> dict[str, str]:  # noqa: ANN001
         post("/drop-out", {"date": "2026-02-10", "reason": "health", "explanation": "ziek"})
     if state == "benefit-changed":
         post("/benefit-changes", {"date": "2026-02-10", "kind": "reduced", "monthlyAmountCents": 60_000})
-    return {"trajectory_id": t, "placement_id": placements[0], "bsn": bsn}
+    claim_id = ""
+    if state in ("claimed", "approved"):
+        filed = api.post("/v1/claims", json={"agreementId": agreement_id, "trajectoryId": t, "filedOn": "2026-01-10"}, headers=km)
+        assert filed.status_code == 201, filed.text
+        claim_id = filed.json()["id"]
+    if state == "approved":
+        approved = api.post(f"/v1/claims/{claim_id}/approval", json={"date": "2026-01-20"}, headers=headers("fund", OWN_FUND))
+        assert approved.status_code == 200, approved.text
+    return {"trajectory_id": t, "placement_id": placements[0], "bsn": bsn, "agreement_id": agreement_id, "claim_id": claim_id}
 
 
 def _fill(value: Any, names: dict[str, str]) -> Any:
@@ -172,6 +206,8 @@ def _fill(value: Any, names: dict[str, str]) -> Any:
         return value.format(**names) if "{" in value else value
     if isinstance(value, dict):
         return {k: _fill(v, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, names) for v in value]
     return value
 
 
@@ -198,7 +234,7 @@ def _employer_kvks(value: Any) -> set[str]:
 
 
 def test_every_operation_has_a_fixture(matrix):
-    api, _ = matrix
+    api, _, _ = matrix
     document = api.get("/openapi.json").json()
     operations = {f"{method.upper()} {path}" for path, item in document["paths"].items() for method in item}
     assert operations - OPERATIONS.keys() == set(), "add these operations to OPERATIONS"
@@ -207,14 +243,15 @@ def test_every_operation_has_a_fixture(matrix):
 
 @pytest.mark.parametrize("operation", sorted(OPERATIONS))
 def test_operation_as_every_role(matrix, operation: str):
-    api, headers = matrix
+    api, headers, agreement_id = matrix
     op = OPERATIONS[operation]
     method, template = operation.split(" ", 1)
     subject: dict[str, str] | None = None
     for (role, scope), org in CALLERS.items():
         if subject is None:
-            subject = _prepare(api, headers, op.state)
-        names = {**subject, **op.params, "other_employer": new_kvk()}
+            subject = _prepare(api, headers, op.state, agreement_id)
+        own_municipality = org if role in ("klantmanager", "privacy-officer") else THIRD  # a new agreement covers no one else's routes
+        names = {**subject, **op.params, "other_employer": new_kvk(), "own_municipality": own_municipality}
         path = template.format(**names) + op.query
         body = registration() if op.body == "registration" else _fill(op.body, names)
         response = api.request(method, path, json=body, headers=headers(role, org))

@@ -102,6 +102,11 @@ def test_erasure_leaves_no_personal_data_and_the_same_figures(leerroute):
         ("/benefit-changes", {"date": "2026-07-01", "kind": "reduced", "monthlyAmountCents": 60_000}),
     ]:
         assert api.post(base + path, json=step, headers=km).status_code in (200, 201)
+    agreement = api.post("/v1/financing-agreements", headers=km, json={
+        "kind": "start", "trigger": "registered", "validFrom": "2025-01-01", "concludedOn": "2025-01-01",
+        "terms": {"amountCents": 125_000}}).json()["id"]
+    claim = api.post("/v1/claims", json={"agreementId": agreement, "trajectoryId": t, "filedOn": "2026-01-10"}, headers=km)
+    assert claim.status_code == 201, claim.text
     container.projections.catch_up()
     assert api.get(base, headers=km).json()["candidate"]["familyName"] == FAMILY
     [candidate_id] = [r.candidate_id for r in get_engine(url).connect().execute(select(candidate_lookup))]
@@ -109,9 +114,14 @@ def test_erasure_leaves_no_personal_data_and_the_same_figures(leerroute):
         wrapped_key = bytes(connection.execute(select(candidate_keys.c.wrapped_key)).scalar_one())
     assert wrapped_key.hex().encode() in database_bytes(url) or wrapped_key in database_bytes(url)
 
-    paths = [base, f"{base}/history", "/v1/trajectories", "/v1/placements", "/v1/funnel?level=municipality&municipality=GM0363"]
+    paths = [
+        base, f"{base}/history", "/v1/trajectories", "/v1/placements", "/v1/funnel?level=municipality&municipality=GM0363",
+        f"{base}/money", "/v1/money/reports", "/v1/money/reports?asOf=2026-09-30", "/v1/claims",
+    ]
     before = figures(api, km, paths)
-    procesregie_before = figures(api, headers("procesregie", "APT"), [base, f"{base}/history"])
+    money = before[f"{base}/money"]
+    assert money["lines"] and money["savings"], money  # there are figures to keep
+    procesregie_before = figures(api, headers("procesregie", "APT"), [base, f"{base}/history", "/v1/money/reports"])
 
     with get_engine(url).connect() as connection:
         assert connection.execute(select(idempotency_records).where(idempotency_records.c.key == "intake-1")).first() is not None
@@ -121,7 +131,7 @@ def test_erasure_leaves_no_personal_data_and_the_same_figures(leerroute):
     container.projections.catch_up()
 
     assert figures(api, km, paths) == before
-    assert figures(api, headers("procesregie", "APT"), [base, f"{base}/history"]) == procesregie_before
+    assert figures(api, headers("procesregie", "APT"), [base, f"{base}/history", "/v1/money/reports"]) == procesregie_before
     candidate = api.get(base, headers=km).json()["candidate"]
     assert candidate["erasedOn"] == "2026-11-20" and candidate["bsn"] is None and candidate["familyName"] is None
     assert api.get("/v1/placements", headers=headers("employer", kvk)).json()["items"][0]["candidateName"] is None
