@@ -13,6 +13,8 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 from eventsourcing.utils import Environment
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
+from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
+from sqlalchemy.orm import Session
 
 from adapters.database import session_factory
 from domain.values import Actor, Role
@@ -20,9 +22,20 @@ from domain.values import Actor, Role
 EVENTS_TABLE = "leerroute_events"
 
 
+class QuietApplicationRecorder(SQLAlchemyApplicationRecorder):
+    """The library's recorder without its ``NOTIFY`` after every insert: nothing here LISTENs
+    (the workers are told through dramatiq), and a NOTIFY costs a round trip and serialises
+    commits on a database-wide lock."""
+
+    def _notify_channel(self, session: Session) -> None:
+        pass
+
+
 class LeerrouteFactory(SQLAlchemyFactory):
     """Builds the library's recorders on the engine from ``adapters.database``; the application
     recorder also writes each event's hash-chain record (``adapters.hash_chain``)."""
+
+    application_recorder_class = QuietApplicationRecorder
 
     def __init__(self, env: Environment):
         from adapters.hash_chain import HashChainedRecorder  # it needs the tables, which need this module

@@ -135,9 +135,26 @@ def derive(log: MoneyLog, as_of: AsOf, region_of: Callable[[str], str], baseline
     agreements = {a: v for a, events in log.agreements.items() if (v := agreement_as_of(a, events, as_of)) is not None}
     claims = {c: v for c, events in log.claims.items() if (v := claim_as_of(c, events, as_of)) is not None}
     claim_of = {(c.agreement_id, c.trajectory_id): c for c in claims.values()}
-    lines = []
+    # Which agreements can concern a trajectory at all: those naming its municipality or region
+    # in any of their terms, those without such a restriction, and those it has a claim under.
+    by_place: dict[str, list[AgreementView]] = defaultdict(list)
+    everywhere: list[AgreementView] = []
     for agreement in agreements.values():
-        for f in facts.values():
+        places = {p for t in agreement.terms_history for p in (*t.municipalities, *t.regions)}
+        if any(not t.municipalities and not t.regions for t in agreement.terms_history):
+            everywhere.append(agreement)
+        for place in places:
+            by_place[place].append(agreement)
+    claimed: dict[UUID, list[UUID]] = defaultdict(list)
+    for agreement_id, trajectory_id in claim_of:
+        claimed[trajectory_id].append(agreement_id)
+    lines = []
+    for f in facts.values():
+        candidates = {a.id: a for a in (*everywhere, *by_place.get(f.municipality, ()), *by_place.get(f.region, ()))}
+        for agreement_id in claimed.get(f.id, ()):
+            if agreement_id in agreements:
+                candidates[agreement_id] = agreements[agreement_id]
+        for agreement in sorted(candidates.values(), key=lambda a: str(a.id)):
             line = money_line(agreement, f, claim_of.get((agreement.id, f.id)), as_of.day)
             if line is not None:
                 lines.append(line)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from contextlib import ExitStack
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,7 @@ from adapters.database import read_session, write_session
 from adapters.tables import (
     deviation_summaries,
     drop_out_facts,
+    events,
     placement_summaries,
     projection_positions,
     stage_facts,
@@ -92,6 +94,8 @@ class TrajectoryTracker:
                 aggregate = event.mutate(aggregate)
             elif aggregate is not None and aggregate.version >= version:
                 pass  # already there (seen in an earlier pass)
+            elif version == 1:  # the aggregate's first event creates it: nothing to load
+                aggregate = self._app.mapper.to_domain_event(notification).mutate(None)
             else:
                 aggregate = self._app.repository.get(trajectory_id, version=version)
             self._cache[trajectory_id] = aggregate
@@ -257,59 +261,118 @@ class ProjectionRunner:
         return min((rows.get(p.name, 0) for p in self.projections), default=0)
 
     def catch_up(self, *, on_batch: Callable[[int], None] | None = None) -> int:
-        """Bring every projection up to the end of the log; returns how many events were applied."""
-        applied = 0
-        for projection in self.projections:
-            with self._locks[projection.name]:
-                while True:
-                    count = self._run_batch(projection)
-                    if on_batch is not None and count:
-                        on_batch(count)
-                    applied += count
-                    if count < self.batch_size:
-                        break
-        return applied
+        """Bring every projection up to the end of the log; returns how many events were read.
 
-    def _run_batch(self, projection: TrajectoryProjection) -> int:
-        tracker = self._trackers[projection.name]
+        Projections at the same position (the usual case) go forward together: one transaction
+        per batch, the batch read once, on the connection that holds their positions. One that
+        lags behind (after a rebuild of another) is moved up to the next one's position first.
+        """
+        applied = 0
+        with ExitStack() as stack:
+            for projection in self.projections:
+                stack.enter_context(self._locks[projection.name])
+            while True:
+                count, all_together = self._run_shared_batch()
+                if on_batch is not None and count:
+                    on_batch(count)
+                applied += count
+                if all_together and count < self.batch_size:
+                    return applied
+
+    def _run_shared_batch(self) -> tuple[int, bool]:
+        """One batch for the projections with the lowest position; returns the events read and
+        whether every projection was at that position."""
         try:
             with write_session(self.database_url) as session:
-                position = self._lock_position(session, projection.name)
-                notifications = self.app.recorder.select_notifications(
-                    start=position, limit=self.batch_size, inclusive_of_start=False
-                )
-                if not notifications:
-                    return 0
-                self._write(projection, session, tracker, notifications)
-                self._set_position(session, projection.name, notifications[-1].id)
-                return len(notifications)
+                positions = self._lock_positions(session, self.names())
+                low = min(positions.values())
+                group = [p for p in self.projections if positions[p.name] == low]
+                stop = min((pos for pos in positions.values() if pos > low), default=None)
+                notifications = self._notifications_after(session, low, stop=stop)
+                if notifications:
+                    for projection in group:
+                        self._write(projection, session, self._trackers[projection.name], notifications)
+                    self._set_positions(session, [p.name for p in group], notifications[-1].id)
+                elif stop is not None:  # no events up to the next position (ids can have gaps)
+                    self._set_positions(session, [p.name for p in group], stop)
+                return len(notifications), stop is None
         except BaseException:
-            tracker.forget()  # the cache may be ahead of what was committed
+            for tracker in self._trackers.values():
+                tracker.forget()  # a cache may be ahead of what was committed
             raise
+
+    def _notifications_after(self, session: Session, position: int, *, stop: int | None = None) -> list[Notification]:
+        """The next batch of the log after ``position`` (up to ``stop``), read in ``session``."""
+        e = events
+        query = (
+            select(e.c.id, e.c.originator_id, e.c.originator_version, e.c.topic, e.c.state)
+            .where(e.c.id > position)
+            .order_by(e.c.id)
+            .limit(self.batch_size)
+        )
+        if stop is not None:
+            query = query.where(e.c.id <= stop)
+        return [
+            Notification(id=row.id, originator_id=row.originator_id, originator_version=row.originator_version,
+                         topic=row.topic, state=bytes(row.state))
+            for row in session.execute(query)
+        ]
+
+    def _lock_positions(self, session: Session, names: Sequence[str]) -> dict[str, int]:
+        """Lock the position rows of ``names`` (created at 0 when missing), always in the order
+        of their names, so that two runners never wait for each other's rows."""
+        p = projection_positions
+        dialect = session.get_bind().dialect.name
+        query = select(p.c.name, p.c.position).where(p.c.name.in_(list(names))).order_by(p.c.name)
+        if dialect == "postgresql":
+            query = query.with_for_update()
+        positions = {name: int(position) for name, position in session.execute(query)}
+        if len(positions) < len(set(names)):
+            insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            session.execute(insert_fn(p).on_conflict_do_nothing(index_elements=["name"]),
+                            [{"name": name, "position": 0} for name in names if name not in positions])
+            positions = {name: int(position) for name, position in session.execute(query)}
+        return positions
+
+    @staticmethod
+    def _set_positions(session: Session, names: Sequence[str], position: int) -> None:
+        session.execute(
+            update(projection_positions).where(projection_positions.c.name.in_(list(names))).values(position=position)
+        )
 
     def rebuild(self, name: str, *, on_batch: Callable[[int], None] | None = None) -> int:
         """Replay the whole log into fresh tables of one projection, in one transaction."""
-        projection = self.projection(name)
+        return self.rebuild_all([name], on_batch=on_batch)
+
+    def rebuild_all(self, names: Sequence[str] | None = None, *, on_batch: Callable[[int], None] | None = None) -> int:
+        """Replay the whole log once into fresh tables of the named projections (all when None),
+        in one transaction: each event is read and decoded once and fed to every projection."""
+        wanted = {self.projection(n).name for n in (names or self.names())}
+        projections = [p for p in self.projections if p.name in wanted]  # the runner's order: no lock-order deadlock
         tracker = TrajectoryTracker(self.app)
         replayed = 0
-        with self._locks[name], write_session(self.database_url) as session:
-            self._lock_position(session, name)
-            for table in projection.tables:
-                session.execute(delete(table))
+        with ExitStack() as stack:
+            for projection in projections:
+                stack.enter_context(self._locks[projection.name])
+            session = stack.enter_context(write_session(self.database_url))
+            self._lock_positions(session, [p.name for p in projections])
+            for projection in projections:
+                for table in projection.tables:
+                    session.execute(delete(table))
             position = 0
             while True:
-                notifications = self.app.recorder.select_notifications(
-                    start=position, limit=self.batch_size, inclusive_of_start=False
-                )
+                notifications = self._notifications_after(session, position)
                 if not notifications:
                     break
-                self._write(projection, session, tracker, notifications)
+                for projection in projections:  # trajectory projections share the tracker's states
+                    self._write(projection, session, tracker, notifications)
                 position = notifications[-1].id
                 replayed += len(notifications)
                 if on_batch is not None:
                     on_batch(len(notifications))
-            self._set_position(session, name, position)
-        self._trackers[name].forget()
+            self._set_positions(session, [p.name for p in projections], position)
+        for projection in projections:
+            self._trackers[projection.name].forget()
         return replayed
 
     def _write(
@@ -325,23 +388,6 @@ class ProjectionRunner:
 
     def log_size(self) -> int:
         return self.app.recorder.max_notification_id() or 0
-
-    def _lock_position(self, session: Session, name: str) -> int:
-        dialect = session.get_bind().dialect.name
-        insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        session.execute(
-            insert_fn(projection_positions).values(name=name, position=0).on_conflict_do_nothing(index_elements=["name"])
-        )
-        query = select(projection_positions.c.position).where(projection_positions.c.name == name)
-        if dialect == "postgresql":
-            query = query.with_for_update()
-        return int(session.execute(query).scalar_one())
-
-    @staticmethod
-    def _set_position(session: Session, name: str, position: int) -> None:
-        session.execute(
-            update(projection_positions).where(projection_positions.c.name == name).values(position=position)
-        )
 
     def wait_for(self, position: int, timeout: float) -> bool:
         """Bounded wait until every projection has reached ``position``."""

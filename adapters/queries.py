@@ -18,7 +18,7 @@ from adapters.tables import (
     stage_facts,
     trajectory_summaries,
 )
-from domain.funnel import percentile
+from domain.funnel import percentile_of_counts
 
 
 @dataclass(frozen=True)
@@ -175,10 +175,12 @@ def funnel(url: str, scope: FunnelScope) -> list[FunnelGroup]:
         s,
         scope,
     )
+    # Lead times as (value, how often) per group: the percentiles need the distribution, not
+    # every row (a few hundred distinct values however large the population grows).
     lead_times = _scoped(
-        select(s.c.cohort, s.c.target_group, s.c.stage, s.c.lead_days)
+        select(s.c.cohort, s.c.target_group, s.c.stage, s.c.lead_days, func.count().label("count"))
         .where(s.c.lead_days.is_not(None))
-        .order_by(s.c.cohort, s.c.target_group, s.c.stage, s.c.lead_days),
+        .group_by(s.c.cohort, s.c.target_group, s.c.stage, s.c.lead_days),
         s,
         scope,
     )
@@ -206,13 +208,13 @@ def funnel(url: str, scope: FunnelScope) -> list[FunnelGroup]:
                 "lead_days": [],
             }
         for row in session.execute(lead_times):
-            group(row.cohort, row.target_group).stages[row.stage]["lead_days"].append(row.lead_days)
+            group(row.cohort, row.target_group).stages[row.stage]["lead_days"].append((row.lead_days, row.count))
         for row in session.execute(drops):
             group(row.cohort, row.target_group).drop_outs.append({"stage": row.stage, "reason": row.reason, "count": row.count})
     for item in groups.values():
         for stats in item.stages.values():
-            values = stats.pop("lead_days")
-            stats["median_lead_days"] = percentile(values, 0.5)
-            stats["p90_lead_days"] = percentile(values, 0.9)
+            values = sorted(stats.pop("lead_days"))  # here, not in SQL: no collation-aware sort
+            stats["median_lead_days"] = percentile_of_counts(values, 0.5)
+            stats["p90_lead_days"] = percentile_of_counts(values, 0.9)
         item.drop_outs.sort(key=lambda r: (r["stage"], r["reason"]))
     return [groups[key] for key in sorted(groups)]

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    text,
 )
 from sqlalchemy_utils.types.uuid import UUIDType
 
@@ -79,6 +80,11 @@ trajectory_summaries = Table(
     Column("next_milestone_on", Date),
     Index("trajectory_summaries_municipality_idx", "municipality", "registered_on", "trajectory_id"),
     Index("trajectory_summaries_next_milestone_idx", "next_milestone_on"),
+    Index("trajectory_summaries_check_in_due_idx", "municipality", "check_in_due_on", "trajectory_id",
+          postgresql_where=text("check_in_due_on IS NOT NULL"), sqlite_where=text("check_in_due_on IS NOT NULL")),
+    Index("trajectory_summaries_stalled_idx", "municipality", "last_step_on", "trajectory_id",
+          postgresql_where=text("stalled_since IS NOT NULL AND status = 'active'"),
+          sqlite_where=text("stalled_since IS NOT NULL AND status = 'active'")),
 )
 
 placement_summaries = Table(
@@ -101,6 +107,7 @@ placement_summaries = Table(
     Column("lasting_on", Date),
     Index("placement_summaries_employer_idx", "employer_kvk", "proposed_on", "placement_id"),
     Index("placement_summaries_trajectory_idx", "trajectory_id"),
+    Index("placement_summaries_municipality_idx", "municipality", "status", "proposed_on", "placement_id"),
 )
 
 deviation_summaries = Table(
@@ -130,6 +137,8 @@ stage_facts = Table(
     Column("skipped", Boolean, nullable=False),
     Column("lead_days", Integer),
     Index("stage_facts_scope_idx", "municipality", "cohort", "target_group", "stage"),
+    Index("stage_facts_lead_days_idx", "municipality", "cohort", "target_group", "stage", "lead_days",
+          postgresql_include=["entered_on", "completed_on", "skipped"]),
 )
 
 drop_out_facts = Table(

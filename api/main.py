@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import money, pipeline, problems, trajectories
-from api.writes import TRACE_HEADER, trace_id
+from api.writes import TRACE_HEADER, trace_id_of
 from leerroute.bootstrap import Container, build
 
 API_VERSION = "1.0.0"
@@ -50,12 +52,29 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
     app.include_router(pipeline.router)
     app.include_router(money.router)
 
-    @app.middleware("http")
-    async def api_version(request: Request, call_next) -> Response:  # type: ignore[no-untyped-def]
-        trace = trace_id(request)
-        response = await call_next(request)
-        response.headers["API-Version"] = API_VERSION
-        response.headers[TRACE_HEADER] = trace
-        return response
-
+    app.add_middleware(ApiVersionHeader)
     return app
+
+
+class ApiVersionHeader:
+    """Adds ``API-Version`` and the request's ``Trace-Id`` to every HTTP response (plain ASGI:
+    no extra task per request, as a ``BaseHTTPMiddleware`` would add)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        trace = trace_id_of(scope)
+
+        async def send_with_version(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.append("API-Version", API_VERSION)
+                headers.append(TRACE_HEADER, trace)
+            await send(message)
+
+        await self.app(scope, receive, send_with_version)

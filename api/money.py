@@ -23,6 +23,7 @@ from adapters.database import read_session
 from adapters.money import MoneyState, derive, fund_agreements, read_log, region_lookup, report_of
 from adapters.tables import money_agreements, money_claims
 from adapters.unit_of_work import StoredResponse
+from api import schemas
 from api.auth import require_role
 from api.problems import ApiProblem
 from api.schemas import Input, IsoDate, LongText, Text
@@ -44,6 +45,22 @@ from domain.values import Actor, Phase, Role, TargetGroup
 from leerroute.application import AgreementNotFound, ClaimNotFound, MoneyOutcome, TrajectoryNotFound
 
 router = APIRouter(prefix="/v1", tags=["money"])
+
+_READ_PROBLEMS = {
+    400: {"model": schemas.Problem, "description": "Invalid parameters, each named in invalidParams"},
+    401: {"model": schemas.Problem, "description": "No valid bearer token"},
+    403: {"model": schemas.Problem, "description": "The role may not do this"},
+    404: {"model": schemas.Problem, "description": "Unknown or invisible agreement, claim or trajectory"},
+}
+_WRITE = {
+    "responses": {
+        **_READ_PROBLEMS,
+        409: {"model": schemas.Problem, "description": "A rule forbids this (named in `rule`; an ineligible claim names its `condition`)"},
+        412: {"model": schemas.Problem, "description": "If-Match names an old version"},
+        422: {"model": schemas.Problem, "description": "Idempotency-Key reused for a different request"},
+    }
+}
+_READ = {"responses": _READ_PROBLEMS}
 
 AgreementWriter = Annotated[Actor, Depends(require_role(AGREEMENT_WRITERS))]
 ClaimWriter = Annotated[Actor, Depends(require_role(CLAIM_WRITERS))]
@@ -186,7 +203,7 @@ def _today(request: Request) -> date:
 # --- financing agreements ----------------------------------------------------------------------------
 
 
-@router.post("/financing-agreements", status_code=201)
+@router.post("/financing-agreements", status_code=201, **_WRITE)
 def conclude_agreement(body: AgreementIn, request: Request, actor: AgreementWriter) -> JSONResponse:
     """Conclude a financing agreement paid by the caller's municipality or fund."""
     app = container_of(request).app
@@ -224,32 +241,40 @@ def _visible_agreement(request: Request, actor: Actor, agreement_id: UUID) -> Fi
     return agreement
 
 
-@router.get("/financing-agreements")
-def list_agreements(request: Request, actor: MoneyReader) -> JSONResponse:
-    """The agreements the caller pays, claims under or is covered by (procesregie: all)."""
+@router.get("/financing-agreements", **_READ)
+def list_agreements(
+    request: Request,
+    actor: MoneyReader,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page_size: Annotated[int, Query(alias="pageSize", ge=1, le=100)] = 50,
+) -> JSONResponse:
+    """The agreements the caller pays, claims under or is covered by (procesregie: all), in the
+    order they were concluded."""
     container = container_of(request)
-    with read_session(container.database_url) as session:
-        ids = list(
-            session.execute(
-                select(money_agreements.c.agreement_id).order_by(money_agreements.c.concluded_on, money_agreements.c.agreement_id)
-            ).scalars()
+    a = money_agreements
+    query = select(a.c.agreement_id).order_by(a.c.concluded_on, a.c.agreement_id)
+    if actor.role is Role.FUND:
+        query = query.where((a.c.payer == actor.organisation) | (a.c.claimant == actor.organisation))
+    elif actor.role is Role.KLANTMANAGER:
+        query = query.where(
+            (a.c.payer == actor.organisation) | (a.c.claimant == actor.organisation)
+            | ((a.c.claimant.is_(None)) & (a.c.payer_kind == "fund"))
         )
+    with read_session(container.database_url) as session:
+        ids = list(session.execute(query).scalars())
     region = _own_region(request, actor)
-    items = []
-    for agreement_id in ids:
-        agreement = container.app.get_agreement(agreement_id)
-        if can_see_agreement(actor, agreement.view(), region):
-            items.append(agreement_out(agreement))
-    return JSONResponse({"items": items})
+    visible = [agreement for agreement in map(container.app.get_agreement, ids) if can_see_agreement(actor, agreement.view(), region)]
+    items = [agreement_out(agreement) for agreement in visible[(page - 1) * page_size : page * page_size]]
+    return JSONResponse({"items": items, "page": page, "pageSize": page_size, "total": len(visible)})
 
 
-@router.get("/financing-agreements/{agreement_id}")
+@router.get("/financing-agreements/{agreement_id}", **_READ)
 def get_agreement(agreement_id: UUID, request: Request, actor: MoneyReader) -> JSONResponse:
     agreement = _visible_agreement(request, actor, agreement_id)
     return JSONResponse(agreement_out(agreement), headers={"ETag": etag(agreement.version)})
 
 
-@router.post("/financing-agreements/{agreement_id}/terms")
+@router.post("/financing-agreements/{agreement_id}/terms", **_WRITE)
 def change_terms(agreement_id: UUID, body: TermsChangeIn, request: Request, actor: AgreementWriter) -> JSONResponse:
     """New terms from ``effectiveFrom`` onward; payments keep the terms of their trigger date."""
     container = container_of(request)
@@ -279,7 +304,7 @@ def _fund_agreements(container: Any, actor: Actor) -> list[AgreementView]:
     return fund_agreements(container.app, container.database_url, actor.organisation)
 
 
-@router.post("/claims", status_code=201)
+@router.post("/claims", status_code=201, **_WRITE)
 def file_claim(body: ClaimIn, request: Request, actor: ClaimWriter) -> JSONResponse:
     """Claim the payment of one agreement for one trajectory. Eligibility follows from the
     trajectory's events as of ``filedOn``; identical claims: exactly one is filed."""
@@ -308,7 +333,7 @@ def file_claim(body: ClaimIn, request: Request, actor: ClaimWriter) -> JSONRespo
     return _money_response(request, actor, body, work, status_code=201, kind="claims")
 
 
-@router.get("/claims")
+@router.get("/claims", **_READ)
 def list_claims(
     request: Request,
     actor: MoneyReader,
@@ -346,7 +371,7 @@ def list_claims(
     return JSONResponse({"items": items, "page": page, "pageSize": page_size})
 
 
-@router.get("/claims/{claim_id}")
+@router.get("/claims/{claim_id}", **_READ)
 def get_claim(claim_id: UUID, request: Request, actor: MoneyReader) -> JSONResponse:
     claim = container_of(request).app.get_claim(claim_id)
     if not can_see_claim(actor, claim):
@@ -369,14 +394,14 @@ def _decide(request: Request, actor: Actor, body: Any, claim_id: UUID, decide: A
     return _money_response(request, actor, body, work, status_code=200, kind="claims")
 
 
-@router.post("/claims/{claim_id}/approval")
+@router.post("/claims/{claim_id}/approval", **_WRITE)
 def approve_claim(claim_id: UUID, body: DecisionIn, request: Request, actor: ClaimWriter) -> JSONResponse:
     """The payer approves; the amount is reserved against the agreement's budget cap."""
     today = _today(request)
     return _decide(request, actor, body, claim_id, lambda c, a: c.approve(a, on=body.date, today=today, actor=actor))
 
 
-@router.post("/claims/{claim_id}/rejection")
+@router.post("/claims/{claim_id}/rejection", **_WRITE)
 def reject_claim(claim_id: UUID, body: RejectionIn, request: Request, actor: ClaimWriter) -> JSONResponse:
     """The payer rejects, with its reason (an approved claim not yet paid releases its reservation)."""
     today = _today(request)
@@ -385,7 +410,7 @@ def reject_claim(claim_id: UUID, body: RejectionIn, request: Request, actor: Cla
     )
 
 
-@router.post("/claims/{claim_id}/payment")
+@router.post("/claims/{claim_id}/payment", **_WRITE)
 def record_payment(claim_id: UUID, body: DecisionIn, request: Request, actor: ClaimWriter) -> JSONResponse:
     today = _today(request)
     return _decide(request, actor, body, claim_id, lambda c, a: c.record_payment(a, on=body.date, today=today, actor=actor))
@@ -451,7 +476,7 @@ def _line_out(line: MoneyLine) -> dict[str, Any]:
     }
 
 
-@router.get("/trajectories/{trajectory_id}/money")
+@router.get("/trajectories/{trajectory_id}/money", **_READ)
 def trajectory_money(
     trajectory_id: UUID, request: Request, actor: MoneyReader, as_of: AsOfParam = None, known: KnownParam = None
 ) -> JSONResponse:
@@ -537,7 +562,7 @@ def report_rows(report: Report) -> list[list[Any]]:
     return rows
 
 
-@router.get("/money/reports")
+@router.get("/money/reports", **_READ)
 def money_report(
     request: Request,
     actor: MoneyReader,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -71,7 +72,60 @@ _STATUS_TITLES = {
 }
 
 
+_BASELINE = {
+    400: "Malformed body or invalid fields (each named in `invalidParams`)",
+    401: "No valid bearer token",
+    403: "The role may not do this",
+}
+_NOT_FOUND = "Unknown or invisible resource"
+_WRITE = {
+    409: "A rule forbids this step (named in `rule`), or concurrent writers kept changing the resource",
+    412: "If-Match names an old version",
+    422: "Idempotency-Key reused for a different request",
+}
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI document say what the API does on errors: every operation documents
+    400, 401 and 403 (404 when its path names a resource; 409, 412 and 422 when it is a write,
+    a POST that is not a ``/search``) besides the problems its route declares, every error response as ``application/problem+json`` with the Problem schema, and
+    none of FastAPI's default 422 validation responses (validation errors are 400 here)."""
+    problem_ref = {"$ref": "#/components/schemas/Problem"}
+    for path, operations in schema.get("paths", {}).items():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            default_422 = responses.get("422", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            if default_422.get("$ref", "").endswith("/HTTPValidationError"):
+                del responses["422"]
+            wanted = dict(_BASELINE)
+            if "{" in path:
+                wanted[404] = _NOT_FOUND
+            if operation is operations.get("post") and not path.endswith("/search"):
+                wanted.update(_WRITE)  # every POST but a search is a write (api/writes.py)
+            for status, description in wanted.items():
+                responses.setdefault(str(status), {"description": description})
+            for status, response in responses.items():
+                if status.isdigit() and int(status) >= 400:
+                    response["content"] = {MEDIA_TYPE: {"schema": problem_ref}}
+    components = schema.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        if unused in components and f"/{unused}\"" not in json.dumps(schema.get("paths", {})):
+            del components[unused]
+    return schema
+
+
 def install(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, error: RequestValidationError) -> JSONResponse:
         malformed, params = _invalid_params(error)
@@ -121,14 +175,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(VersionMismatch)
     async def _mismatch(request: Request, error: VersionMismatch) -> JSONResponse:
         return problem(
-            412, "precondition-failed", "The trajectory has changed", str(error), currentVersion=error.actual
+            412, "precondition-failed", "The resource has changed", str(error), currentVersion=error.actual
         )
 
     @app.exception_handler(ConcurrentWriteConflict)
     async def _conflict(request: Request, error: ConcurrentWriteConflict) -> JSONResponse:
         if request.headers.get("if-match"):
-            return problem(412, "precondition-failed", "The trajectory has changed", "another write took this version first")
-        return problem(409, "concurrent-write", "Concurrent write", "the trajectory kept changing; try again")
+            return problem(412, "precondition-failed", "The resource has changed", "another write took this version first")
+        return problem(409, "concurrent-write", "Concurrent write", "the resource kept changing; try again")
 
     @app.exception_handler(IdempotencyKeyReused)
     async def _reused(request: Request, error: IdempotencyKeyReused) -> JSONResponse:

@@ -421,6 +421,7 @@ class Problem(Output):
     instance: str | None = None
     rule: str | None = None
     invalid_params: list[InvalidParam] | None = None
+    current_version: int | None = Field(default=None, description="On 412: the trajectory's version now")
 
 
 class CheckInDueOut(Output):

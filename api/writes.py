@@ -30,21 +30,27 @@ def container_of(request: Request) -> Container:
     return request.app.state.container
 
 
-def trace_id(request: Request) -> str:
-    """The W3C ``traceparent``'s trace id when the caller sent one, else one made for the request."""
-    existing = getattr(request.state, "trace_id", None)
-    if existing:
-        return existing
+def trace_id_of(scope: dict) -> str:
+    """The W3C ``traceparent``'s trace id when the caller sent one, else one made for the
+    request; kept in the request's state, so every part of the request uses the same one."""
+    state = scope.setdefault("state", {})
+    if state.get("trace_id"):
+        return state["trace_id"]
     value = None
-    parts = request.headers.get("traceparent", "").strip().split("-")
+    header = dict(scope.get("headers") or []).get(b"traceparent", b"").decode("latin-1")
+    parts = header.strip().split("-")
     if len(parts) == 4 and len(parts[1]) == 32 and parts[1] != "0" * 32:
         try:
             int(parts[1], 16)
             value = parts[1].lower()
         except ValueError:
             value = None
-    request.state.trace_id = value or uuid4().hex
-    return request.state.trace_id
+    state["trace_id"] = value or uuid4().hex
+    return state["trace_id"]
+
+
+def trace_id(request: Request) -> str:
+    return trace_id_of(request.scope)
 
 
 def activity_of(request: Request) -> str:
@@ -126,18 +132,21 @@ def respond(
     def render(session: Session, expected: int | None) -> StoredResponse:
         outcome = work(session, expected)
         trajectory = outcome.trajectory
-        candidate = outcome.candidate or container.app.get_candidate(trajectory.candidate_id)
-        facts = CandidateFacts(
-            container.app.candidate_pseudonym(trajectory.candidate_id), None, candidate.erased_on if candidate else None
-        )
+        pseudonym = container.app.candidate_pseudonym(trajectory.candidate_id)
         container.access_log.record(
-            session, actor, [Access(trajectory.id, trajectory.municipality, facts.pseudonym)], activity=activity, trace_id=trace
+            session, actor, [Access(trajectory.id, trajectory.municipality, pseudonym)], activity=activity, trace_id=trace
         )
-        body = views.trajectory_out(trajectory, write_view(container, actor, trajectory), facts).model_dump(mode="json", by_alias=True)
         headers = {"ETag": etag(trajectory.version), POSITION_HEADER: str(outcome.position)}
         if location is not None:
             headers["Location"] = location(outcome)
-        return StoredResponse(status_code, body, headers)
+
+        def body() -> dict:
+            candidate = outcome.candidate or container.app.get_candidate(trajectory.candidate_id)
+            facts = CandidateFacts(pseudonym, None, candidate.erased_on if candidate else None)
+            view = write_view(container, actor, trajectory)
+            return views.trajectory_out(trajectory, view, facts).model_dump(mode="json", by_alias=True)
+
+        return StoredResponse(status_code, body, headers)  # type: ignore[arg-type]
 
     return respond_with(request, actor, payload, render)
 
@@ -149,13 +158,20 @@ def respond_with(
     work: Callable[[Session, int | None], StoredResponse],
 ) -> JSONResponse:
     """The write path of every resource: If-Match, Idempotency-Key, one transaction, the
-    workers told. ``work`` runs the command in the session and shapes the response."""
+    workers told. ``work`` runs the command in the session and shapes the response.
+
+    ``work`` may give the body as a function: it is then rendered after the commit, outside
+    the transaction (which holds the event table's lock from its insert on), unless it must
+    be stored with the response for an Idempotency-Key."""
     container = container_of(request)
     expected = expected_version(request)
     key = idempotency_key(request, actor, payload)
 
     def unit(session: Session) -> StoredResponse:
-        return work(session, expected)
+        response = work(session, expected)
+        if key is not None and callable(response.body):
+            response = replace(response, body=response.body())
+        return response
 
     response = container.unit_of_work.run(unit, idempotency=key, retry_on_conflict=expected is None)
     headers = dict(response.headers)
@@ -163,7 +179,8 @@ def respond_with(
         headers["Idempotent-Replayed"] = "true"
     else:
         container.written()
-    return JSONResponse(response.body, status_code=response.status_code, headers=headers)
+    body = response.body() if callable(response.body) else response.body
+    return JSONResponse(body, status_code=response.status_code, headers=headers)
 
 
 def authoriser(

@@ -5,14 +5,18 @@ walks each through a realistic route: skipped phases (EVC), drop-outs in every p
 re-entries, language assessments and practice, certificates, declined and several placements
 (job carving from assistant to the full function), lasting placements, guarantees with
 check-ins, and benefit reductions, stops and resumptions. Every step goes through the domain's
-own commands, so the rules of the route hold for the generated data too. The same seed gives
-the same population.
+own commands, so the rules of the route hold for the generated data too. Each route draws from
+its own random source, seeded by the population's seed and the route's index: the same seed
+gives the same population, and the first 10,000 routes of a 100,000-route population are the
+10,000-route population (benchmarks grow a database from one size to the next). Municipalities
+follow a Zipf-like size distribution over 342 codes.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID
@@ -36,12 +40,18 @@ FAMILY = ["Haddad", "Tekle", "Alsayed", "Ghebre", "Karimi", "Yilmaz", "de Vries"
 FUNCTIONS = ["monteur", "installateur", "timmerman", "elektromonteur", "metselaar", "loodgieter", "dakdekker"]
 
 
-def valid_bsn(rng: random.Random) -> str:
-    while True:
-        digits = [rng.randint(1, 9)] + [rng.randint(0, 9) for _ in range(7)]
+def bsn_for(seed: int, index: int) -> str:
+    """A BSN that passes the 11-check, different for every route of a population (below 45
+    million routes), so a population never registers one person twice in a municipality; other
+    seeds start elsewhere in the number range."""
+    offset = int.from_bytes(hashlib.sha256(f"leerroute-bsn:{seed}".encode()).digest()[:8], "big")
+    k = 5_000_000 + ((offset + index) * 7_654_321) % 45_000_000  # a bijection on 0..45M (the factor is coprime)
+    for prefix in (2 * k, 2 * k + 1):  # the two differ in the last digit only: one passes the check
+        digits = [int(c) for c in str(prefix)]
         last = sum(d * w for d, w in zip(digits, range(9, 1, -1))) % 11
         if last < 10:
-            return "".join(map(str, digits)) + str(last)
+            return str(prefix) + str(last)
+    raise AssertionError("unreachable: two prefixes one apart never both need check digit 10")
 
 
 @dataclass
@@ -158,6 +168,9 @@ class _Walk:
                     self.t.end_placement(placement_id, on=self.day, today=self.today,
                                          reason=self.rng.choice(["dismissed", "resigned", "contract-completed"]),
                                          explanation=None, actor=self.km)
+                    if self.rng.random() < 0.2:  # leaves the route after the placement ended
+                        self.maybe_drop_out(1.0)
+                        return
                     if self.rng.random() < 0.5 and self.t.benefit.stopped_on is not None and self.later(1, 30):
                         self.t.change_benefit(kind="resumed", on=self.day, today=self.today,
                                               monthly_cents=self.t.benefit_at_intake.monthly_cents or 100_000, actor=self.km)
@@ -184,12 +197,12 @@ class _Walk:
         self.t.record_due_milestones(today=min(self.day, self.today), terms=self.terms, actor=SYSTEM_ACTOR)
 
 
-def build_route(rng: random.Random, *, municipality: str, index: int, today: date, terms: MilestoneTerms,
+def build_route(rng: random.Random, *, seed: int, municipality: str, index: int, today: date, terms: MilestoneTerms,
                 start: date, days: int) -> GeneratedRoute:
     km = Actor(subject=f"km-{municipality}", role=Role.KLANTMANAGER, organisation=municipality)
     registered_on = start + timedelta(days=rng.randint(0, days))
     trajectory_id = UUID(int=rng.getrandbits(128), version=4)
-    bsn = valid_bsn(rng)
+    bsn = bsn_for(seed, index)
     person = PersonalData(bsn=bsn, given_names=rng.choice(GIVEN), family_name=rng.choice(FAMILY),
                           birth_date=date(rng.randint(1965, 2004), rng.randint(1, 12), rng.randint(1, 28)))
     candidate_id = UUID(int=rng.getrandbits(128), version=4)
@@ -219,8 +232,42 @@ def build_route(rng: random.Random, *, municipality: str, index: int, today: dat
     return GeneratedRoute(trajectory, person, candidate_id, km)
 
 
+DEFAULT_MUNICIPALITIES = 342  # about as many as the Netherlands has
+
+
 def municipalities(count: int) -> list[str]:
     return [f"GM{n:04d}" for n in range(1, count + 1)]
+
+
+def municipality_weights(count: int) -> list[float]:
+    """A few large municipalities and a long tail of small ones (Zipf-like), as in the country."""
+    return [1 / (rank ** 0.9) for rank in range(1, count + 1)]
+
+
+def route_rng(seed: int, index: int) -> random.Random:
+    """The random source of one route: it depends on the seed and the route's index only, so a
+    population of N routes is the first N routes of every larger one with the same seed."""
+    return random.Random(f"leerroute-population:{seed}:{index}")
+
+
+def population(
+    *,
+    seed: int,
+    first: int,
+    count: int,
+    today: date,
+    terms: MilestoneTerms,
+    municipality_count: int = DEFAULT_MUNICIPALITIES,
+    start: date = date(2023, 1, 2),
+) -> Iterator[GeneratedRoute]:
+    """Routes ``first`` to ``first + count - 1`` of the population ``seed``, built in memory."""
+    places = municipalities(municipality_count)
+    weights = municipality_weights(municipality_count)
+    days = max(1, (today - start).days - 30)
+    for index in range(first, first + count):
+        rng = route_rng(seed, index)
+        municipality = rng.choices(places, weights)[0]
+        yield build_route(rng, seed=seed, municipality=municipality, index=index, today=today, terms=terms, start=start, days=days)
 
 
 def generate(
@@ -228,17 +275,14 @@ def generate(
     *,
     routes: int,
     seed: int = 1,
-    municipality_count: int | None = None,
+    first: int = 0,
+    municipality_count: int = DEFAULT_MUNICIPALITIES,
     start: date = date(2023, 1, 2),
     batch: int = 200,
     on_batch: Callable[[int], None] | None = None,
 ) -> list[UUID]:
-    """Write ``routes`` generated routes through the application; returns their ids."""
-    rng = random.Random(seed)
-    today = container.clock.today()
-    terms = container.settings.milestone_terms
-    places = municipalities(municipality_count or max(5, min(350, routes // 30)))
-    days = max(1, (today - start).days - 30)
+    """Write routes ``first`` to ``first + routes - 1`` of population ``seed`` through the
+    application (in batches of ``batch`` routes per transaction); returns their ids."""
     ids: list[UUID] = []
     pending: list[GeneratedRoute] = []
 
@@ -257,9 +301,8 @@ def generate(
             on_batch(len(pending))
         pending.clear()
 
-    for index in range(routes):
-        route = build_route(rng, municipality=rng.choice(places), index=index, today=today, terms=terms,
-                            start=start, days=days)
+    for route in population(seed=seed, first=first, count=routes, today=container.clock.today(),
+                            terms=container.settings.milestone_terms, municipality_count=municipality_count, start=start):
         ids.append(route.trajectory.id)
         pending.append(route)
         if len(pending) >= batch:

@@ -439,6 +439,33 @@ class Claim(Aggregate):
         self.status = ClaimStatus.REJECTED
         self.rejection = Decision(on, reason)
 
+    def refile(
+        self, agreement: FinancingAgreement, *, trigger_on: date, amount_cents: int, on: date, today: date, actor: Actor
+    ) -> None:
+        """File a rejected claim again (the missing proof supplied, say): the same claim, so there is
+        still at most one payment per trajectory, agreement and trigger."""
+        if self.status is not ClaimStatus.REJECTED:
+            raise RuleViolation(
+                "one-claim-per-trigger",
+                f"claim {self.id} for this trajectory, agreement and trigger was filed on {self.filed_on} and is {self.status}",
+            )
+        self.check_filing_date(agreement, on, today)
+        assert self.rejection is not None
+        if on < self.rejection.on:
+            raise InvalidField("filedOn", f"{on} lies before the rejection of this claim ({self.rejection.on})")
+        check_cents("amountCents", amount_cents, positive=True)
+        self._refiled(trigger_on=trigger_on, amount_cents=amount_cents, claimant=actor.organisation, on=on, actor=actor)
+
+    @event("ClaimRefiled")
+    def _refiled(self, *, trigger_on: date, amount_cents: int, claimant: str, on: date, actor: Actor) -> None:
+        self.trigger_on = trigger_on
+        self.amount_cents = amount_cents
+        self.claimant = claimant
+        self.filed_on = on
+        self.status = ClaimStatus.FILED
+        self.approval = None
+        self.rejection = None
+
     def record_payment(self, agreement: FinancingAgreement, *, on: date, today: date, actor: Actor) -> None:
         agreement.check_payer(actor)
         if self.status is not ClaimStatus.APPROVED:

@@ -84,3 +84,26 @@ def percentile(sorted_values: list[int], fraction: float) -> float | None:
     upper = min(lower + 1, len(sorted_values) - 1)
     weight = position - lower
     return round(sorted_values[lower] + (sorted_values[upper] - sorted_values[lower]) * weight, 2)
+
+
+def percentile_of_counts(value_counts: list[tuple[int, int]], fraction: float) -> float | None:
+    """``percentile`` of the values given as (value, how often) pairs in ascending value order:
+    the same result without listing every value."""
+    total = sum(count for _, count in value_counts)
+    if not total:
+        return None
+    position = fraction * (total - 1)
+    lower = int(position)
+    upper = min(lower + 1, total - 1)
+    weight = position - lower
+    lower_value = upper_value = None
+    seen = 0
+    for value, count in value_counts:
+        if lower_value is None and lower < seen + count:
+            lower_value = value
+        if upper < seen + count:
+            upper_value = value
+            break
+        seen += count
+    assert lower_value is not None and upper_value is not None
+    return round(lower_value + (upper_value - lower_value) * weight, 2)

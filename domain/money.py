@@ -190,10 +190,15 @@ def claim_as_of(claim_id: UUID, events: Sequence[LoggedEvent], as_of: AsOf) -> C
     seen = _visible(events, as_of)
     if not seen or seen[0].name != "ClaimFiled":
         return None
-    d = seen[0].data
+    d = dict(seen[0].data)
+    filed_on = seen[0].on or d["on"]
     status, approved_on, rejected_on, reason, paid_on = ClaimStatus.FILED, None, None, None, None
     for e in seen[1:]:
-        if e.name == "ClaimApproved":
+        if e.name == "ClaimRefiled":
+            d.update(trigger_on=e.data["trigger_on"], amount_cents=e.data["amount_cents"], claimant=e.data["claimant"])
+            filed_on = e.on or e.data["on"]
+            status, approved_on, rejected_on, reason = ClaimStatus.FILED, None, None, None
+        elif e.name == "ClaimApproved":
             status, approved_on = ClaimStatus.APPROVED, e.on
         elif e.name == "ClaimRejected":
             status, rejected_on, reason = ClaimStatus.REJECTED, e.on, e.data["reason"]
@@ -207,7 +212,7 @@ def claim_as_of(claim_id: UUID, events: Sequence[LoggedEvent], as_of: AsOf) -> C
         claimant=d["claimant"],
         trigger_on=d["trigger_on"],
         amount_cents=int(d["amount_cents"]),
-        filed_on=seen[0].on or d["on"],
+        filed_on=filed_on,
         status=status,
         approved_on=approved_on,
         rejected_on=rejected_on,

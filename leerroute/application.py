@@ -14,12 +14,15 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import JSONTranscoder, StoredEvent
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapters.database import lock_aggregate
 from adapters.eventstore import register_transcodings
 from adapters.personal_data import PersonalDataVault
+from adapters.tables import events
 from adapters.unit_of_work import forget_requests_about
 from domain.candidate import Candidate, PersonalData
 from domain.errors import RuleViolation
@@ -46,10 +49,11 @@ class TrajectoryNotFound(Exception):
 
 
 class VersionMismatch(Exception):
-    """The caller's ``If-Match`` names a version that is no longer the current one."""
+    """The caller's ``If-Match`` names a version of a trajectory, agreement or claim that is no
+    longer the current one."""
 
     def __init__(self, expected: int, actual: int):
-        super().__init__(f"expected version {expected}, the trajectory is at version {actual}")
+        super().__init__(f"expected version {expected}, it is at version {actual} now")
         self.expected = expected
         self.actual = actual
 
@@ -148,6 +152,26 @@ class LeerrouteApplication(Application):
                 person = self._vault.open(candidate.id, candidate.sealed, session=session)
         return CandidateFacts(self.candidate_pseudonym(trajectory.candidate_id), person, erased_on)
 
+    def load_in(self, session: Session, aggregate_id: UUID) -> Aggregate | None:
+        """An aggregate as committed, read on the command's own connection and transaction
+        (after its lock): one query, where the repository would check out a second connection."""
+        rows = session.execute(
+            select(events.c.originator_version, events.c.topic, events.c.state)
+            .where(events.c.originator_id == aggregate_id)
+            .order_by(events.c.originator_version)
+        ).all()
+        aggregate = None
+        for version, topic, state in rows:
+            stored = StoredEvent(originator_id=aggregate_id, originator_version=version, topic=topic, state=bytes(state))
+            aggregate = self.mapper.to_domain_event(stored).mutate(aggregate)
+        return aggregate
+
+    def trajectory_in(self, session: Session, trajectory_id: UUID) -> Trajectory:
+        aggregate = self.load_in(session, trajectory_id)
+        if not isinstance(aggregate, Trajectory):
+            raise TrajectoryNotFound(trajectory_id)
+        return aggregate
+
     def history(self, trajectory_id: UUID) -> list[Any]:
         self.get_trajectory(trajectory_id)
         return list(self.events.get(trajectory_id))
@@ -166,8 +190,9 @@ class LeerrouteApplication(Application):
         benefit_monthly_cents: int,
         benefit_since: date | None,
     ) -> Outcome:
-        existing = self.find_candidate(actor.organisation, person.bsn, session=session)
-        if existing is not None:
+        found = self._vault.find(actor.organisation, self._pseudonymise(person.bsn, purpose="bsn"), session=session)
+        existing = self.load_in(session, found) if found is not None else None
+        if isinstance(existing, Candidate):
             raise RuleViolation(
                 "one-trajectory-per-candidate",
                 f"this candidate is already registered in {actor.organisation} (trajectory {existing.trajectory_id})",
@@ -230,10 +255,10 @@ class LeerrouteApplication(Application):
         destroy the candidate's key and BSN lookup row and forget the stored registration
         request, in one transaction. The route, its money and its audit trail are untouched."""
         lock_aggregate(session, trajectory_id)
-        trajectory = self.get_trajectory(trajectory_id)
+        trajectory = self.trajectory_in(session, trajectory_id)
         authorise(trajectory)
-        candidate = self.get_candidate(trajectory.candidate_id)
-        if candidate is None:
+        candidate = self.load_in(session, trajectory.candidate_id)
+        if not isinstance(candidate, Candidate):
             raise RuleViolation("candidate-exists", f"trajectory {trajectory_id} has no candidate record")
         candidate.erase(on=on, today=today, actor=actor)
         recordings = self.save(candidate, session=session)
@@ -246,7 +271,7 @@ class LeerrouteApplication(Application):
     ) -> int:
         """Record the milestones time has made due for one trajectory (none twice)."""
         lock_aggregate(session, trajectory_id)
-        trajectory = self.get_trajectory(trajectory_id)
+        trajectory = self.trajectory_in(session, trajectory_id)
         count = trajectory.record_due_milestones(today=today, terms=terms, actor=SYSTEM_ACTOR)
         if count:
             self.save(trajectory, session=session)
@@ -268,7 +293,7 @@ class LeerrouteApplication(Application):
         (a placement, a certificate), which the API puts in its ``Location``.
         """
         lock_aggregate(session, trajectory_id)
-        trajectory = self.get_trajectory(trajectory_id)
+        trajectory = self.trajectory_in(session, trajectory_id)
         authorise(trajectory)
         if expected_version is not None and trajectory.version != expected_version:
             raise VersionMismatch(expected_version, trajectory.version)
@@ -397,10 +422,11 @@ class LeerrouteApplication(Application):
         except ClaimNotFound:
             existing = None
         if existing is not None:
-            raise RuleViolation(
-                "one-claim-per-trigger",
-                f"claim {claim_id} for this trajectory, agreement and trigger was filed on {existing.filed_on}",
+            existing.refile(
+                agreement, trigger_on=result.trigger_on, amount_cents=result.amount_cents, on=filed_on, today=today, actor=actor
             )
+            recordings = self.save(existing, session=session)
+            return MoneyOutcome(existing, recordings[-1].notification.id)
         claim = Claim.file(
             agreement=agreement,
             trajectory_id=trajectory_id,

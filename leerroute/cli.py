@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -119,21 +120,20 @@ def projections_rebuild(
     if unknown:
         raise typer.BadParameter(f"unknown projection {unknown[0]}; known: {', '.join(runner.names())}")
     total = runner.log_size()
+    label = f"rebuild {', '.join(names)}"
     if not console.is_terminal:  # a log, not a screen: one line per batch
-        for projection_name in names:
-            done = [0]
+        done = [0]
 
-            def report(n: int, projection_name: str = projection_name, done: list[int] = done) -> None:
-                done[0] += n
-                console.print(f"rebuild {projection_name}: {done[0]}/{total}")
+        def report(n: int) -> None:
+            done[0] += n
+            console.print(f"{label}: {done[0]}/{total}")
 
-            runner.rebuild(projection_name, on_batch=report)
+        runner.rebuild_all(names, on_batch=report)
     else:
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*columns, console=console) as bar:
-            for projection_name in names:
-                task = bar.add_task(f"rebuild {projection_name}", total=total)
-                runner.rebuild(projection_name, on_batch=lambda n, task=task: bar.advance(task, n))
+            task = bar.add_task(label, total=total)
+            runner.rebuild_all(names, on_batch=lambda n: bar.advance(task, n))
     console.print(f"rebuilt {', '.join(names)} from {total} events")
 
 
@@ -163,6 +163,34 @@ def verify() -> None:
         return
     console.print(f"[red]{len(report.findings)} finding(s)[/red] in {report.events} events of {report.aggregates} aggregates")
     raise typer.Exit(1)
+
+
+@cli.command()
+def bench(
+    quick: Annotated[bool, typer.Option(help="Populations of 1k and 10k routes instead of 10k and 100k")] = False,
+    routes: Annotated[tuple[int, int] | None, typer.Option(help="The small and the large population, e.g. --routes 10000 100000")] = None,
+    seconds: Annotated[float, typer.Option(help="Seconds per write figure")] = 10.0,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic population")] = 2026,
+    database: Annotated[str, typer.Option(help="Name of the benchmark database (dropped and created anew)")] = "leerroute_bench",
+    profile: Annotated[bool, typer.Option(help="Profile the rebuild and the in-process commands (pyinstrument)")] = False,
+    output: Annotated[Path | None, typer.Option(help="JSON result file (default bench/results/bench-<time>.json)")] = None,
+) -> None:
+    """Measure leerroute on PostgreSQL: every figure a ratio against a floor measured in the same
+    run (raw INSERTs, a raw scan of the log, the smaller population)."""
+    from bench.run import Options, run
+
+    small, large = routes if routes else ((1_000, 10_000) if quick else (10_000, 100_000))
+    if not 0 < small <= large:
+        raise typer.BadParameter("give a small and a large population, 0 < small <= large", param_hint="--routes")
+    if seconds <= 0:
+        raise typer.BadParameter("must be positive", param_hint="--seconds")
+    if profile:
+        try:
+            import pyinstrument  # noqa: F401
+        except ImportError:
+            raise typer.BadParameter("pyinstrument is not installed: pip install -e '.[bench]'", param_hint="--profile") from None
+    run(Options(small=small, large=large, seconds=seconds, seed=seed, database=database, profile=profile, output=output),
+        echo=typer.echo)
 
 
 @cli.command("policies")

@@ -131,3 +131,34 @@ def test_a_repeated_claim_with_its_idempotency_key_gets_the_first_response_again
     assert first.status_code == again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true" and again.json() == first.json()
     assert_problem(api.post("/v1/claims", json={**body, "filedOn": "2026-01-11"}, headers={**km, "Idempotency-Key": "claim-1"}), 422)
+
+
+def test_a_rejected_claim_is_filed_again_as_the_same_claim_and_paid_once(api, tokens):
+    _, km, _, agreement = _setup(api, tokens)
+    trajectory = _register(api, km)
+    body = {"agreementId": agreement, "trajectoryId": trajectory, "filedOn": "2026-01-10"}
+    first = api.post("/v1/claims", json=body, headers=km)
+    assert first.status_code == 201, first.text
+    claim = first.headers["Location"]
+    rejected = api.post(f"{claim}/rejection", json={"date": "2026-01-15", "reason": "bewijs ontbreekt"}, headers=km)
+    assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+    # Filed again before the rejection: refused, naming the date.
+    early = assert_problem(api.post("/v1/claims", json={**body, "filedOn": "2026-01-12"}, headers=km), 400)
+    assert "filedOn" in str(early)
+    again = api.post("/v1/claims", json={**body, "filedOn": "2026-01-20"}, headers=km)
+    assert again.status_code == 201, again.text
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["status"] == "filed" and again.json()["filedOn"] == "2026-01-20"
+    assert again.json()["rejectionReason"] is None and again.json()["version"] == 3
+    # While it is open, an identical claim is refused again.
+    assert assert_problem(api.post("/v1/claims", json={**body, "filedOn": "2026-01-21"}, headers=km), 409)["rule"] == "one-claim-per-trigger"
+    assert api.post(f"{claim}/approval", json={"date": "2026-01-22"}, headers=km).status_code == 200
+    assert api.post(f"{claim}/payment", json={"date": "2026-01-25"}, headers=km).json()["status"] == "paid"
+    money = api.get(f"/v1/trajectories/{trajectory}/money", headers=km)
+    assert money.status_code == 200, money.text
+    assert "125000" in money.text
+    # As it stood on the day of the rejection, nothing was claimed, approved or paid.
+    report = api.get("/v1/money/reports", params={"asOf": "2026-01-16"}, headers=km).json()
+    assert report["national"]["claimed"] == 0 and report["national"]["paid"] == 0, report["national"]
+    report = api.get("/v1/money/reports", params={"asOf": "2026-01-31"}, headers=km).json()
+    assert report["national"]["paid"] == 125000, report["national"]

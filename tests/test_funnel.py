@@ -3,6 +3,7 @@ from the events in the log (not through the projection's code)."""
 
 from __future__ import annotations
 
+import random
 from collections import Counter, defaultdict
 from datetime import date
 
@@ -85,7 +86,7 @@ def population(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     directory = tmp_path_factory.mktemp("population")
     with own_database(directory) as url:
         container = build(test_settings(directory, url), clock=FixedClock(TODAY))
-        generate(container, routes=ROUTES, seed=2026)
+        generate(container, routes=ROUTES, seed=2026, municipality_count=33)
         container.projections.catch_up()
         yield container
 
@@ -144,3 +145,17 @@ def test_funnel_over_http_for_procesregie_and_klantmanager(api, tokens):
     assert api.get("/v1/funnel?level=region", headers=apt).status_code == 400
     assert api.get("/v1/funnel?level=region&region=Rijnmond&cohort=2026-Q5", headers=apt).status_code == 400
     assert api.get("/v1/funnel?level=region&region=Rijnmond&cohort=2026-Q1", headers=apt).status_code == 200
+
+
+def test_percentiles_from_value_counts_equal_those_of_every_value():
+    from collections import Counter
+
+    from domain.funnel import percentile, percentile_of_counts
+
+    rng = random.Random(4)
+    assert percentile_of_counts([], 0.5) is None
+    for size in [1, 2, 3, 10, 97, 500]:
+        values = sorted(rng.randint(0, 60) for _ in range(size))
+        counts = sorted(Counter(values).items())
+        for fraction in (0.0, 0.1, 0.5, 0.9, 1.0):
+            assert percentile_of_counts(counts, fraction) == percentile(values, fraction), (size, fraction)

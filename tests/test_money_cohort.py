@@ -165,6 +165,10 @@ def test_hand_computed_cohort_to_the_cent_as_happened_and_as_known(api, tokens):
     assert ended.status_code == 200, ended.text
     api.get("/v1/trajectories", params={"minPosition": ended.headers["Leerroute-Log-Position"]}, headers=c.km)
 
+    # The municipality lists its own agreements and the fund's that cover it; the fund its own.
+    assert {x["id"] for x in _ok(api.get("/v1/financing-agreements", headers=c.km))["items"]} == {a1, a2, a3}
+    assert [x["id"] for x in _ok(api.get("/v1/financing-agreements", headers=c.f))["items"]] == [a3]
+
     # --- as it had happened by 2025-12-31 -------------------------------------------------------------
     # M: committed A1 150000+150000+200000, A2 C1 300000 + C3 300000 (trigger ahead) = 1100000;
     #    due A1 500000 + A2 C1 300000 = 800000; claimed = approved = paid = 800000;

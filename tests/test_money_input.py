@@ -184,3 +184,19 @@ def test_a_bad_report_query_is_refused_naming_the_parameter(api, tokens, params,
 def test_an_employer_reads_no_money(api, tokens):
     assert_problem(api.get("/v1/money/reports", headers=tokens.employer(new_kvk())), 403)
     assert_problem(api.get("/v1/claims", headers=tokens.employer(new_kvk())), 403)
+
+
+@pytest.mark.parametrize("path", ["/v1/claims", "terms", "approval", "rejection", "payment"])
+@pytest.mark.parametrize("content", [b"{not json", b"[]", b'"text"'])
+def test_every_money_write_refuses_a_malformed_or_wrongly_shaped_body(api, world, path, content):
+    claim = api.post("/v1/claims", json={"agreementId": world["agreement"], "trajectoryId": world["trajectory"],
+                                         "filedOn": "2026-01-10"}, headers=world["km"]).headers["Location"]
+    target = {
+        "terms": f"/v1/financing-agreements/{world['agreement']}/terms",
+        "approval": f"{claim}/approval",
+        "rejection": f"{claim}/rejection",
+        "payment": f"{claim}/payment",
+    }.get(path, path)
+    response = api.post(target, content=content, headers={**world["km"], "Content-Type": "application/json"})
+    assert_problem(response, 400)
+    assert api.get(claim, headers=world["km"]).json()["version"] == 1

@@ -1,0 +1,424 @@
+"""``leerroute bench``: every figure as a ratio against a floor measured in the same run, on the
+same PostgreSQL database.
+
+The run creates a fresh database (``leerroute_bench`` on the server of ``DATABASE_URL``, or on
+the local PostgreSQL), generates the small population, rebuilds the read models and measures
+the reads, grows the population to the large size (the small one is its prefix) and measures
+the reads again, then measures the writes on that database: raw single-row INSERTs, commands
+in-process, commands over HTTP (uvicorn on loopback) and the time until a write shows in the
+read models. One line per figure goes to the console; everything lands in a JSON file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy
+from sqlalchemy.engine import make_url
+
+RESULTS = Path(__file__).with_name("results")
+DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+BENCH_TODAY = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+SECRETS = {
+    "LEERROUTE_JWT_SECRET": "bench-jwt-" + "b" * 40,
+    "LEERROUTE_PSEUDONYM_SECRET": "bench-pseudonyms-" + "p" * 40,
+    "LEERROUTE_PERSONAL_DATA_SECRET": "bench-personal-data-" + "d" * 40,
+}
+TARGETS = {
+    "commands in-process": (">=", 0.5),
+    "commands over HTTP": (">=", 0.35),
+    "rebuild": (">=", 0.3),
+    "report latency": ("<=", 2.0),
+    "visibility p99": ("<=", 2.0),
+}
+
+
+@dataclass
+class Options:
+    small: int = 10_000
+    large: int = 100_000
+    seconds: float = 10.0
+    clients: tuple[int, ...] = (1, 8, 32)
+    seed: int = 2026
+    database: str = "leerroute_bench"
+    profile: bool = False
+    output: Path | None = None
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    baseline: float
+    baseline_name: str
+    target: str  # the target group in TARGETS
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.baseline if self.baseline else float("nan")
+
+    @property
+    def met(self) -> bool:
+        op, bound = TARGETS[self.target]
+        return self.ratio >= bound if op == ">=" else self.ratio <= bound
+
+    def line(self) -> str:
+        op, bound = TARGETS[self.target]
+        verdict = "met" if self.met else "MISSED"
+        return (f"{self.name:<44} {self.value:>10.1f} {self.unit:<7} vs {self.baseline_name} {self.baseline:>9.1f}"
+                f"  ratio {self.ratio:5.2f} (target {op} {bound}) {verdict}")
+
+    def as_dict(self) -> dict[str, Any]:
+        op, bound = TARGETS[self.target]
+        return {"name": self.name, "value": round(self.value, 3), "unit": self.unit, "baseline": round(self.baseline, 3),
+                "baselineName": self.baseline_name, "ratio": round(self.ratio, 3), "target": f"{op} {bound}",
+                "met": self.met, **self.detail}
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def ms(seconds: float) -> float:
+    return seconds * 1000
+
+
+# --- the database --------------------------------------------------------------------------------
+
+
+def server_url() -> str:
+    configured = os.environ.get("DATABASE_URL", "")
+    return configured if configured.startswith("postgresql") else DEFAULT_SERVER
+
+
+def fresh_database(name: str) -> str:
+    """Drop and create the benchmark database; the configured database itself is never touched."""
+    url = make_url(server_url())
+    admin = sqlalchemy.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def build_container(url: str, data_dir: Path):  # noqa: ANN201
+    from adapters.clock import FixedClock
+    from leerroute.bootstrap import build
+    from leerroute.settings import Settings
+
+    settings = Settings(DATABASE_URL=url, REDIS_URL=None, LEERROUTE_DATA_DIR=data_dir, LEERROUTE_CATCH_UP_SECONDS=1.0, **SECRETS)
+    return build(settings, clock=FixedClock(BENCH_TODAY))
+
+
+def raw_connection(url: str):  # noqa: ANN201
+    import psycopg
+
+    sa_url = make_url(url)
+    return psycopg.connect(
+        host=sa_url.host, port=sa_url.port or 5432, user=sa_url.username, password=sa_url.password,
+        dbname=sa_url.database, autocommit=True,
+    )
+
+
+# --- the floors ----------------------------------------------------------------------------------
+
+
+def raw_insert_rate(url: str, seconds: float) -> tuple[float, list[float]]:
+    """Single-row INSERTs, each its own transaction, into a plain table shaped like the event
+    table: the least any write must pay (one round trip and one commit)."""
+    payload = os.urandom(400)
+    with raw_connection(url) as connection:
+        connection.execute("DROP TABLE IF EXISTS bench_raw_inserts")
+        connection.execute("CREATE TABLE bench_raw_inserts (id bigserial PRIMARY KEY, originator_id uuid NOT NULL, "
+                           "originator_version int NOT NULL, topic text NOT NULL, state bytea NOT NULL)")
+        import uuid
+
+        latencies = []
+        start = time.perf_counter()
+        deadline = start + seconds
+        count = 0
+        while True:
+            t0 = time.perf_counter()
+            connection.execute("INSERT INTO bench_raw_inserts (originator_id, originator_version, topic, state) "
+                               "VALUES (%s, %s, %s, %s)", (uuid.uuid4(), count, "bench:Event", payload))
+            t1 = time.perf_counter()
+            latencies.append(t1 - t0)
+            count += 1
+            if t1 >= deadline:
+                break
+        elapsed = time.perf_counter() - start
+        connection.execute("DROP TABLE bench_raw_inserts")
+    return count / elapsed, latencies
+
+
+def raw_scan_rate(container) -> tuple[float, int]:  # noqa: ANN001
+    """Read the whole event table in the projections' batch size and decode every event."""
+    app = container.app
+    batch = container.projections.batch_size
+    position, count = 0, 0
+    start = time.perf_counter()
+    while True:
+        notifications = app.recorder.select_notifications(start=position, limit=batch, inclusive_of_start=False)
+        if not notifications:
+            break
+        for notification in notifications:
+            app.mapper.to_domain_event(notification)
+        position = notifications[-1].id
+        count += len(notifications)
+    return count / (time.perf_counter() - start), count
+
+
+# --- the figures ---------------------------------------------------------------------------------
+
+
+def rebuild_rate(container) -> tuple[float, int]:  # noqa: ANN001
+    runner = container.projections
+    events = runner.log_size()
+    start = time.perf_counter()
+    runner.rebuild_all()
+    return events / (time.perf_counter() - start), events
+
+
+def steady_state(url: str) -> None:
+    """VACUUM ANALYZE, as autovacuum leaves a database that has been running for a while: fresh
+    planner statistics and visibility maps (index-only scans) after the bulk load."""
+    with raw_connection(url) as connection:
+        connection.execute("VACUUM (ANALYZE)")
+
+
+def read_latencies(container, repeats: int) -> dict[str, float]:  # noqa: ANN001
+    """Median latency (ms) of the national and a municipal funnel and of a worklist, for the
+    largest municipality of the population."""
+    from datetime import timedelta
+
+    from adapters import queries
+
+    url = container.database_url
+    steady_state(url)
+    today = container.clock.today()
+    horizon = today + timedelta(days=container.settings.deviation_ending_days)
+    reads: dict[str, Callable[[], object]] = {
+        "funnel national": lambda: queries.funnel(url, queries.FunnelScope()),
+        "funnel municipality": lambda: queries.funnel(url, queries.FunnelScope(municipality="GM0001")),
+        "worklist": lambda: queries.worklist(url, "GM0001", today=today, deviation_horizon=horizon, limit=50),
+        "trajectory list": lambda: queries.list_trajectories(url, queries.PageRequest(1, 50), municipality="GM0001"),
+    }
+    result = {}
+    for name, read in reads.items():
+        read()  # warm
+        samples = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            read()
+            samples.append(time.perf_counter() - t0)
+        result[name] = ms(statistics.median(samples))
+    return result
+
+
+def visibility(container, seconds: float) -> tuple[list[float], list[float]]:  # noqa: ANN001
+    """One writer: each command's own latency, then the time from its answer until every read
+    model includes it (the workers run in this process, as on the embedded default)."""
+    from bench.workload import InProcessRoutes
+
+    routes = InProcessRoutes(container, client=40, first_number=8_000_000)
+    runner = container.projections
+    writes, visible = [], []
+    deadline = time.perf_counter() + seconds
+    for command in routes.commands():
+        t0 = time.perf_counter()
+        outcome = command()
+        t1 = time.perf_counter()
+        while runner.lowest_position() < outcome.position:
+            time.sleep(0.0005)
+        t2 = time.perf_counter()
+        writes.append(t1 - t0)
+        visible.append(t2 - t1)
+        if t2 >= deadline:
+            break
+    return writes, visible
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def http_server(url: str, data_dir: Path) -> Iterator[str]:
+    """The API under uvicorn on loopback, in a process of its own, workers inside it."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "LEERROUTE_DATA_DIR": str(data_dir), **SECRETS}
+    env.pop("REDIS_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.server", "--port", str(port)],
+        env=env, cwd=Path(__file__).resolve().parent.parent, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        for _ in range(300):
+            if process.poll() is not None:
+                raise RuntimeError(f"the API did not start: {process.stderr.read().decode()[-2000:]}")
+            try:
+                if httpx.get(base + "/openapi.json", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextmanager
+def profiled(enabled: bool, name: str, stamp: str, echo: Callable[[str], None]) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    try:
+        yield
+    finally:
+        profiler.stop()
+        RESULTS.mkdir(exist_ok=True)
+        path = RESULTS / f"profile-{stamp}-{name}.txt"
+        path.write_text(profiler.output_text(unicode=True, show_all=False))
+        (RESULTS / f"profile-{stamp}-{name}.html").write_text(profiler.output_html())
+        echo(f"  profile of {name}: {path}")
+
+
+def run(options: Options, echo: Callable[[str], None] = print) -> dict[str, Any]:
+    from bench.generator import generate
+    from bench.workload import HttpRoutes, InProcessRoutes
+
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    figures: list[Figure] = []
+    facts: dict[str, Any] = {}
+    url = fresh_database(options.database)
+    data_dir = Path(tempfile.mkdtemp(prefix="leerroute-bench-"))
+    echo(f"benchmark database {make_url(url).render_as_string(hide_password=True)}; populations of {options.small:,} "
+         f"and {options.large:,} routes (seed {options.seed}), {options.seconds:g} s per write figure")
+    container = build_container(url, data_dir)
+
+    def grow(first: int, count: int) -> None:
+        t0 = time.perf_counter()
+        generate(container, routes=count, seed=options.seed, first=first, batch=500)
+        elapsed = time.perf_counter() - t0
+        facts.setdefault("generation", []).append({"routes": count, "seconds": round(elapsed, 1)})
+        echo(f"  generated {count:,} routes in {elapsed:.1f} s ({count / elapsed:,.0f} routes/s); log {container.projections.log_size():,} events")
+
+    # The small population: the read models rebuilt from scratch, then the reads.
+    grow(0, options.small)
+    scan, events = raw_scan_rate(container)
+    with profiled(options.profile, "rebuild", stamp, echo):
+        rebuild, _ = rebuild_rate(container)
+    figures.append(Figure(f"rebuild, {len(container.projections.names())} projections, {events:,} events", rebuild, "ev/s",
+                          scan, "raw scan+decode", "rebuild", {"events": events}))
+    echo(figures[-1].line())
+    repeats = 15
+    small_reads = read_latencies(container, repeats)
+
+    # The large population (the small one is its prefix): caught up, then the same reads.
+    if options.large > options.small:
+        grow(options.small, options.large - options.small)
+        t0 = time.perf_counter()
+        applied = container.projections.catch_up()
+        elapsed = time.perf_counter() - t0
+        facts["catchUp"] = {"events": applied, "eventsPerSecond": round(applied / elapsed, 1)}
+        echo(f"  read models caught up with {applied:,} events in {elapsed:.1f} s ({applied / elapsed:,.0f} ev/s)")
+    large_reads = read_latencies(container, repeats)
+    for name in small_reads:
+        figures.append(Figure(f"{name} at {options.large // 1000}k routes", large_reads[name], "ms", small_reads[name],
+                              f"{options.small // 1000}k", "report latency"))
+        echo(figures[-1].line())
+
+    # Writes, on the large database.
+    floor, raw_latencies = raw_insert_rate(url, options.seconds)
+    facts["rawInsert"] = {"perSecond": round(floor, 1), "p50Ms": round(ms(percentile(raw_latencies, 0.5)), 3),
+                          "p99Ms": round(ms(percentile(raw_latencies, 0.99)), 3)}
+    echo(f"  raw single-row INSERTs: {floor:,.0f}/s (p50 {facts['rawInsert']['p50Ms']} ms)")
+
+    with profiled(options.profile, "commands", stamp, echo):
+        timings = InProcessRoutes(container, client=0, first_number=0).run_for(options.seconds)
+    container.broker.flush_all()
+    figures.append(Figure("commands in-process, 1 writer", timings.rate, "cmd/s", floor, "raw INSERT", "commands in-process",
+                          {"p50Ms": round(ms(percentile(timings.latencies, 0.5)), 3),
+                           "p99Ms": round(ms(percentile(timings.latencies, 0.99)), 3)}))
+    echo(figures[-1].line())
+
+    container.start_worker(policies=False)
+    try:
+        container.projections.catch_up()
+        writes, visible = visibility(container, options.seconds)
+    finally:
+        container.stop_worker()
+    write_p99, visible_p99 = ms(percentile(writes, 0.99)), ms(percentile(visible, 0.99))
+    figures.append(Figure("read-model visibility p99 after a write", visible_p99, "ms", write_p99, "write p99",
+                          "visibility p99", {"samples": len(visible), "visibleP50Ms": round(ms(percentile(visible, 0.5)), 3),
+                                             "writeP50Ms": round(ms(percentile(writes, 0.5)), 3)}))
+    echo(figures[-1].line())
+
+    with http_server(url, data_dir) as base:
+        http = HttpRoutes(base, container.tokens, first_number=1_000_000)
+        http.run_for(1, 1.0)  # warm the server
+        for clients in options.clients:
+            timings = http.run_for(clients, options.seconds)
+            figures.append(Figure(f"commands over HTTP, {clients} client{'s' if clients > 1 else ''}", timings.rate, "cmd/s",
+                                  floor, "raw INSERT", "commands over HTTP",
+                                  {"clients": clients, "p50Ms": round(ms(percentile(timings.latencies, 0.5)), 3),
+                                   "p99Ms": round(ms(percentile(timings.latencies, 0.99)), 3), "errors": timings.errors}))
+            echo(figures[-1].line() + f"  p50 {figures[-1].detail['p50Ms']:.1f} ms p99 {figures[-1].detail['p99Ms']:.1f} ms")
+
+    result = {
+        "startedAt": stamp,
+        "populations": {"small": options.small, "large": options.large, "seed": options.seed},
+        "secondsPerWriteFigure": options.seconds,
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "postgres": _server_version(url),
+        "figures": [f.as_dict() for f in figures],
+        "reads": {"small": small_reads, "large": large_reads},
+        **facts,
+    }
+    output = options.output or RESULTS / f"bench-{stamp}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(result, indent=2) + "\n")
+    met = sum(f.met for f in figures)
+    echo(f"{met} of {len(figures)} targets met; results in {output}")
+    from adapters.database import dispose_engine
+
+    dispose_engine(url)
+    return result
+
+
+def _server_version(url: str) -> str:
+    with raw_connection(url) as connection:
+        return str(connection.execute("SHOW server_version").fetchone()[0])
+

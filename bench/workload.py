@@ -1,0 +1,264 @@
+"""The write workload of the benchmarks: new routes walked through their steps.
+
+One route is the same script whether it runs in-process (through the unit of work and the
+application's commands, as the API runs them) or over HTTP: register, orientation, the
+pre-trajectory with a language assessment, the bedrijfsvakschool with a certificate, a
+placement the employer confirms and starts, the guarantee and a check-in. Every route gets a
+BSN of its own, so registrations never collide.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from uuid import UUID, uuid4
+
+from sqlalchemy.orm import Session
+
+from adapters.unit_of_work import StoredResponse
+from domain.trajectory import Trajectory
+from domain.values import Actor, CertificateKind, LanguageLevel, LanguageSkill, Role
+from leerroute.application import Outcome, PersonalData
+
+ROUTE_START = date(2025, 1, 6)
+EMPLOYER_KVK = "87654321"
+
+
+def bsn_for(number: int) -> str:
+    """A valid BSN (11-proof) of its own for every route number (up to 45 million)."""
+    for prefix in (10_000_000 + 2 * number, 10_000_000 + 2 * number + 1):
+        digits = [int(c) for c in str(prefix)]
+        check = sum(d * w for d, w in zip(digits, range(9, 1, -1))) % 11
+        if check < 10:
+            return f"{prefix}{check}"
+    raise AssertionError("one of two neighbouring prefixes always has a check digit")
+
+
+def municipality_for(client: int) -> str:
+    """Benchmark routes live in municipalities of their own (GM9001 and up), apart from the
+    generated population."""
+    return f"GM{9001 + client:04d}"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One command of the script: its HTTP form and its in-process form."""
+
+    name: str
+    by_employer: bool
+    path: str  # under /v1/trajectories/{id}; "{placement}" is the route's placement id
+    body: dict[str, Any]
+    command: Callable[[Trajectory, Actor, date, dict[str, str]], str | None]
+
+
+def _day(n: int) -> date:
+    return ROUTE_START + timedelta(days=n)
+
+
+def _iso(n: int) -> str:
+    return _day(n).isoformat()
+
+
+def _propose(t: Trajectory, actor: Actor, today: date, ids: dict[str, str]) -> str:
+    placement_id = str(uuid4())
+    t.propose_placement(placement_id=placement_id, employer_kvk=EMPLOYER_KVK, employer_name="Installatiebedrijf Noord BV",
+                        function="assistent-hulpmonteur", hours_per_week=36, level="assistent", on=_day(300), today=today,
+                        actor=actor)
+    return placement_id
+
+
+def _certificate(t: Trajectory, actor: Actor, today: date, ids: dict[str, str]) -> str:
+    certificate_id = str(uuid4())
+    t.obtain_certificate(certificate_id=certificate_id, phase="bedrijfsvakschool", kind=CertificateKind.MBO_CERTIFICAAT,
+                         title="Basis installatietechniek", on=_day(280), today=today, actor=actor)
+    return certificate_id
+
+
+LEVELS = {skill: LanguageLevel.A2 for skill in LanguageSkill}
+
+SCRIPT: tuple[Step, ...] = (
+    Step("start orientation", False, "/phases/orientation/start", {"date": _iso(7)},
+         lambda t, a, today, ids: t.start_phase("orientation", on=_day(7), today=today, provider=None, actor=a)),
+    Step("complete orientation", False, "/phases/orientation/completion", {"date": _iso(35)},
+         lambda t, a, today, ids: t.complete_phase("orientation", on=_day(35), today=today, actor=a)),
+    Step("start pre-trajectory", False, "/phases/pre-trajectory/start", {"date": _iso(42), "provider": "Taalschool"},
+         lambda t, a, today, ids: t.start_phase("pre-trajectory", on=_day(42), today=today, provider="Taalschool", actor=a)),
+    Step("assess language", False, "/language-assessments", {"date": _iso(60), "levels": {str(s): "A2" for s in LanguageSkill}},
+         lambda t, a, today, ids: t.assess_language(on=_day(60), today=today, levels=LEVELS, actor=a)),
+    Step("complete pre-trajectory", False, "/phases/pre-trajectory/completion", {"date": _iso(120)},
+         lambda t, a, today, ids: t.complete_phase("pre-trajectory", on=_day(120), today=today, actor=a)),
+    Step("start bedrijfsvakschool", False, "/phases/bedrijfsvakschool/start", {"date": _iso(127), "provider": "Bouwmensen"},
+         lambda t, a, today, ids: t.start_phase("bedrijfsvakschool", on=_day(127), today=today, provider="Bouwmensen", actor=a)),
+    Step("obtain certificate", False, "/certificates",
+         {"date": _iso(280), "phase": "bedrijfsvakschool", "kind": "mbo-certificaat", "title": "Basis installatietechniek"},
+         _certificate),
+    Step("complete bedrijfsvakschool", False, "/phases/bedrijfsvakschool/completion", {"date": _iso(290)},
+         lambda t, a, today, ids: t.complete_phase("bedrijfsvakschool", on=_day(290), today=today, actor=a)),
+    Step("propose placement", False, "/placements",
+         {"date": _iso(300), "employer": {"kvkNumber": EMPLOYER_KVK, "name": "Installatiebedrijf Noord BV"},
+          "function": "assistent-hulpmonteur", "hoursPerWeek": 36, "level": "assistent"},
+         _propose),
+    Step("confirm placement", True, "/placements/{placement}/confirmation", {"date": _iso(305)},
+         lambda t, a, today, ids: t.confirm_placement(ids["placement"], on=_day(305), today=today, actor=a)),
+    Step("start contract", True, "/placements/{placement}/contract-start", {"date": _iso(320), "hoursPerWeek": 36},
+         lambda t, a, today, ids: t.start_contract(ids["placement"], on=_day(320), today=today, hours_per_week=36, actor=a)),
+    Step("issue guarantee", False, "/guarantee", {"date": _iso(330), "issuedBy": "OTIB namens sociale partners"},
+         lambda t, a, today, ids: t.issue_guarantee(on=_day(330), today=today, issued_by="OTIB namens sociale partners", actor=a)),
+    Step("guarantee check-in", False, "/guarantee/check-ins", {"date": _iso(500), "summary": "loopbaangesprek"},
+         lambda t, a, today, ids: t.record_guarantee_check_in(on=_day(500), today=today, summary="loopbaangesprek", actor=a)),
+)
+
+COMMANDS_PER_ROUTE = 1 + len(SCRIPT)
+
+
+def registration_body(number: int) -> dict[str, Any]:
+    return {
+        "candidate": {"bsn": bsn_for(number), "givenNames": "Amal", "familyName": "Haddad", "birthDate": "1990-03-04"},
+        "targetGroup": "statushouder",
+        "registeredOn": _iso(0),
+        "benefit": {"monthlyAmountCents": 125_000, "since": "2024-06-01"},
+    }
+
+
+@dataclass
+class Timings:
+    """Latencies (seconds) of the commands of one run, and how long the run took."""
+
+    latencies: list[float] = field(default_factory=list)
+    elapsed: float = 0.0
+    errors: int = 0
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+
+class InProcessRoutes:
+    """Routes walked through the application in this process, as the API's write path does:
+    one unit of work (one transaction) per command, then the workers are told."""
+
+    def __init__(self, container, client: int = 0, first_number: int = 0):  # noqa: ANN001
+        self.container = container
+        municipality = municipality_for(client)
+        self.km = Actor(subject="bench-km", role=Role.KLANTMANAGER, organisation=municipality)
+        self.employer = Actor(subject="bench-hr", role=Role.EMPLOYER, organisation=EMPLOYER_KVK)
+        self.number = first_number
+
+    def register(self) -> Outcome:
+        app, today = self.container.app, self.container.clock.today()
+        body = registration_body(self.number)
+        self.number += 1
+        person = PersonalData(bsn=body["candidate"]["bsn"], given_names="Amal", family_name="Haddad", birth_date=date(1990, 3, 4))
+        holder: list[Outcome] = []
+
+        def unit(session: Session) -> StoredResponse:
+            outcome = app.register_trajectory(session=session, actor=self.km, today=today, person=person,
+                                              target_group="statushouder", registered_on=_day(0),
+                                              benefit_monthly_cents=125_000, benefit_since=date(2024, 6, 1))
+            holder.append(outcome)
+            return StoredResponse(201, None)
+
+        self.container.unit_of_work.run(unit)
+        self.container.written()
+        return holder[-1]
+
+    def step(self, trajectory_id: UUID, step: Step, ids: dict[str, str]) -> Outcome:
+        app, today = self.container.app, self.container.clock.today()
+        actor = self.employer if step.by_employer else self.km
+        holder: list[Outcome] = []
+
+        def unit(session: Session) -> StoredResponse:
+            outcome = app.update(trajectory_id, lambda t: step.command(t, actor, today, ids), session=session,
+                                 expected_version=None)
+            holder.append(outcome)
+            return StoredResponse(200, None)
+
+        self.container.unit_of_work.run(unit)
+        self.container.written()
+        outcome = holder[-1]
+        if outcome.result_id is not None and step.path == "/placements":
+            ids["placement"] = outcome.result_id
+        return outcome
+
+    def commands(self) -> Iterator[Callable[[], Outcome]]:
+        """An endless stream of commands: route after route, step after step."""
+        while True:
+            holder: list[Outcome] = []
+            yield lambda: holder.append(self.register()) or holder[-1]
+            trajectory_id = holder[-1].trajectory.id
+            ids: dict[str, str] = {}
+            for step in SCRIPT:
+                yield lambda step=step: self.step(trajectory_id, step, ids)
+
+    def run_for(self, seconds: float) -> Timings:
+        timings = Timings()
+        deadline = time.perf_counter() + seconds
+        start = time.perf_counter()
+        for command in self.commands():
+            t0 = time.perf_counter()
+            command()
+            t1 = time.perf_counter()
+            timings.latencies.append(t1 - t0)
+            if t1 >= deadline:
+                break
+        timings.elapsed = time.perf_counter() - start
+        return timings
+
+
+class HttpRoutes:
+    """Routes walked over HTTP by ``clients`` concurrent clients (asyncio + httpx)."""
+
+    def __init__(self, base_url: str, tokens, first_number: int):  # noqa: ANN001
+        self.base_url = base_url
+        self.tokens = tokens
+        self.number = first_number
+
+    def _token(self, role: Role, organisation: str) -> str:
+        return self.tokens.issue(subject="bench", role=role, organisation=organisation,
+                                 now=datetime.now(timezone.utc), ttl=timedelta(hours=2))
+
+    async def _client(self, http, client: int, deadline: float, timings: Timings) -> None:  # noqa: ANN001
+        km = {"Authorization": f"Bearer {self._token(Role.KLANTMANAGER, municipality_for(client))}"}
+        employer = {"Authorization": f"Bearer {self._token(Role.EMPLOYER, EMPLOYER_KVK)}"}
+
+        async def send(path: str, body: dict[str, Any], headers: dict[str, str]):  # noqa: ANN202
+            t0 = time.perf_counter()
+            response = await http.post(path, json=body, headers=headers)
+            timings.latencies.append(time.perf_counter() - t0)
+            if response.status_code >= 400:
+                timings.errors += 1
+                raise RuntimeError(f"{path}: {response.status_code} {response.text[:300]}")
+            return response
+
+        while time.perf_counter() < deadline:
+            number = self.number
+            self.number += 1
+            response = await send("/v1/trajectories", registration_body(number), km)
+            base = response.headers["Location"]
+            ids: dict[str, str] = {}
+            for step in SCRIPT:
+                if time.perf_counter() >= deadline:
+                    return
+                response = await send(base + step.path.format(**ids), step.body, employer if step.by_employer else km)
+                if step.path == "/placements":
+                    ids["placement"] = response.headers["Location"].rsplit("/", 1)[-1]
+
+    async def _run(self, clients: int, seconds: float) -> Timings:
+        import httpx
+
+        timings = Timings()
+        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+        async with httpx.AsyncClient(base_url=self.base_url, limits=limits, timeout=60) as http:
+            start = time.perf_counter()
+            deadline = start + seconds
+            await asyncio.gather(*(self._client(http, n, deadline, timings) for n in range(clients)))
+            timings.elapsed = time.perf_counter() - start
+        return timings
+
+    def run_for(self, clients: int, seconds: float) -> Timings:
+        return asyncio.run(self._run(clients, seconds))
+
