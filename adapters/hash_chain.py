@@ -116,11 +116,17 @@ class Finding:
         return f"{self.originator_id} v{self.version}: {self.kind}: {self.detail}"
 
 
+# The head of each aggregate's chain at some moment: aggregate id → (version, chain hash). Kept
+# outside the database, it catches someone who rewrote events and their chain records alike.
+Anchor = dict[str, tuple[int, str]]
+
+
 @dataclass
 class Report:
     aggregates: int = 0
     events: int = 0
     findings: list[Finding] = field(default_factory=list)
+    heads: Anchor = field(default_factory=dict)
 
     @property
     def intact(self) -> bool:
@@ -185,8 +191,29 @@ def _grouped(rows: Iterator[Any], key: Callable[[Any], UUID]) -> Iterator[tuple[
         yield current, batch  # type: ignore[misc]
 
 
-def verify(connection: Connection, *, on_progress: Callable[[int], None] | None = None, batch: int = 2000) -> Report:
-    """Re-check every event of the store against its chain (streamed, aggregate by aggregate)."""
+def check_anchor(originator_id: UUID, recorded: dict[int, tuple[int, str, str]], anchored: tuple[int, str]) -> list[Finding]:
+    """The chain must still pass through the head the anchor took of it."""
+    version, chain = anchored
+    record = recorded.get(version)
+    if record is None:
+        return [Finding(originator_id, version, "removed", "the chain no longer reaches the version the anchor recorded")]
+    if record[2] != chain:
+        return [Finding(originator_id, version, "rewritten",
+                        "the chain up to this version differs from the anchor: events were rewritten with their chain records")]
+    return []
+
+
+def verify(
+    connection: Connection,
+    *,
+    anchor: Anchor | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    batch: int = 2000,
+) -> Report:
+    """Re-check every event of the store against its chain (streamed, aggregate by aggregate),
+    and, given an ``anchor`` taken earlier, every chain against it. ``Report.heads`` is the
+    anchor to keep for the next run."""
+    anchor = dict(anchor or {})
     report = Report()
     event_rows = connection.execution_options(yield_per=batch).execute(
         select(events.c.id, events.c.originator_id, events.c.originator_version, events.c.topic, events.c.state).order_by(
@@ -197,18 +224,28 @@ def verify(connection: Connection, *, on_progress: Callable[[int], None] | None 
     for row in connection.execute(select(event_hashes)):
         recorded.setdefault(row.originator_id, {})[row.originator_version] = (row.position, row.event_digest, row.chain_hash)
     done = 0
+    def check(originator_id: UUID, stored: dict[int, tuple[int, str, bytes]], chain: dict[int, tuple[int, str, str]]) -> None:
+        report.findings.extend(check_aggregate(originator_id, stored, chain))
+        anchored = anchor.pop(str(originator_id), None)
+        if anchored is not None:
+            report.findings.extend(check_anchor(originator_id, chain, (int(anchored[0]), str(anchored[1]))))
+        if chain:
+            head = max(chain)
+            report.heads[str(originator_id)] = (head, chain[head][2])
+        report.aggregates += 1
+
     for originator_id, rows in _grouped(iter(event_rows), key=lambda r: r.originator_id):
         stored = {r.originator_version: (r.id, r.topic, bytes(r.state)) for r in rows}
-        report.findings.extend(check_aggregate(originator_id, stored, recorded.pop(originator_id, {})))
-        report.aggregates += 1
+        check(originator_id, stored, recorded.pop(originator_id, {}))
         report.events += len(stored)
         done += len(stored)
         if on_progress is not None and done >= batch:
             on_progress(done)
             done = 0
     for originator_id, chain in recorded.items():  # every event of these aggregates is gone
-        report.findings.extend(check_aggregate(originator_id, {}, chain))
-        report.aggregates += 1
+        check(originator_id, {}, chain)
+    for key, (version, _) in anchor.items():  # anchored aggregates without events or chain records
+        report.findings.append(Finding(UUID(key), int(version), "removed", "the aggregate the anchor recorded is gone"))
     if on_progress is not None and done:
         on_progress(done)
     report.findings.sort(key=lambda f: (str(f.originator_id), f.version))

@@ -138,9 +138,17 @@ def projections_rebuild(
 
 
 @cli.command()
-def verify() -> None:
+def verify(
+    anchor: Annotated[
+        Path | None,
+        typer.Option(help="A file with the chain heads of an earlier run (kept outside the database): checked, then updated"),
+    ] = None,
+) -> None:
     """Re-check the hash chain of every event in the store. Names each event that was changed,
-    removed, inserted or reordered, and exits with 1 if any was; prints the number of events checked."""
+    removed, inserted or reordered, and exits with 1 if any was. With --anchor, also catches
+    events rewritten together with their chain records since the anchor was taken."""
+    import json
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
     from sqlalchemy import func, select
 
@@ -149,20 +157,30 @@ def verify() -> None:
     from adapters.tables import events
     from leerroute.settings import Settings
 
+    anchored = None
+    if anchor is not None and anchor.exists():
+        try:
+            anchored = {k: (int(v[0]), str(v[1])) for k, v in json.loads(anchor.read_text()).items()}
+        except (ValueError, TypeError, IndexError, KeyError) as error:
+            raise typer.BadParameter(f"not an anchor written by leerroute verify: {error}", param_hint="--anchor") from None
     engine = get_engine(Settings().effective_database_url)
     with engine.connect() as connection:
         total = connection.execute(select(func.count()).select_from(events)).scalar_one()
         columns = (TextColumn("verify"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
             task = bar.add_task("verify", total=total)
-            report = verify_store(connection, on_progress=lambda n: bar.advance(task, n))
+            report = verify_store(connection, anchor=anchored, on_progress=lambda n: bar.advance(task, n))
     for finding in report.findings:
         typer.echo(str(finding))
-    if report.intact:
-        console.print(f"intact: {report.events} events of {report.aggregates} aggregates")
-        return
-    console.print(f"[red]{len(report.findings)} finding(s)[/red] in {report.events} events of {report.aggregates} aggregates")
-    raise typer.Exit(1)
+    if not report.intact:
+        console.print(f"[red]{len(report.findings)} finding(s)[/red] in {report.events} events of {report.aggregates} aggregates")
+        raise typer.Exit(1)
+    console.print(f"intact: {report.events} events of {report.aggregates} aggregates")
+    if anchor is not None:
+        fresh = anchor.with_name(anchor.name + ".tmp")
+        fresh.write_text(json.dumps(report.heads, sort_keys=True))
+        fresh.replace(anchor)
+        console.print(f"anchor {'updated' if anchored is not None else 'written'}: {anchor}")
 
 
 @cli.command()

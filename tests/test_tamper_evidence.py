@@ -56,10 +56,10 @@ def store(fresh_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return fresh_database, ids
 
 
-def _verify() -> tuple[int, str]:
+def _verify(*args: str) -> tuple[int, str]:
     from leerroute.cli import cli
 
-    result = CliRunner().invoke(cli, ["verify"])
+    result = CliRunner().invoke(cli, ["verify", *args])
     return result.exit_code, result.output
 
 
@@ -154,3 +154,27 @@ def test_events_stored_before_the_chain_existed_are_chained_by_the_migration(sto
     assert code == 0, output
     with get_engine(url).connect() as connection:
         assert len(connection.execute(select(event_hashes)).all()) == len(connection.execute(select(events.c.id)).all())
+
+
+def test_an_anchor_kept_outside_catches_events_rewritten_with_their_chain(store, tmp_path):
+    from adapters.hash_chain import chain_rows
+
+    url, ids = store
+    anchor = tmp_path / "anchor.json"
+    code, output = _verify("--anchor", str(anchor))
+    assert code == 0 and anchor.exists(), output
+    # Someone with write access changes an event and recomputes the chain records to match.
+    row = _event(url, ids[0], 3)
+    with write_session(url) as session:
+        session.execute(update(events).where(events.c.id == row.id).values(state=bytes(row.state).replace(b"2026-02-06", b"2026-02-05")))
+        stored = session.execute(
+            select(events.c.originator_id, events.c.originator_version, events.c.id, events.c.topic, events.c.state)
+            .where(events.c.originator_id == ids[0]).order_by(events.c.originator_version)
+        ).all()
+        session.execute(delete(event_hashes).where(event_hashes.c.originator_id == ids[0]))
+        session.execute(event_hashes.insert(), chain_rows(None, [(r[0], r[1], r[2], r[3], bytes(r[4])) for r in stored]))
+    code, output = _verify()
+    assert code == 0, output  # the chain alone cannot tell
+    code, output = _verify("--anchor", str(anchor))
+    assert code == 1
+    assert f"{ids[0]} v5: rewritten" in output and ids[1] not in output
