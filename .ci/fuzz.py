@@ -79,7 +79,7 @@ def seeded_parameters(base: str, klantmanager_token: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=int, default=20, help="test cases per operation and role")
+    parser.add_argument("--examples", type=int, default=15, help="test cases per operation and role")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
@@ -130,7 +130,7 @@ def main() -> int:
             if config_file is not None:
                 command += ["--config-file", str(config_file)]
             command += ["run", f"{base}/openapi.json", "--checks", CHECKS, "--max-examples", str(args.examples),
-                        "--seed", str(args.seed), "--workers", "2", "--phases", "examples,coverage,fuzzing",
+                        "--seed", str(args.seed), "--workers", "1", "--phases", "examples,coverage,fuzzing",
                         "--suppress-health-check", "all", "--no-shrink", "--warnings", "off"]
             if role is not None:
                 command += ["--header", f"Authorization: Bearer {token(role, organisation, label)}"]

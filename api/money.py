@@ -562,7 +562,13 @@ def report_rows(report: Report) -> list[list[Any]]:
     return rows
 
 
-@router.get("/money/reports", **_READ)
+@router.get("/money/reports", responses={
+    **_READ_PROBLEMS,
+    200: {"description": "The report as JSON, CSV or XLSX (`format`)", "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}},
+    }},
+})
 def money_report(
     request: Request,
     actor: MoneyReader,
