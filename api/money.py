@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import Field, Strict
+from pydantic import Field, Strict, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -88,11 +88,17 @@ class TermsIn(Input):
         )
 
 
+# An organisation as tokens name it (see ``adapters.tokens.check_organisation``): 1 to 64 characters.
+Organisation = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=64)]
+
+
 class AgreementIn(Input):
     kind: FinancingKind
     trigger: Trigger
     phase: Phase | None = None
-    claimant: Text | None = Field(default=None, description="Who files the claims (a fund id); default the trajectory's municipality")
+    claimant: Organisation | None = Field(
+        default=None, description="Who files the claims (an organisation id, e.g. a fund's); default the trajectory's municipality"
+    )
     valid_from: IsoDate
     valid_until: IsoDate | None = None
     budget_cap_cents: AmountCents | None = None
