@@ -43,6 +43,7 @@ ROLES = [
     ("employer", Role.EMPLOYER, "12345678"),
     ("fund", Role.FUND, "ooft"),
     ("procesregie", Role.PROCESREGIE, "APT"),
+    ("privacy officer", Role.PRIVACY_OFFICER, "GM0363"),
     ("no token", None, None),
 ]
 
@@ -91,7 +92,8 @@ def main() -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="leerroute-fuzz-"))
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "LEERROUTE_DATA_DIR": str(data_dir), "LEERROUTE_JWT_SECRET": JWT_SECRET,
-           "LEERROUTE_PSEUDONYM_SECRET": "fuzz-pseudonyms-" + uuid.uuid4().hex}
+           "LEERROUTE_PSEUDONYM_SECRET": "fuzz-pseudonyms-" + uuid.uuid4().hex,
+           "LEERROUTE_PERSONAL_DATA_SECRET": "fuzz-personal-data-" + uuid.uuid4().hex}
     env.pop("REDIS_URL", None)  # the workers run in the service's process
     log = (data_dir / "service.log").open("w")
     service = subprocess.Popen(

@@ -75,6 +75,7 @@ def _create_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA secure_delete=ON")  # deleted rows (an erased candidate's key) are overwritten
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -156,6 +157,18 @@ def lock_aggregate(session: Session, aggregate_id: UUID) -> None:
     if session.get_bind().dialect.name == "postgresql":
         key = int.from_bytes(aggregate_id.bytes[:8], "big", signed=True)
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def scrub_deleted_data(url: str) -> None:
+    """After an erasure on SQLite: copy the WAL into the database and empty it, so no old page
+    image (with the deleted key) stays behind in the WAL file. PostgreSQL needs nothing here:
+    deleted rows never appear in a dump and are reclaimed by vacuum."""
+    if is_sqlite(url):
+        raw = get_engine(url).raw_connection()
+        try:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        finally:
+            raw.close()
 
 
 @contextmanager

@@ -59,6 +59,19 @@ def regions(database_url: str) -> dict[str, str]:
         return dict(session.execute(select(municipality_regions.c.municipality, municipality_regions.c.region)).all())
 
 
+def fund_agreements(app: LeerrouteApplication, database_url: str, fund: str) -> list[AgreementView]:
+    """The agreements a fund pays or claims under (from the money read model)."""
+    with read_session(database_url) as session:
+        ids = list(
+            session.execute(
+                select(money_agreements.c.agreement_id).where(
+                    (money_agreements.c.payer == fund) | (money_agreements.c.claimant == fund)
+                )
+            ).scalars()
+        )
+    return [app.get_agreement(i).view() for i in ids]
+
+
 def region_lookup(database_url: str) -> Callable[[str], str]:
     mapping = regions(database_url)
     return lambda municipality: mapping.get(municipality, UNMAPPED)

@@ -163,6 +163,54 @@ municipality_regions = Table(
     Column("region", String(100), nullable=False),
 )
 
+# Tamper evidence: per aggregate, each event's log position, its content digest and the chain hash
+# over the previous chain hash, version, position and digest; written in the event's transaction.
+event_hashes = Table(
+    "event_hashes",
+    metadata,
+    Column("originator_id", UUIDType(), primary_key=True),
+    Column("originator_version", _big_id, primary_key=True, autoincrement=False),
+    Column("position", _big_id, nullable=False),
+    Column("event_digest", String(64), nullable=False),
+    Column("chain_hash", String(64), nullable=False),
+)
+
+# One data key per candidate, wrapped by the master key; erasure deletes the row.
+candidate_keys = Table(
+    "candidate_keys",
+    metadata,
+    Column("candidate_id", Uuid, primary_key=True),
+    Column("wrapped_key", LargeBinary(), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# The duplicate check at registration: a keyed hash of the BSN per municipality, never the BSN.
+candidate_lookup = Table(
+    "candidate_lookup",
+    metadata,
+    Column("municipality", String(6), primary_key=True),
+    Column("bsn_digest", String(64), primary_key=True),
+    Column("candidate_id", Uuid, nullable=False),
+)
+
+# Who processed whose personal data, in the spirit of the Logboek dataverwerkingen.
+access_log = Table(
+    "access_log",
+    metadata,
+    Column("id", _big_id, primary_key=True, autoincrement=True),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("organisation", String(64), nullable=False),
+    Column("municipality", String(6), nullable=False),
+    Column("trajectory_id", Uuid, nullable=False),
+    Column("candidate_pseudonym", String(64), nullable=False),
+    Column("activity", String(80), nullable=False),
+    Column("trace_id", String(32), nullable=False),
+    Index("access_log_candidate_idx", "candidate_pseudonym", "occurred_at"),
+    Index("access_log_trajectory_idx", "trajectory_id", "occurred_at"),
+)
+
 # The money: agreements, claims and the benefit periods that save bijstand (projection "money").
 money_agreements = Table(
     "money_agreements",

@@ -1,13 +1,25 @@
 """Bearer tokens (JWT): verification of every request and development tokens for the CLI.
 
-The embedded default signs and verifies with a shared secret (HS256) from configuration.
-Tokens must name ``sub``, ``role`` and ``org`` and carry a valid ``exp``, ``iss`` and ``aud``.
+Two verifiers, one chosen by configuration:
+
+- ``OidcVerifier``: tokens of an OpenID Connect issuer, checked against its published keys
+  (JWKS, found through discovery or configured), asymmetric algorithms only. The key set is
+  cached; a token whose key id is not in the cache makes it fetch the set again, so keys the
+  issuer rotated in are accepted.
+- ``TokenService``: the embedded default, a shared secret (HS256) from configuration, which
+  also issues development tokens (``leerroute token``).
+
+Both require ``exp``, ``iss``, ``aud`` and ``sub``, and a role and organisation claim.
 """
 
 from __future__ import annotations
 
+import json
+import threading
+import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 import jwt
 
@@ -16,6 +28,19 @@ from domain.values import Actor, Role, validate_kvk, validate_municipality_code
 
 class InvalidToken(Exception):
     pass
+
+
+class TokenKeysUnavailable(Exception):
+    """The issuer's keys could not be fetched: no token can be checked now."""
+
+
+class TokenVerifier(Protocol):
+    def verify(self, token: str) -> Actor: ...
+
+
+REQUIRED_CLAIMS = ["exp", "iss", "aud", "sub"]
+_KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
+ASYMMETRIC_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
 
 
 @dataclass(frozen=True)
@@ -46,27 +71,128 @@ class TokenService:
                 algorithms=[self.algorithm],
                 audience=self.audience,
                 issuer=self.issuer,
-                options={"require": ["exp", "iss", "aud", "sub"]},
+                options={"require": REQUIRED_CLAIMS},
             )
         except jwt.PyJWTError as error:
             raise InvalidToken(str(error)) from None
+        return actor_from_claims(claims, role_claim="role", organisation_claim="org")
+
+
+class OidcVerifier:
+    """Tokens of an OpenID Connect issuer, verified with the keys it publishes."""
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        jwks_url: str | None = None,
+        role_claim: str = "role",
+        organisation_claim: str = "org",
+        refresh_cooldown_seconds: float = 10.0,
+        cache_seconds: float = 300.0,
+        timeout_seconds: float = 5.0,
+    ):
+        self.issuer = issuer
+        self.audience = audience
+        self._jwks_url = jwks_url
+        self._role_claim = role_claim
+        self._organisation_claim = organisation_claim
+        self._cooldown = refresh_cooldown_seconds
+        self._cache_seconds = cache_seconds
+        self._timeout = timeout_seconds
+        self._client: jwt.PyJWKClient | None = None
+        self._lock = threading.Lock()
+
+    def _keys(self) -> jwt.PyJWKClient:
+        with self._lock:
+            if self._client is None:
+                url = self._jwks_url or self._discover()
+                self._client = jwt.PyJWKClient(
+                    url, cache_jwk_set=True, lifespan=self._cache_seconds, timeout=self._timeout,
+                    cooldown_duration=self._cooldown,
+                )
+            return self._client
+
+    def _discover(self) -> str:
+        """The JWKS address from the issuer's ``.well-known/openid-configuration``."""
+        url = self.issuer.rstrip("/") + "/.well-known/openid-configuration"
         try:
-            role = Role(claims.get("role"))
-            organisation = str(claims.get("org", ""))
-            check_organisation(role, organisation)
-        except ValueError as error:
-            raise InvalidToken(f"the token's role or organisation is not valid: {error}") from None
-        subject = claims["sub"]
-        if not isinstance(subject, str) or not subject:
-            raise InvalidToken("the token names no subject")
-        return Actor(subject=subject, role=role, organisation=organisation)
+            with urllib.request.urlopen(url, timeout=self._timeout) as response:  # noqa: S310 (configured https address)
+                document = json.load(response)
+        except (OSError, ValueError) as error:
+            raise TokenKeysUnavailable(f"the issuer's discovery document at {url} could not be read: {error}") from None
+        if document.get("issuer") != self.issuer or not document.get("jwks_uri"):
+            raise TokenKeysUnavailable(f"the discovery document at {url} names another issuer or no jwks_uri")
+        return document["jwks_uri"]
+
+    def verify(self, token: str) -> Actor:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as error:
+            raise InvalidToken(str(error)) from None
+        algorithm = header.get("alg")
+        if algorithm not in ASYMMETRIC_ALGORITHMS:
+            raise InvalidToken(f"the token's algorithm {algorithm!r} is not accepted (only {', '.join(ASYMMETRIC_ALGORITHMS)})")
+        if not header.get("kid"):
+            raise InvalidToken("the token names no key id (kid)")
+        try:
+            key = self._keys().get_signing_key(header["kid"])
+        except jwt.PyJWKClientConnectionError as error:
+            raise TokenKeysUnavailable(f"the issuer's keys could not be fetched: {error}") from None
+        except jwt.PyJWTError as error:
+            raise InvalidToken(f"no key of the issuer matches the token: {error}") from None
+        if _KEY_TYPES[algorithm[:2]] != key.key_type or (key.algorithm_name and key.algorithm_name != algorithm):
+            raise InvalidToken(f"the issuer's key {header['kid']} is not a {algorithm} key")
+        try:
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=[algorithm],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.PyJWTError as error:
+            raise InvalidToken(str(error)) from None
+        return actor_from_claims(claims, role_claim=self._role_claim, organisation_claim=self._organisation_claim)
+
+
+def _claim(claims: dict[str, Any], path: str) -> Any:
+    """A claim by name; a dotted name reaches into nested claims (``realm_access.roles``)."""
+    value: Any = claims
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def actor_from_claims(claims: dict[str, Any], *, role_claim: str, organisation_claim: str) -> Actor:
+    """Who the token speaks for. The role claim may be a list: exactly one of its values must
+    be a leerroute role."""
+    raw_role = _claim(claims, role_claim)
+    candidates = raw_role if isinstance(raw_role, list) else [raw_role]
+    roles = [Role(r) for r in candidates if isinstance(r, str) and r in Role.__members__.values() and r != Role.SYSTEM]
+    if len(roles) != 1:
+        raise InvalidToken(f"the token's {role_claim} claim names no single leerroute role")
+    role = roles[0]
+    organisation = _claim(claims, organisation_claim)
+    try:
+        check_organisation(role, str(organisation) if isinstance(organisation, (str, int)) else "")
+    except ValueError as error:
+        raise InvalidToken(f"the token's role or organisation is not valid: {error}") from None
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject:
+        raise InvalidToken("the token names no subject")
+    return Actor(subject=subject, role=role, organisation=str(organisation))
 
 
 def check_organisation(role: Role, organisation: str) -> None:
     """Each role belongs to a kind of organisation with its own kind of identifier."""
     if role is Role.SYSTEM:
         raise ValueError("the system role is leerroute's own and is never given to a caller")
-    if role is Role.KLANTMANAGER:
+    if role in (Role.KLANTMANAGER, Role.PRIVACY_OFFICER):
         validate_municipality_code(organisation)
     elif role is Role.EMPLOYER:
         validate_kvk(organisation)

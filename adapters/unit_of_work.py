@@ -21,7 +21,7 @@ from datetime import datetime
 
 import eventsourcing.persistence as es_persistence
 import sqlalchemy.exc
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from adapters.clock import Clock
@@ -138,6 +138,14 @@ class UnitOfWork:
 
     def _now(self) -> datetime:
         return self._clock.now()
+
+
+def forget_requests_about(session: Session, trajectory_id: object) -> int:
+    """For an erasure: drop the stored requests of writes whose response points at the
+    trajectory (``Location``), among them its registration, whose fingerprint is a hash over the
+    candidate's personal data. A later repeat of such a request is then treated as new."""
+    pattern = f'%"Location": "/v1/trajectories/{trajectory_id}%'
+    return session.execute(delete(idempotency_records).where(idempotency_records.c.headers.like(pattern))).rowcount
 
 
 class _KeyTaken(Exception):

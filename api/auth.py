@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from adapters.tokens import InvalidToken
+from adapters.tokens import InvalidToken, TokenKeysUnavailable
 from api.problems import ApiProblem
 from domain.values import Actor, Role
 
@@ -20,9 +20,11 @@ async def current_actor(request: Request, credentials: HTTPAuthorizationCredenti
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise ApiProblem(401, "unauthorized", "Not authenticated", "send a bearer token in the Authorization header")
     try:
-        return request.app.state.container.tokens.verify(credentials.credentials)
+        return request.app.state.container.verifier.verify(credentials.credentials)
     except InvalidToken as error:
         raise ApiProblem(401, "invalid-token", "Invalid token", str(error)) from None
+    except TokenKeysUnavailable as error:
+        raise ApiProblem(503, "token-keys-unavailable", "Tokens cannot be checked now", str(error)) from None
 
 
 def require_role(roles: Iterable[Role]) -> Callable[[Actor], Awaitable[Actor]]:

@@ -10,6 +10,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import money, pipeline, problems, trajectories
+from api.writes import TRACE_HEADER, trace_id_of
 from leerroute.bootstrap import Container, build
 
 API_VERSION = "1.0.0"
@@ -56,8 +57,8 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
 
 
 class ApiVersionHeader:
-    """Adds ``API-Version`` to every HTTP response (plain ASGI: no extra task per request, as
-    a ``BaseHTTPMiddleware`` would add)."""
+    """Adds ``API-Version`` and the request's ``Trace-Id`` to every HTTP response (plain ASGI:
+    no extra task per request, as a ``BaseHTTPMiddleware`` would add)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -67,9 +68,13 @@ class ApiVersionHeader:
             await self.app(scope, receive, send)
             return
 
+        trace = trace_id_of(scope)
+
         async def send_with_version(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).append("API-Version", API_VERSION)
+                headers = MutableHeaders(scope=message)
+                headers.append("API-Version", API_VERSION)
+                headers.append(TRACE_HEADER, trace)
             await send(message)
 
         await self.app(scope, receive, send_with_version)

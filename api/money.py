@@ -15,19 +15,19 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import Field, Strict
+from pydantic import Field, Strict, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapters.database import read_session
-from adapters.money import MoneyState, derive, read_log, region_lookup, report_of
+from adapters.money import MoneyState, derive, fund_agreements, read_log, region_lookup, report_of
 from adapters.tables import money_agreements, money_claims
 from adapters.unit_of_work import StoredResponse
 from api import schemas
 from api.auth import require_role
 from api.problems import ApiProblem
 from api.schemas import Input, IsoDate, LongText, Text
-from api.writes import POSITION_HEADER, container_of, etag, respond_with
+from api.writes import POSITION_HEADER, container_of, etag, log_read, respond_with
 from domain.access import (
     AGREEMENT_WRITERS,
     CLAIM_WRITERS,
@@ -36,7 +36,6 @@ from domain.access import (
     can_see_claim,
     can_see_money_line,
     can_see_savings,
-    can_see_trajectory,
     can_see_trajectory_money,
 )
 from domain.financing import AgreementView, Claim, FinancingAgreement, FinancingKind, Terms, Trigger
@@ -89,11 +88,17 @@ class TermsIn(Input):
         )
 
 
+# An organisation as tokens name it (see ``adapters.tokens.check_organisation``): 1 to 64 characters.
+Organisation = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=64)]
+
+
 class AgreementIn(Input):
     kind: FinancingKind
     trigger: Trigger
     phase: Phase | None = None
-    claimant: Text | None = Field(default=None, description="Who files the claims (a fund id); default the trajectory's municipality")
+    claimant: Organisation | None = Field(
+        default=None, description="Who files the claims (an organisation id, e.g. a fund's); default the trajectory's municipality"
+    )
     valid_from: IsoDate
     valid_until: IsoDate | None = None
     budget_cap_cents: AmountCents | None = None
@@ -302,15 +307,7 @@ def change_terms(agreement_id: UUID, body: TermsChangeIn, request: Request, acto
 
 def _fund_agreements(container: Any, actor: Actor) -> list[AgreementView]:
     """The agreements a fund pays or claims under."""
-    with read_session(container.database_url) as session:
-        ids = list(
-            session.execute(
-                select(money_agreements.c.agreement_id).where(
-                    (money_agreements.c.payer == actor.organisation) | (money_agreements.c.claimant == actor.organisation)
-                )
-            ).scalars()
-        )
-    return [container.app.get_agreement(i).view() for i in ids]
+    return fund_agreements(container.app, container.database_url, actor.organisation)
 
 
 @router.post("/claims", status_code=201, **_WRITE)
@@ -322,9 +319,10 @@ def file_claim(body: ClaimIn, request: Request, actor: ClaimWriter) -> JSONRespo
     region_of = region_lookup(container.database_url)
 
     def may_see(agreement: FinancingAgreement, trajectory: Trajectory) -> bool:
-        if actor.role is Role.FUND:
-            return fund_covers([agreement.view()], trajectory, region_of(trajectory.municipality))
-        return can_see_trajectory(actor, trajectory)
+        if actor.role is Role.FUND:  # a fund sees a trajectory through an agreement of its own
+            view = agreement.view()
+            return can_see_agreement(actor, view) and fund_covers([view], trajectory, region_of(trajectory.municipality))
+        return container.policy.can_see(actor, trajectory)
 
     def work(session: Session, expected: int | None) -> MoneyOutcome:
         return container.app.file_claim(
@@ -496,6 +494,7 @@ def trajectory_money(
     fund_agreements = _fund_agreements(container, actor) if actor.role is Role.FUND else []
     if not can_see_trajectory_money(actor, trajectory, fund_agreements, region):
         raise TrajectoryNotFound(trajectory_id)
+    log_read(request, actor, [trajectory])  # its savings follow from the candidate's benefit
     state = _state(request, moment)
     lines = [line for line in state.lines if line.trajectory_id == trajectory_id and can_see_money_line(actor, line)]
     savings_visible = can_see_savings(actor, trajectory.municipality)

@@ -17,8 +17,9 @@ from api.auth import require_role
 from api.problems import ApiProblem
 from api.trajectories import MinPosition, _PROBLEMS, _wait_for
 from api.writes import container_of
+from domain.access import FUNNEL_READERS, WORKLIST_READERS
 from domain.funnel import FUNNEL_STAGES
-from domain.values import Actor, Role, TargetGroup
+from domain.values import Actor, TargetGroup
 
 router = APIRouter(prefix="/v1")
 
@@ -33,7 +34,7 @@ class FunnelLevel(StrEnum):
 def worklist(
     request: Request,
     response: Response,
-    actor: Annotated[Actor, Depends(require_role({Role.KLANTMANAGER}))],
+    actor: Annotated[Actor, Depends(require_role(WORKLIST_READERS))],
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     min_position: MinPosition = None,
 ) -> schemas.WorklistOut:
@@ -69,7 +70,7 @@ def worklist(
 def funnel(
     request: Request,
     response: Response,
-    actor: Annotated[Actor, Depends(require_role({Role.KLANTMANAGER, Role.PROCESREGIE}))],
+    actor: Annotated[Actor, Depends(require_role(FUNNEL_READERS))],
     level: FunnelLevel = FunnelLevel.NATIONAL,
     municipality: Annotated[str | None, Query(pattern=r"^GM\d{4}$")] = None,
     region: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
@@ -80,10 +81,9 @@ def funnel(
     """How many entered and completed each stage, drop-outs by stage and reason, and median and
     90th-percentile lead times, by registration cohort and target group; per municipality,
     labour-market region or national. A klantmanager sees the own municipality."""
-    if actor.role is Role.KLANTMANAGER:
-        if level is not FunnelLevel.MUNICIPALITY or municipality not in (None, actor.organisation):
-            raise ApiProblem(403, "forbidden", "Not allowed for this role", "a klantmanager sees the funnel of the own municipality")
-        municipality = actor.organisation
+    municipality = container_of(request).policy.municipality_scope(
+        actor, municipality, whole_country=level is not FunnelLevel.MUNICIPALITY
+    )
     if level is FunnelLevel.MUNICIPALITY and municipality is None:
         raise ApiProblem(400, "invalid-params", "Invalid request", "name the municipality",
                          invalidParams=[{"name": "query.municipality", "reason": "required for level=municipality"}])

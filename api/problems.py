@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.unit_of_work import ConcurrentWriteConflict, IdempotencyKeyReused
-from domain.errors import NotFound, RuleViolation
+from domain.errors import Forbidden, NotFound, RuleViolation
 from domain.financing import Ineligible, InvalidField
 from leerroute.application import AgreementNotFound, ClaimNotFound, TrajectoryNotFound, VersionMismatch
 
@@ -159,6 +159,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RuleViolation)
     async def _rule(request: Request, error: RuleViolation) -> JSONResponse:
         return problem(409, "rule-violation", "The route does not allow this", error.detail, rule=error.rule)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, error: Forbidden) -> JSONResponse:
+        return problem(403, "forbidden", "Not allowed for this role", error.detail)
 
     @app.exception_handler(NotFound)
     async def _part_not_found(request: Request, error: NotFound) -> JSONResponse:

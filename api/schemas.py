@@ -215,10 +215,12 @@ class ActorOut(Output):
 
 
 class CandidateOut(Output):
-    bsn: str
-    given_names: str
-    family_name: str
-    birth_date: date
+    pseudonym: str = Field(description="A stable pseudonym of the candidate, the same in every read")
+    erased_on: date | None = Field(default=None, description="Set once the personal data was erased on request (AVG art. 17)")
+    bsn: str | None = Field(default=None, description="Only for the own municipality's klantmanager")
+    given_names: str | None = None
+    family_name: str | None = None
+    birth_date: date | None = Field(default=None, description="Only for the own municipality's klantmanager")
 
 
 class PhaseOut(Output):
@@ -317,7 +319,7 @@ class TrajectoryOut(Output):
     id: UUID
     municipality: str
     candidate_id: UUID
-    candidate: CandidateOut | None = Field(description="Personal data; present only for the own municipality")
+    candidate: CandidateOut = Field(description="The candidate: personal data only as far as the caller may see it")
     target_group: TargetGroup
     status: TrajectoryStatus
     stage: Stage
@@ -333,7 +335,7 @@ class TrajectoryOut(Output):
     guarantee: GuaranteeOut | None
     drop_outs: list[DropOutOut]
     re_entries: list[ReEntryOut]
-    benefit: BenefitsOut
+    benefit: BenefitsOut | None = Field(description="The bijstand; null for callers who may not see benefit data")
     deviations: list[DeviationOut]
 
 
@@ -349,6 +351,21 @@ class HistoryEventOut(Output):
 class HistoryOut(Output):
     trajectory_id: UUID
     events: list[HistoryEventOut]
+
+
+class CandidateErasure(Input):
+    date: IsoDate = Field(description="The day the erasure is carried out (not after today)")
+
+
+class AccessEntryOut(Output):
+    occurred_at: datetime
+    subject: str
+    role: str
+    organisation: str
+    activity: str = Field(description="The processing activity: the operation called")
+    trace_id: str
+    trajectory_id: UUID
+    candidate_pseudonym: str
 
 
 class TrajectorySummaryOut(Output):

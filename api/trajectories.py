@@ -10,22 +10,32 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from adapters import queries
+from adapters.database import scrub_deleted_data
 from api import schemas, views
 from api.auth import require_role
-from api.problems import ApiProblem
-from api.writes import POSITION_HEADER, change_trajectory, container_of, etag, respond
+from api.writes import (
+    POSITION_HEADER,
+    authoriser,
+    change_trajectory,
+    container_of,
+    etag,
+    log_read,
+    respond,
+)
 from domain.access import (
+    ACCESS_LOG_READERS,
+    ERASERS,
     LIST_READERS,
     PLACEMENT_ANSWERERS,
     PLACEMENT_LIST_READERS,
     PLACEMENT_PARTIES,
     ROUTE_WRITERS,
     TRAJECTORY_READERS,
-    can_see_personal_data,
-    can_see_trajectory,
+    View,
 )
+from domain.errors import Forbidden
 from domain.trajectory import Trajectory
-from domain.values import Actor, Phase, PlacementStatus, Role, Stage, TargetGroup, TrajectoryStatus
+from domain.values import Actor, Phase, PlacementStatus, Stage, TargetGroup, TrajectoryStatus
 from leerroute.application import Outcome, PersonalData, TrajectoryNotFound
 
 router = APIRouter(prefix="/v1")
@@ -36,6 +46,8 @@ PlacementParty = Annotated[Actor, Depends(require_role(PLACEMENT_PARTIES))]
 TrajectoryReader = Annotated[Actor, Depends(require_role(TRAJECTORY_READERS))]
 ListReader = Annotated[Actor, Depends(require_role(LIST_READERS))]
 PlacementListReader = Annotated[Actor, Depends(require_role(PLACEMENT_LIST_READERS))]
+Eraser = Annotated[Actor, Depends(require_role(ERASERS))]
+AccessLogReader = Annotated[Actor, Depends(require_role(ACCESS_LOG_READERS))]
 
 _PROBLEMS = {
     400: {"model": schemas.Problem, "description": "Malformed body or invalid fields"},
@@ -92,30 +104,49 @@ def register_trajectory(body: schemas.RegisterTrajectory, request: Request, acto
     return respond(request, actor, body, work, status_code=201, location=_location)
 
 
-def _visible(request: Request, actor: Actor, trajectory_id: UUID) -> Trajectory:
+def _visible(request: Request, actor: Actor, trajectory_id: UUID) -> tuple[Trajectory, View]:
     trajectory = container_of(request).app.get_trajectory(trajectory_id)
-    if not can_see_trajectory(actor, trajectory):
+    view = container_of(request).policy.view(actor, trajectory)
+    if view is None:
         raise TrajectoryNotFound(trajectory_id)
-    return trajectory
+    return trajectory, view
 
 
 @router.get("/trajectories/{trajectory_id}", response_model=schemas.TrajectoryOut, responses=_PROBLEMS)
 def get_trajectory(trajectory_id: UUID, request: Request, response: Response, actor: TrajectoryReader) -> schemas.TrajectoryOut:
     """The route as it stands now; the ETag is its version, for If-Match on the next write."""
-    trajectory = _visible(request, actor, trajectory_id)
-    candidate = None
-    if can_see_personal_data(actor, trajectory):
-        candidate = container_of(request).app.get_candidate(trajectory.candidate_id)
+    trajectory, view = _visible(request, actor, trajectory_id)
+    candidate = container_of(request).app.candidate_facts(trajectory)
+    log_read(request, actor, [trajectory])
     response.headers["ETag"] = etag(trajectory.version)
-    return views.trajectory_out(trajectory, candidate)
+    return views.trajectory_out(trajectory, view, candidate)
 
 
 @router.get("/trajectories/{trajectory_id}/history", response_model=schemas.HistoryOut, responses=_PROBLEMS)
 def get_history(trajectory_id: UUID, request: Request, response: Response, actor: TrajectoryReader) -> schemas.HistoryOut:
     """Every event of the route: type, business date, recorded time, actor and data."""
-    trajectory = _visible(request, actor, trajectory_id)
+    trajectory, view = _visible(request, actor, trajectory_id)
+    log_read(request, actor, [trajectory])
     response.headers["ETag"] = etag(trajectory.version)
-    return views.history_out(trajectory_id, container_of(request).app.history(trajectory_id))
+    return views.history_out(trajectory_id, container_of(request).app.history(trajectory_id), view)
+
+
+@router.post("/trajectories/{trajectory_id}/candidate/erasure", **_WRITE)
+def erase_candidate(trajectory_id: UUID, body: schemas.CandidateErasure, request: Request, actor: Eraser) -> JSONResponse:
+    """Erase the candidate's personal data on request (AVG art. 17): the candidate's key is
+    destroyed, so the BSN, names and birth date can never be read again; the route, its money
+    and its audit trail stay, showing the candidate as erased. The own municipality's
+    klantmanager or privacy officer."""
+    container = container_of(request)
+    today = _today(request)
+    authorise = authoriser(container, actor, trajectory_id, container.policy.can_erase)
+
+    def work(session: Session, expected: int | None) -> Outcome:
+        return container.app.erase_candidate(trajectory_id, session=session, on=body.date, today=today, actor=actor, authorise=authorise)
+
+    result = respond(request, actor, body, work)
+    scrub_deleted_data(container.database_url)
+    return result
 
 
 def _wait_for(request: Request, response: Response, min_position: int | None) -> None:
@@ -151,10 +182,7 @@ def list_trajectories(
     min_position: MinPosition = None,
 ) -> schemas.Page[schemas.TrajectorySummaryOut]:
     """The caller's municipality's trajectories (procesregie: all, or one municipality)."""
-    if actor.role is Role.KLANTMANAGER:
-        if municipality not in (None, actor.organisation):
-            raise ApiProblem(403, "forbidden", "Not allowed for this role", "a klantmanager lists the own municipality only")
-        municipality = actor.organisation
+    municipality = container_of(request).policy.municipality_scope(actor, municipality)
     _wait_for(request, response, min_position)
     result = queries.list_trajectories(
         container_of(request).database_url,
@@ -182,6 +210,7 @@ def search_by_bsn(body: schemas.SearchByBsn, request: Request, actor: RouteWrite
     items = []
     if candidate is not None:
         t = app.get_trajectory(candidate.trajectory_id)
+        log_read(request, actor, [t])
         items.append(
             schemas.TrajectorySummaryOut(
                 id=t.id,
@@ -297,8 +326,8 @@ def propose_placement(trajectory_id: UUID, body: schemas.ProposePlacement, reque
     )
 
 
-def _placement_party(actor: Actor, trajectory: Trajectory) -> bool:
-    return actor.role is Role.EMPLOYER or (actor.role is Role.KLANTMANAGER and actor.organisation == trajectory.municipality)
+def _placement_party(request: Request):  # noqa: ANN202
+    return container_of(request).policy.can_act_on_placement
 
 
 @router.post("/trajectories/{trajectory_id}/placements/{placement_id}/confirmation", **_WRITE)
@@ -309,7 +338,7 @@ def confirm_placement(
     pid = str(placement_id)
     return change_trajectory(
         request, actor, body, trajectory_id, lambda t: t.confirm_placement(pid, on=body.date, today=today, actor=actor),
-        may=_placement_party, placement_id=pid,
+        may=_placement_party(request), placement_id=pid,
     )
 
 
@@ -322,7 +351,7 @@ def decline_placement(
     return change_trajectory(
         request, actor, body, trajectory_id,
         lambda t: t.decline_placement(pid, on=body.date, today=today, reason=body.reason, actor=actor),
-        may=_placement_party, placement_id=pid,
+        may=_placement_party(request), placement_id=pid,
     )
 
 
@@ -335,7 +364,7 @@ def start_contract(
     return change_trajectory(
         request, actor, body, trajectory_id,
         lambda t: t.start_contract(pid, on=body.date, today=today, hours_per_week=body.hours_per_week, actor=actor),
-        may=_placement_party, placement_id=pid,
+        may=_placement_party(request), placement_id=pid,
     )
 
 
@@ -348,7 +377,7 @@ def end_placement(
     return change_trajectory(
         request, actor, body, trajectory_id,
         lambda t: t.end_placement(pid, on=body.date, today=today, reason=body.reason, explanation=body.explanation, actor=actor),
-        may=_placement_party, placement_id=pid,
+        may=_placement_party(request), placement_id=pid,
     )
 
 
@@ -364,27 +393,27 @@ def list_placements(
 ) -> schemas.Page[schemas.PlacementSummaryOut]:
     """Employers: the placements proposed to them. Klantmanagers: their municipality's."""
     container = container_of(request)
+    filters = container.policy.placement_filter(actor)
     _wait_for(request, response, min_position)
-    filters: dict[str, str] = {}
-    if actor.role is Role.EMPLOYER:
-        filters["employer_kvk"] = actor.organisation
-    elif actor.role is Role.KLANTMANAGER:
-        filters["municipality"] = actor.organisation
     result = queries.list_placements(
         container.database_url, queries.PageRequest(page, page_size), status=status, **filters
     )
     items = []
+    shown: list[Trajectory] = []
     for row in result.rows:
         name = None
-        if actor.role is not Role.PROCESREGIE:
-            trajectory = container.app.get_trajectory(row["trajectory_id"])
-            candidate = container.app.get_candidate(trajectory.candidate_id)
-            name = f"{candidate.given_names} {candidate.family_name}" if candidate else None
+        trajectory = container.app.get_trajectory(row["trajectory_id"])
+        view = container.policy.view(actor, trajectory)
+        if view is not None and view.candidate_name:
+            person = container.app.candidate_facts(trajectory).person
+            name = person.name if person else None
+            shown.append(trajectory)
         items.append(
             schemas.PlacementSummaryOut(
                 id=row["placement_id"], candidate_name=name, **{k: v for k, v in row.items() if k != "placement_id"}
             )
         )
+    log_read(request, actor, list({t.id: t for t in shown}.values()))
     return schemas.Page[schemas.PlacementSummaryOut](items=items, page=page, page_size=page_size, total=result.total)
 
 
@@ -465,3 +494,25 @@ def grant_deviation(trajectory_id: UUID, body: schemas.GrantDeviation, request: 
         return deviation_id
 
     return change_trajectory(request, actor, body, trajectory_id, change, status_code=201, location=_location)
+
+
+# --- the access log ---------------------------------------------------------------------------
+
+
+@router.get("/trajectories/{trajectory_id}/access-log", response_model=schemas.Page[schemas.AccessEntryOut], responses=_PROBLEMS)
+def get_access_log(
+    trajectory_id: UUID, request: Request, actor: AccessLogReader, page: PageNumber = 1, page_size: PageSize = 20
+) -> schemas.Page[schemas.AccessEntryOut]:
+    """Who processed this trajectory's candidate's data, when, in which activity and under which
+    trace id, oldest first (the municipality's privacy officer; procesregie)."""
+    container = container_of(request)
+    trajectory, _ = _visible(request, actor, trajectory_id)
+    if not container.policy.can_read_access_log(actor, trajectory):
+        raise Forbidden(f"{actor.role} {actor.organisation} may not read this access log")
+    entries, total = container.access_log.entries(
+        container.app.candidate_pseudonym(trajectory.candidate_id), page=page, page_size=page_size
+    )
+    log_read(request, actor, [trajectory])  # the next reader of the log sees this reading too
+    return schemas.Page[schemas.AccessEntryOut](
+        items=[schemas.AccessEntryOut(**vars(e)) for e in entries], page=page, page_size=page_size, total=total
+    )

@@ -9,20 +9,27 @@ from typing import Any
 from uuid import UUID
 
 from api import schemas
-from domain.candidate import Candidate
+from domain.access import AccessPolicy, View
 from domain.trajectory import BenefitState, Trajectory
 from domain.values import Actor
+from leerroute.application import CandidateFacts
 
 # Event attributes every event has; the rest is the event's own data.
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor", "on"}
 
 
-def trajectory_out(trajectory: Trajectory, candidate: Candidate | None = None) -> schemas.TrajectoryOut:
+def trajectory_out(trajectory: Trajectory, view: View, candidate: CandidateFacts) -> schemas.TrajectoryOut:
+    """The trajectory as ``view`` lets the caller see it."""
+    route = view.route
+    placements = [
+        p for p in trajectory.placements.values()
+        if (route and view.placements_of is None) or p.employer_kvk == view.placements_of
+    ]
     return schemas.TrajectoryOut(
         id=trajectory.id,
         municipality=trajectory.municipality,
         candidate_id=trajectory.candidate_id,
-        candidate=candidate_out(candidate) if candidate is not None else None,
+        candidate=candidate_out(candidate, view),
         target_group=trajectory.target_group,
         status=trajectory.status,
         stage=trajectory.stage,
@@ -39,18 +46,21 @@ def trajectory_out(trajectory: Trajectory, candidate: Candidate | None = None) -
                 skip_basis=state.skip_basis,
             )
             for phase, state in trajectory.phases.items()
+            if route
         },
-        language_levels=dict(trajectory.language_levels),
-        language_assessments=[schemas.LanguageAssessmentOut(date=a["on"], levels=a["levels"]) for a in trajectory.language_assessments],
+        language_levels=dict(trajectory.language_levels) if route else {},
+        language_assessments=[schemas.LanguageAssessmentOut(date=a["on"], levels=a["levels"]) for a in trajectory.language_assessments if route],
         practice_periods=[
             schemas.PracticePeriodOut(
                 id=p["id"], starts_on=p["on"], ends_on=p["until"], description=p["description"], hours_per_week=p["hours_per_week"]
             )
             for p in trajectory.practice_periods
+            if route
         ],
         certificates=[
             schemas.CertificateOut(id=c["id"], date=c["on"], phase=c["phase"], kind=c["kind"], title=c["title"])
             for c in trajectory.certificates
+            if route
         ],
         placements=[
             schemas.PlacementOut(
@@ -69,7 +79,7 @@ def trajectory_out(trajectory: Trajectory, candidate: Candidate | None = None) -
                 ended_on=p.ended_on,
                 end_reason=p.end_reason,
             )
-            for p in trajectory.placements.values()
+            for p in placements
         ],
         guarantee=(
             schemas.GuaranteeOut(
@@ -79,20 +89,26 @@ def trajectory_out(trajectory: Trajectory, candidate: Candidate | None = None) -
                 ended_on=trajectory.guarantee.ended_on,
                 end_reason=trajectory.guarantee.end_reason,
             )
-            if trajectory.guarantee is not None
+            if trajectory.guarantee is not None and route
             else None
         ),
         drop_outs=[
             schemas.DropOutOut(date=d["on"], reason=d["reason"], explanation=d["explanation"], stage=d["stage"])
             for d in trajectory.drop_outs
+            if route
         ],
-        re_entries=[schemas.ReEntryOut(date=r["on"], explanation=r["explanation"]) for r in trajectory.re_entries],
-        benefit=schemas.BenefitsOut(at_intake=_benefit(trajectory.benefit_at_intake), current=_benefit(trajectory.benefit)),
+        re_entries=[schemas.ReEntryOut(date=r["on"], explanation=r["explanation"]) for r in trajectory.re_entries if route],
+        benefit=(
+            schemas.BenefitsOut(at_intake=_benefit(trajectory.benefit_at_intake), current=_benefit(trajectory.benefit))
+            if view.benefit
+            else None
+        ),
         deviations=[
             schemas.DeviationOut(
                 id=d["id"], rule=d["rule"], reason=d["reason"], starts_on=d["on"], ends_on=d["until"], granted_by=d["granted_by"]
             )
             for d in trajectory.deviations
+            if route
         ],
     )
 
@@ -101,13 +117,19 @@ def _benefit(state: BenefitState) -> schemas.BenefitOut:
     return schemas.BenefitOut(monthly_amount_cents=state.monthly_cents, since=state.since, paid=state.is_paid)
 
 
-def candidate_out(candidate: Candidate) -> schemas.CandidateOut:
-    return schemas.CandidateOut(
-        bsn=candidate.bsn, given_names=candidate.given_names, family_name=candidate.family_name, birth_date=candidate.birth_date
-    )
+def candidate_out(candidate: CandidateFacts, view: View) -> schemas.CandidateOut:
+    person = candidate.person
+    out = schemas.CandidateOut(pseudonym=candidate.pseudonym, erased_on=candidate.erased_on)
+    if person is not None and (view.personal_data or view.candidate_name):
+        out.given_names = person.given_names
+        out.family_name = person.family_name
+    if person is not None and view.personal_data:
+        out.bsn = person.bsn
+        out.birth_date = person.birth_date
+    return out
 
 
-def history_out(trajectory_id: UUID, events: list[Any]) -> schemas.HistoryOut:
+def history_out(trajectory_id: UUID, events: list[Any], view: View) -> schemas.HistoryOut:
     items = []
     for event in events:
         actor: Actor = event.actor
@@ -118,7 +140,11 @@ def history_out(trajectory_id: UUID, events: list[Any]) -> schemas.HistoryOut:
                 occurred_on=getattr(event, "on", None),
                 recorded_at=event.timestamp,
                 actor=schemas.ActorOut(subject=actor.subject, role=actor.role, organisation=actor.organisation),
-                data={_camel(k): _plain(v) for k, v in vars(event).items() if k not in _ENVELOPE},
+                data={
+                    _camel(k): _plain(v)
+                    for k, v in AccessPolicy.event_data(view, vars(event)).items()
+                    if k not in _ENVELOPE
+                },
             )
         )
     return schemas.HistoryOut(trajectory_id=trajectory_id, events=items)

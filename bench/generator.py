@@ -14,6 +14,7 @@ follow a Zipf-like size distribution over 342 codes.
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from adapters.database import write_session
-from domain.candidate import Candidate
+from domain.candidate import PersonalData
 from domain.trajectory import Trajectory
 from domain.values import (
     SYSTEM_ACTOR,
@@ -39,18 +40,26 @@ FAMILY = ["Haddad", "Tekle", "Alsayed", "Ghebre", "Karimi", "Yilmaz", "de Vries"
 FUNCTIONS = ["monteur", "installateur", "timmerman", "elektromonteur", "metselaar", "loodgieter", "dakdekker"]
 
 
-def valid_bsn(rng: random.Random) -> str:
-    while True:
-        digits = [rng.randint(1, 9)] + [rng.randint(0, 9) for _ in range(7)]
+def bsn_for(seed: int, index: int) -> str:
+    """A BSN that passes the 11-check, different for every route of a population (below 45
+    million routes), so a population never registers one person twice in a municipality; other
+    seeds start elsewhere in the number range."""
+    offset = int.from_bytes(hashlib.sha256(f"leerroute-bsn:{seed}".encode()).digest()[:8], "big")
+    k = 5_000_000 + ((offset + index) * 7_654_321) % 45_000_000  # a bijection on 0..45M (the factor is coprime)
+    for prefix in (2 * k, 2 * k + 1):  # the two differ in the last digit only: one passes the check
+        digits = [int(c) for c in str(prefix)]
         last = sum(d * w for d, w in zip(digits, range(9, 1, -1))) % 11
         if last < 10:
-            return "".join(map(str, digits)) + str(last)
+            return str(prefix) + str(last)
+    raise AssertionError("unreachable: two prefixes one apart never both need check digit 10")
 
 
 @dataclass
 class GeneratedRoute:
     trajectory: Trajectory
-    candidate: Candidate
+    person: PersonalData
+    candidate_id: UUID
+    registered_by: Actor
 
 
 class _Walk:
@@ -188,18 +197,17 @@ class _Walk:
         self.t.record_due_milestones(today=min(self.day, self.today), terms=self.terms, actor=SYSTEM_ACTOR)
 
 
-def build_route(rng: random.Random, *, municipality: str, index: int, today: date, terms: MilestoneTerms,
-                pseudonymise: Callable[[str], str], start: date, days: int) -> GeneratedRoute:
+def build_route(rng: random.Random, *, seed: int, municipality: str, index: int, today: date, terms: MilestoneTerms,
+                start: date, days: int) -> GeneratedRoute:
     km = Actor(subject=f"km-{municipality}", role=Role.KLANTMANAGER, organisation=municipality)
     registered_on = start + timedelta(days=rng.randint(0, days))
     trajectory_id = UUID(int=rng.getrandbits(128), version=4)
-    bsn = valid_bsn(rng)
-    candidate = Candidate.register(municipality=municipality, bsn=bsn, bsn_pseudonym=pseudonymise(f"{bsn}:{index}"),
-                                   given_names=rng.choice(GIVEN), family_name=rng.choice(FAMILY),
-                                   birth_date=date(rng.randint(1965, 2004), rng.randint(1, 12), rng.randint(1, 28)),
-                                   registered_on=registered_on, trajectory_id=trajectory_id, actor=km)
+    bsn = bsn_for(seed, index)
+    person = PersonalData(bsn=bsn, given_names=rng.choice(GIVEN), family_name=rng.choice(FAMILY),
+                          birth_date=date(rng.randint(1965, 2004), rng.randint(1, 12), rng.randint(1, 28)))
+    candidate_id = UUID(int=rng.getrandbits(128), version=4)
     benefit = rng.choice([0, 95_000, 110_000, 125_000, 140_000]) if rng.random() < 0.9 else 0
-    trajectory = Trajectory.register(trajectory_id=trajectory_id, municipality=municipality, candidate_id=candidate.id,
+    trajectory = Trajectory.register(trajectory_id=trajectory_id, municipality=municipality, candidate_id=candidate_id,
                                      target_group=rng.choice(["statushouder", "statushouder", "other"]), on=registered_on,
                                      today=today, benefit_monthly_cents=benefit,
                                      benefit_since=registered_on - timedelta(days=rng.randint(30, 900)) if benefit else None,
@@ -221,7 +229,7 @@ def build_route(rng: random.Random, *, municipality: str, index: int, today: dat
     ):
         walk.placements()
     trajectory.record_due_milestones(today=today, terms=terms, actor=SYSTEM_ACTOR)
-    return GeneratedRoute(trajectory, candidate)
+    return GeneratedRoute(trajectory, person, candidate_id, km)
 
 
 DEFAULT_MUNICIPALITIES = 342  # about as many as the Netherlands has
@@ -249,7 +257,6 @@ def population(
     count: int,
     today: date,
     terms: MilestoneTerms,
-    pseudonymise: Callable[[str], str],
     municipality_count: int = DEFAULT_MUNICIPALITIES,
     start: date = date(2023, 1, 2),
 ) -> Iterator[GeneratedRoute]:
@@ -260,8 +267,7 @@ def population(
     for index in range(first, first + count):
         rng = route_rng(seed, index)
         municipality = rng.choices(places, weights)[0]
-        yield build_route(rng, municipality=municipality, index=index, today=today, terms=terms,
-                          pseudonymise=pseudonymise, start=start, days=days)
+        yield build_route(rng, seed=seed, municipality=municipality, index=index, today=today, terms=terms, start=start, days=days)
 
 
 def generate(
@@ -282,15 +288,21 @@ def generate(
 
     def flush() -> None:
         with write_session(container.database_url) as session:
-            objects = [obj for route in pending for obj in (route.candidate, route.trajectory)]
+            objects = []
+            for route in pending:
+                t = route.trajectory
+                objects.append(container.app.new_candidate(
+                    session, municipality=t.municipality, person=route.person, registered_on=t.registered_on,
+                    trajectory_id=t.id, actor=route.registered_by, candidate_id=route.candidate_id,
+                ))
+                objects.append(t)
             container.app.save(*objects, session=session)
         if on_batch is not None:
             on_batch(len(pending))
         pending.clear()
 
     for route in population(seed=seed, first=first, count=routes, today=container.clock.today(),
-                            terms=container.settings.milestone_terms, pseudonymise=container.pseudonymise,
-                            municipality_count=municipality_count, start=start):
+                            terms=container.settings.milestone_terms, municipality_count=municipality_count, start=start):
         ids.append(route.trajectory.id)
         pending.append(route)
         if len(pending) >= batch:

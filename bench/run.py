@@ -36,6 +36,7 @@ BENCH_TODAY = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
 SECRETS = {
     "LEERROUTE_JWT_SECRET": "bench-jwt-" + "b" * 40,
     "LEERROUTE_PSEUDONYM_SECRET": "bench-pseudonyms-" + "p" * 40,
+    "LEERROUTE_PERSONAL_DATA_SECRET": "bench-personal-data-" + "d" * 40,
 }
 TARGETS = {
     "commands in-process": (">=", 0.5),

@@ -1,31 +1,35 @@
 """The Candidate aggregate: the personal data of one candidate, kept apart from the route.
 
-A trajectory refers to its candidate by id only. Everything that identifies a person (BSN,
-names, birth date) is recorded here and nowhere else in the log, so that erasure under the AVG
-touches this aggregate alone and leaves the route and its money intact.
+A trajectory refers to its candidate by a random id only. Everything that identifies a person
+(BSN, names, birth date) is validated here and recorded only as sealed data: the application
+seals it with a key of this candidate alone (the domain holds no keys). Erasure under the AVG
+(art. 17) records ``CandidateErased`` and the application destroys the key, so the sealed data
+can never be read again while the route, its money and its audit trail stay intact.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import RuleViolation
 from domain.values import Actor, validate_bsn, validate_municipality_code
 
-_CANDIDATE_NAMESPACE = UUID("5b0c3c1e-3f55-4f0e-9a59-6f1d2b0d7a11")
 
+@dataclass(frozen=True)
+class PersonalData:
+    bsn: str
+    given_names: str
+    family_name: str
+    birth_date: date
 
-def candidate_id_for(municipality: str, bsn_pseudonym: str) -> UUID:
-    """One candidate per BSN per municipality.
-
-    ``bsn_pseudonym`` is a keyed hash of the BSN made by the application (the domain holds no
-    keys); the id is derived from it, so registering the same person twice in one municipality
-    collides in the event store instead of creating a second record.
-    """
-    return uuid5(_CANDIDATE_NAMESPACE, f"{municipality}:{bsn_pseudonym}")
+    @property
+    def name(self) -> str:
+        return f"{self.given_names} {self.family_name}"
 
 
 def validate_person(*, given_names: str, family_name: str, birth_date: date, registered_on: date) -> None:
@@ -38,53 +42,61 @@ def validate_person(*, given_names: str, family_name: str, birth_date: date, reg
         raise RuleViolation("plausible-age", f"a candidate aged {age} at registration is not plausible")
 
 
+# Seals personal data for one candidate (candidate id, data) → opaque text; supplied by the application.
+Seal = Callable[[UUID, PersonalData], str]
+
+
 class Candidate(Aggregate):
-    """Personal data of one candidate in one municipality."""
+    """Personal data of one candidate in one municipality, sealed under the candidate's key."""
 
     @classmethod
     def register(
         cls,
         *,
+        candidate_id: UUID,
         municipality: str,
-        bsn: str,
-        bsn_pseudonym: str,
-        given_names: str,
-        family_name: str,
-        birth_date: date,
+        person: PersonalData,
         registered_on: date,
         trajectory_id: UUID,
         actor: Actor,
+        seal: Seal,
     ) -> "Candidate":
         validate_municipality_code(municipality)
-        validate_bsn(bsn)
-        validate_person(given_names=given_names, family_name=family_name, birth_date=birth_date, registered_on=registered_on)
+        validate_bsn(person.bsn)
+        validate_person(
+            given_names=person.given_names, family_name=person.family_name, birth_date=person.birth_date, registered_on=registered_on
+        )
+        person = PersonalData(
+            bsn=person.bsn, given_names=person.given_names.strip(), family_name=person.family_name.strip(), birth_date=person.birth_date
+        )
         return cls(
-            id=candidate_id_for(municipality, bsn_pseudonym),
+            id=candidate_id,
             municipality=municipality,
-            bsn=bsn,
-            given_names=given_names.strip(),
-            family_name=family_name.strip(),
-            birth_date=birth_date,
+            sealed=seal(candidate_id, person),
             trajectory_id=trajectory_id,
             actor=actor,
         )
 
     @event("CandidateRegistered")
-    def __init__(
-        self,
-        *,
-        id: UUID,
-        municipality: str,
-        bsn: str,
-        given_names: str,
-        family_name: str,
-        birth_date: date,
-        trajectory_id: UUID,
-        actor: Actor,
-    ) -> None:
+    def __init__(self, *, id: UUID, municipality: str, sealed: str, trajectory_id: UUID, actor: Actor) -> None:
         self.municipality = municipality
-        self.bsn = bsn
-        self.given_names = given_names
-        self.family_name = family_name
-        self.birth_date = birth_date
+        self.sealed: str | None = sealed
         self.trajectory_id = trajectory_id
+        self.erased_on: date | None = None
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_on is not None
+
+    def erase(self, *, on: date, today: date, actor: Actor) -> None:
+        """Erase the candidate's personal data on request (AVG art. 17)."""
+        if self.is_erased:
+            raise RuleViolation("already-erased", f"the candidate's personal data was erased on {self.erased_on}")
+        if on > today:
+            raise RuleViolation("no-future-dates", f"erasure on {on} lies after today ({today})")
+        self._erased(on=on, actor=actor)
+
+    @event("CandidateErased")
+    def _erased(self, *, on: date, actor: Actor) -> None:
+        self.erased_on = on
+        self.sealed = None

@@ -27,3 +27,11 @@ class NotFound(DomainError):
         super().__init__(detail)
         self.what = what
         self.detail = detail
+
+
+class Forbidden(DomainError):
+    """The caller's role may see the thing but not do this with it."""
+
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail

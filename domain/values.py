@@ -20,6 +20,7 @@ class Role(StrEnum):
     EMPLOYER = "employer"
     FUND = "fund"
     PROCESREGIE = "procesregie"
+    PRIVACY_OFFICER = "privacy-officer"  # a municipality's: reads the access log, erases on request
     SYSTEM = "system"  # leerroute itself (time-driven policies); never in a token
 
 

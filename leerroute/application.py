@@ -21,8 +21,10 @@ from sqlalchemy.orm import Session
 
 from adapters.database import lock_aggregate
 from adapters.eventstore import register_transcodings
+from adapters.personal_data import PersonalDataVault
 from adapters.tables import events
-from domain.candidate import Candidate, candidate_id_for
+from adapters.unit_of_work import forget_requests_about
+from domain.candidate import Candidate, PersonalData
 from domain.errors import RuleViolation
 from domain.financing import (
     Claim,
@@ -63,6 +65,7 @@ class Outcome:
     trajectory: Trajectory
     position: int
     result_id: str | None = None
+    candidate: Candidate | None = None  # when the command changed the candidate
 
 
 class AgreementNotFound(Exception):
@@ -86,19 +89,24 @@ class MoneyOutcome:
 
 
 @dataclass(frozen=True)
-class PersonalData:
-    bsn: str
-    given_names: str
-    family_name: str
-    birth_date: date
+class CandidateFacts:
+    """The candidate of a trajectory as far as it can be known: always a stable pseudonym; the
+    personal data while it exists; the date of erasure once erased."""
+
+    pseudonym: str
+    person: PersonalData | None
+    erased_on: date | None
 
 
 class LeerrouteApplication(Application):
     name = "Leerroute"
 
-    def __init__(self, env: dict[str, str], *, pseudonymise_bsn: Callable[[str], str]):
+    def __init__(
+        self, env: dict[str, str], *, pseudonymise: Callable[..., str], vault: PersonalDataVault
+    ):
         super().__init__(env)
-        self._pseudonymise_bsn = pseudonymise_bsn
+        self._pseudonymise = pseudonymise
+        self._vault = vault
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -122,8 +130,27 @@ class LeerrouteApplication(Application):
             return None
         return aggregate if isinstance(aggregate, Candidate) else None
 
-    def find_candidate(self, municipality: str, bsn: str) -> Candidate | None:
-        return self.get_candidate(candidate_id_for(municipality, self._pseudonymise_bsn(bsn)))
+    def find_candidate(self, municipality: str, bsn: str, *, session: Session | None = None) -> Candidate | None:
+        candidate_id = self._vault.find(municipality, self._pseudonymise(bsn, purpose="bsn"), session=session)
+        return self.get_candidate(candidate_id) if candidate_id is not None else None
+
+    @property
+    def vault(self) -> PersonalDataVault:
+        return self._vault
+
+    def candidate_pseudonym(self, candidate_id: UUID) -> str:
+        """A stable pseudonym of a candidate: the same in every read, unlinkable without the key."""
+        return self._pseudonymise(str(candidate_id), purpose="candidate")[:32]
+
+    def candidate_facts(self, trajectory: Trajectory, *, session: Session | None = None) -> CandidateFacts:
+        candidate = self.get_candidate(trajectory.candidate_id)
+        person = None
+        erased_on = None
+        if candidate is not None:
+            erased_on = candidate.erased_on
+            if not candidate.is_erased:
+                person = self._vault.open(candidate.id, candidate.sealed, session=session)
+        return CandidateFacts(self.candidate_pseudonym(trajectory.candidate_id), person, erased_on)
 
     def load_in(self, session: Session, aggregate_id: UUID) -> Aggregate | None:
         """An aggregate as committed, read on the command's own connection and transaction
@@ -180,23 +207,17 @@ class LeerrouteApplication(Application):
         benefit_monthly_cents: int,
         benefit_since: date | None,
     ) -> Outcome:
-        existing = self.load_in(session, candidate_id_for(actor.organisation, self._pseudonymise_bsn(person.bsn)))
+        found = self._vault.find(actor.organisation, self._pseudonymise(person.bsn, purpose="bsn"), session=session)
+        existing = self.load_in(session, found) if found is not None else None
         if isinstance(existing, Candidate):
             raise RuleViolation(
                 "one-trajectory-per-candidate",
                 f"this candidate is already registered in {actor.organisation} (trajectory {existing.trajectory_id})",
             )
         trajectory_id = uuid4()
-        candidate = Candidate.register(
-            municipality=actor.organisation,
-            bsn=person.bsn,
-            bsn_pseudonym=self._pseudonymise_bsn(person.bsn),
-            given_names=person.given_names,
-            family_name=person.family_name,
-            birth_date=person.birth_date,
-            registered_on=registered_on,
-            trajectory_id=trajectory_id,
-            actor=actor,
+        candidate = self.new_candidate(
+            session, municipality=actor.organisation, person=person, registered_on=registered_on,
+            trajectory_id=trajectory_id, actor=actor,
         )
         trajectory = Trajectory.register(
             trajectory_id=trajectory_id,
@@ -211,6 +232,56 @@ class LeerrouteApplication(Application):
         )
         recordings = self.save(candidate, trajectory, session=session)
         return Outcome(trajectory, recordings[-1].notification.id)
+
+    def new_candidate(
+        self,
+        session: Session,
+        *,
+        municipality: str,
+        person: PersonalData,
+        registered_on: date,
+        trajectory_id: UUID,
+        actor: Actor,
+        candidate_id: UUID | None = None,
+    ) -> Candidate:
+        """A new candidate: its key and BSN lookup row in ``session``, its personal data sealed.
+        A second candidate with the same BSN in the municipality collides on the lookup row."""
+        candidate = Candidate.register(
+            candidate_id=candidate_id or uuid4(),
+            municipality=municipality,
+            person=person,
+            registered_on=registered_on,
+            trajectory_id=trajectory_id,
+            actor=actor,
+            seal=lambda candidate_id, data: self._vault.seal(session, candidate_id, data),
+        )
+        self._vault.remember(session, municipality, self._pseudonymise(person.bsn, purpose="bsn"), candidate.id)
+        return candidate
+
+    def erase_candidate(
+        self,
+        trajectory_id: UUID,
+        *,
+        session: Session,
+        on: date,
+        today: date,
+        actor: Actor,
+        authorise: Callable[[Trajectory], None],
+    ) -> Outcome:
+        """Erase the candidate's personal data (AVG art. 17): record ``CandidateErased``,
+        destroy the candidate's key and BSN lookup row and forget the stored registration
+        request, in one transaction. The route, its money and its audit trail are untouched."""
+        lock_aggregate(session, trajectory_id)
+        trajectory = self.trajectory_in(session, trajectory_id)
+        authorise(trajectory)
+        candidate = self.load_in(session, trajectory.candidate_id)
+        if not isinstance(candidate, Candidate):
+            raise RuleViolation("candidate-exists", f"trajectory {trajectory_id} has no candidate record")
+        candidate.erase(on=on, today=today, actor=actor)
+        recordings = self.save(candidate, session=session)
+        self._vault.destroy(session, candidate.id)
+        forget_requests_about(session, trajectory_id)
+        return Outcome(trajectory, recordings[-1].notification.id, candidate=candidate)
 
     def record_milestones(
         self, trajectory_id: UUID, *, session: Session, today: date, terms: MilestoneTerms

@@ -14,13 +14,18 @@ from pathlib import Path
 import dramatiq
 
 from adapters import migrations, regions
+from adapters.access_log import AccessLog
 from adapters.clock import Clock, SystemClock
 from adapters.eventstore import event_store_env
-from adapters.money import MoneyProjection
+from adapters.money import MoneyProjection, fund_agreements, region_lookup
+from adapters.personal_data import PersonalDataVault
 from adapters.projections import Funnel, ProjectionRunner, RouteSummaries
 from adapters.pseudonyms import Pseudonymiser
-from adapters.tokens import TokenService
+from adapters.tokens import OidcVerifier, TokenService, TokenVerifier
 from adapters.unit_of_work import UnitOfWork
+from domain.access import AccessPolicy, FundCoverage
+from domain.money import fund_covers
+from domain.trajectory import Trajectory
 from leerroute.application import LeerrouteApplication
 from leerroute.policies import TimePolicies
 from leerroute.settings import Settings
@@ -41,8 +46,11 @@ class Container:
     projections: ProjectionRunner
     policies: TimePolicies
     tokens: TokenService
+    verifier: TokenVerifier
     pseudonymise: Pseudonymiser
     broker: dramatiq.Broker
+    policy: AccessPolicy
+    access_log: AccessLog
     actors: Actors | None = field(default=None, repr=False)
     _worker: dramatiq.Worker | None = field(default=None, repr=False)
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
@@ -96,7 +104,25 @@ class Container:
             self._stop.wait(self.settings.catch_up_seconds)
 
 
-def build(settings: Settings | None = None, *, clock: Clock | None = None, migrate: bool = True) -> Container:
+def agreements_coverage(app: LeerrouteApplication, url: str) -> FundCoverage:
+    """A fund sees the trajectories that one of the financing agreements it pays or claims
+    under covers (``domain.money.fund_covers``)."""
+
+    def covers(fund: str, trajectory: Trajectory) -> bool:
+        return fund_covers(fund_agreements(app, url, fund), trajectory, region_lookup(url)(trajectory.municipality))
+
+    return covers
+
+
+def build(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    migrate: bool = True,
+    fund_coverage: FundCoverage | None = None,
+) -> Container:
+    """``fund_coverage`` says which trajectories a fund may see; by default those its financing
+    agreements cover."""
     settings = settings or Settings()
     clock = clock or SystemClock(settings.timezone)
     url = settings.effective_database_url
@@ -104,9 +130,21 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, migra
         migrations.upgrade(url)
         regions.load(url, settings.regions_file or DEFAULT_REGIONS)
     pseudonymise = Pseudonymiser(settings.effective_pseudonym_secret)
-    app = LeerrouteApplication(event_store_env(url), pseudonymise_bsn=pseudonymise)
+    vault = PersonalDataVault(url, settings.effective_personal_data_secret)
+    app = LeerrouteApplication(event_store_env(url), pseudonymise=pseudonymise, vault=vault)
     unit_of_work = UnitOfWork(url, clock, retries=settings.command_retries)
     terms = settings.milestone_terms
+    tokens = TokenService(settings.effective_jwt_secret, settings.jwt_issuer, settings.jwt_audience)
+    verifier: TokenVerifier = tokens
+    if settings.oidc_issuer:
+        verifier = OidcVerifier(
+            issuer=settings.oidc_issuer,
+            audience=settings.oidc_audience or settings.jwt_audience,
+            jwks_url=settings.oidc_jwks_url,
+            role_claim=settings.role_claim,
+            organisation_claim=settings.organisation_claim,
+            refresh_cooldown_seconds=settings.oidc_refresh_cooldown_seconds,
+        )
     container = Container(
         settings=settings,
         clock=clock,
@@ -114,9 +152,12 @@ def build(settings: Settings | None = None, *, clock: Clock | None = None, migra
         unit_of_work=unit_of_work,
         projections=ProjectionRunner(app, url, [RouteSummaries(terms), Funnel(), MoneyProjection(settings.savings_baseline)]),
         policies=TimePolicies(app, unit_of_work, url, clock, terms),
-        tokens=TokenService(settings.effective_jwt_secret, settings.jwt_issuer, settings.jwt_audience),
+        tokens=tokens,
+        verifier=verifier,
         pseudonymise=pseudonymise,
         broker=make_broker(settings.redis_url),
+        policy=AccessPolicy(fund_coverage or agreements_coverage(app, url)),
+        access_log=AccessLog(url, clock),
     )
     container.actors = bind_actors(container, container.broker)
     return container

@@ -68,7 +68,7 @@ def migrate() -> None:
 
 @cli.command()
 def token(
-    role: Annotated[Role, typer.Option(help="klantmanager, employer, fund or procesregie")],
+    role: Annotated[Role, typer.Option(help="klantmanager, employer, fund, procesregie or privacy-officer")],
     org: Annotated[str, typer.Option(help="Municipality code (GM0363), KvK number or fund id")],
     subject: Annotated[str, typer.Option(help="Who the token is for")] = "dev-user",
     hours: Annotated[int, typer.Option(help="Hours the token is valid")] = 8,
@@ -135,6 +135,52 @@ def projections_rebuild(
             task = bar.add_task(label, total=total)
             runner.rebuild_all(names, on_batch=lambda n: bar.advance(task, n))
     console.print(f"rebuilt {', '.join(names)} from {total} events")
+
+
+@cli.command()
+def verify(
+    anchor: Annotated[
+        Path | None,
+        typer.Option(help="A file with the chain heads of an earlier run (kept outside the database): checked, then updated"),
+    ] = None,
+) -> None:
+    """Re-check the hash chain of every event in the store. Names each event that was changed,
+    removed, inserted or reordered, and exits with 1 if any was. With --anchor, also catches
+    events rewritten together with their chain records since the anchor was taken."""
+    import json
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from sqlalchemy import func, select
+
+    from adapters.database import get_engine
+    from adapters.hash_chain import verify as verify_store
+    from adapters.tables import events
+    from leerroute.settings import Settings
+
+    anchored = None
+    if anchor is not None and anchor.exists():
+        try:
+            anchored = {k: (int(v[0]), str(v[1])) for k, v in json.loads(anchor.read_text()).items()}
+        except (ValueError, TypeError, IndexError, KeyError) as error:
+            raise typer.BadParameter(f"not an anchor written by leerroute verify: {error}", param_hint="--anchor") from None
+    engine = get_engine(Settings().effective_database_url)
+    with engine.connect() as connection:
+        total = connection.execute(select(func.count()).select_from(events)).scalar_one()
+        columns = (TextColumn("verify"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=console, disable=not console.is_terminal) as bar:
+            task = bar.add_task("verify", total=total)
+            report = verify_store(connection, anchor=anchored, on_progress=lambda n: bar.advance(task, n))
+    for finding in report.findings:
+        typer.echo(str(finding))
+    if not report.intact:
+        console.print(f"[red]{len(report.findings)} finding(s)[/red] in {report.events} events of {report.aggregates} aggregates")
+        raise typer.Exit(1)
+    console.print(f"intact: {report.events} events of {report.aggregates} aggregates")
+    if anchor is not None:
+        fresh = anchor.with_name(anchor.name + ".tmp")
+        fresh.write_text(json.dumps(report.heads, sort_keys=True))
+        fresh.replace(anchor)
+        console.print(f"anchor {'updated' if anchored is not None else 'written'}: {anchor}")
 
 
 @cli.command()

@@ -29,7 +29,16 @@ class Settings(BaseSettings):
     jwt_secret: str | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_JWT_SECRET"))
     jwt_issuer: str = Field(default="leerroute-dev", validation_alias=AliasChoices("LEERROUTE_JWT_ISSUER"))
     jwt_audience: str = Field(default="leerroute", validation_alias=AliasChoices("LEERROUTE_JWT_AUDIENCE"))
+    oidc_issuer: str | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_OIDC_ISSUER"))
+    oidc_jwks_url: str | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_OIDC_JWKS_URL"))
+    oidc_audience: str | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_OIDC_AUDIENCE"))
+    oidc_refresh_cooldown_seconds: float = Field(
+        default=10.0, ge=0, validation_alias=AliasChoices("LEERROUTE_OIDC_REFRESH_COOLDOWN_SECONDS")
+    )
+    role_claim: str = Field(default="role", min_length=1, validation_alias=AliasChoices("LEERROUTE_ROLE_CLAIM"))
+    organisation_claim: str = Field(default="org", min_length=1, validation_alias=AliasChoices("LEERROUTE_ORGANISATION_CLAIM"))
     pseudonym_secret: str | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_PSEUDONYM_SECRET"))
+    personal_data_secret: str | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_PERSONAL_DATA_SECRET"))
 
     timezone: str = Field(default="Europe/Amsterdam", validation_alias=AliasChoices("LEERROUTE_TIMEZONE"))
     read_wait_max_seconds: float = Field(default=5.0, validation_alias=AliasChoices("LEERROUTE_READ_WAIT_MAX_SECONDS"))
@@ -71,6 +80,16 @@ class Settings(BaseSettings):
     @cached_property
     def effective_pseudonym_secret(self) -> str:
         return self.pseudonym_secret or self._dev_secret("pseudonym")
+
+    @cached_property
+    def effective_personal_data_secret(self) -> str:
+        """The master key of the candidates' keys. Generated only for the embedded default:
+        with any other database it must be configured (and kept apart from the database)."""
+        if self.personal_data_secret:
+            return self.personal_data_secret
+        if not self.effective_database_url.startswith("sqlite"):
+            raise ValueError("set LEERROUTE_PERSONAL_DATA_SECRET: the key of personal data is never generated for a server database")
+        return self._dev_secret("personal-data")
 
     def _dev_secret(self, name: str) -> str:
         """A secret generated once per data directory, for the embedded default only."""

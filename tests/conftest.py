@@ -79,6 +79,7 @@ def test_settings(data_dir: Path, database_url: str, **overrides: object):  # no
         "REDIS_URL": os.environ.get("REDIS_URL"),
         "LEERROUTE_JWT_SECRET": "test-secret-" + "x" * 40,
         "LEERROUTE_PSEUDONYM_SECRET": "test-pseudonyms-" + "y" * 40,
+        "LEERROUTE_PERSONAL_DATA_SECRET": "test-personal-data-" + "p" * 40,
         "LEERROUTE_CATCH_UP_SECONDS": 0.5,
     }
     values.update(overrides)

@@ -50,6 +50,8 @@ _DROP = object()
         (_with("terms.municipalities", ["GM9999"]), "municipalities"),
         (_with("terms.targetGroups", ["astronaut"]), "terms.targetGroups.0"),
         (_with("surprise", True), "surprise"),
+        (_with("claimant", "F" * 65), "claimant"),
+        (_with("claimant", "   "), "claimant"),
     ],
 )
 def test_an_agreement_with_a_bad_field_is_refused_naming_it(api, tokens, body, field):

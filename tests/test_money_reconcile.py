@@ -40,6 +40,7 @@ def test_reconcile_reports_tampered_figures_and_repair_restores_them(fresh_datab
     env = {
         "DATABASE_URL": fresh_database, "LEERROUTE_DATA_DIR": str(tmp_path), "REDIS_URL": "",
         "LEERROUTE_JWT_SECRET": settings.jwt_secret, "LEERROUTE_PSEUDONYM_SECRET": settings.pseudonym_secret,
+        "LEERROUTE_PERSONAL_DATA_SECRET": settings.personal_data_secret,
     }
     runner = CliRunner()
     clean = runner.invoke(cli, ["money", "reconcile"], env=env)

@@ -15,12 +15,8 @@ TERMS = MilestoneTerms(lasting_placement_months=6, check_in_interval_months=6, c
                        guarantee_years=10, stall_weeks=8)
 
 
-def _pseudonym(value: str) -> str:
-    return "p-" + value
-
-
 def _routes(seed: int, first: int, count: int, **options: Any) -> list:
-    return list(population(seed=seed, first=first, count=count, today=TODAY, terms=TERMS, pseudonymise=_pseudonym, **options))
+    return list(population(seed=seed, first=first, count=count, today=TODAY, terms=TERMS, **options))
 
 
 def _facts(route) -> list[tuple[str, int, dict]]:  # noqa: ANN001

@@ -57,7 +57,9 @@ def test_procesregie_reads_routes_without_personal_data(api, tokens):
     apt = tokens.headers("procesregie", "APT")
     detail = api.get(f"/v1/trajectories/{trajectory_id}", headers=apt)
     assert detail.status_code == 200
-    assert detail.json()["candidate"] is None
+    candidate = detail.json()["candidate"]
+    assert len(candidate["pseudonym"]) == 32
+    assert {k for k, v in candidate.items() if v is not None} == {"pseudonym"}
     assert "Haddad" not in detail.text
     assert api.get(f"/v1/trajectories/{trajectory_id}", headers=km).json()["candidate"]["familyName"] == "Haddad"
 

@@ -136,6 +136,7 @@ def process_env(settings) -> dict[str, str]:  # noqa: ANN001
         LEERROUTE_DATA_DIR=str(settings.data_dir),
         LEERROUTE_JWT_SECRET=settings.effective_jwt_secret,
         LEERROUTE_PSEUDONYM_SECRET=settings.effective_pseudonym_secret,
+        LEERROUTE_PERSONAL_DATA_SECRET=settings.effective_personal_data_secret,
         LEERROUTE_CATCH_UP_SECONDS=str(settings.catch_up_seconds),
         PYTHONPATH=str(ROOT),
     )
