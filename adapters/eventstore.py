@@ -33,14 +33,13 @@ class QuietApplicationRecorder(SQLAlchemyApplicationRecorder):
 
 class LeerrouteFactory(SQLAlchemyFactory):
     """Builds the library's recorders on the engine from ``adapters.database``; the application
-    recorder also writes each event's hash-chain record (``adapters.hash_chain``)."""
-
-    application_recorder_class = QuietApplicationRecorder
+    recorder also writes each event's hash-chain record (``adapters.hash_chain``) and sends no
+    NOTIFY (``QuietApplicationRecorder``)."""
 
     def __init__(self, env: Environment):
         from adapters.hash_chain import HashChainedRecorder  # it needs the tables, which need this module
 
-        self.application_recorder_class = HashChainedRecorder
+        self.application_recorder_class = type("LeerrouteRecorder", (HashChainedRecorder, QuietApplicationRecorder), {})
         super(SQLAlchemyFactory, self).__init__(env)
         self._schema_name = None
         url = self.env.get(self.SQLALCHEMY_URL)
