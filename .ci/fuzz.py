@@ -44,7 +44,6 @@ ROLES = [
     ("fund", Role.FUND, "ooft"),
     ("procesregie", Role.PROCESREGIE, "APT"),
     ("privacy officer", Role.PRIVACY_OFFICER, "GM0363"),
-    ("privacy officer", Role.PRIVACY_OFFICER, "GM0363"),
     ("no token", None, None),
 ]
 
