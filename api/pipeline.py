@@ -14,9 +14,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from adapters import queries
 from api import schemas
 from api.auth import require_role
-from api.problems import ApiProblem
-from api.trajectories import MinPosition, _PROBLEMS, _wait_for
-from api.writes import container_of
+from api.problems import READ_PROBLEMS, ApiProblem
+from api.writes import MinPosition, container_of, wait_for_read_models
 from domain.access import FUNNEL_READERS, WORKLIST_READERS
 from domain.funnel import FUNNEL_STAGES
 from domain.values import Actor, TargetGroup
@@ -30,7 +29,7 @@ class FunnelLevel(StrEnum):
     NATIONAL = "national"
 
 
-@router.get("/worklist", response_model=schemas.WorklistOut, responses=_PROBLEMS)
+@router.get("/worklist", response_model=schemas.WorklistOut, responses=READ_PROBLEMS)
 def worklist(
     request: Request,
     response: Response,
@@ -41,7 +40,7 @@ def worklist(
     """What needs the klantmanager now: placements awaiting the employer, guarantee check-ins
     due, stalled routes and maatwerk deviations ending soon, in the own municipality."""
     container = container_of(request)
-    _wait_for(request, response, min_position)
+    wait_for_read_models(request, response, min_position)
     today = container.clock.today()
     result = queries.worklist(
         container.database_url,
@@ -66,7 +65,7 @@ def worklist(
     )
 
 
-@router.get("/funnel", response_model=schemas.FunnelOut, responses=_PROBLEMS)
+@router.get("/funnel", response_model=schemas.FunnelOut, responses=READ_PROBLEMS)
 def funnel(
     request: Request,
     response: Response,
@@ -90,7 +89,7 @@ def funnel(
     if level is FunnelLevel.REGION and region is None:
         raise ApiProblem(400, "invalid-params", "Invalid request", "name the region",
                          invalidParams=[{"name": "query.region", "reason": "required for level=region"}])
-    _wait_for(request, response, min_position)
+    wait_for_read_models(request, response, min_position)
     scope = queries.FunnelScope(
         municipality=municipality if level is FunnelLevel.MUNICIPALITY else None,
         region=region if level is FunnelLevel.REGION else None,

@@ -78,6 +78,8 @@ _BASELINE = {
     403: "The role may not do this",
 }
 _NOT_FOUND = "Unknown or invisible resource"
+# For routes that name no resource and change nothing (``document_problems`` adds the media type).
+READ_PROBLEMS: dict[int | str, dict[str, Any]] = {status: {"description": text} for status, text in _BASELINE.items()}
 _WRITE = {
     409: "A rule forbids this step (named in `rule`), or concurrent writers kept changing the resource",
     412: "If-Match names an old version",

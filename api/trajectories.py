@@ -14,13 +14,14 @@ from adapters.database import scrub_deleted_data
 from api import schemas, views
 from api.auth import require_role
 from api.writes import (
-    POSITION_HEADER,
+    MinPosition,
     authoriser,
     change_trajectory,
     container_of,
     etag,
     log_read,
     respond,
+    wait_for_read_models,
 )
 from domain.access import (
     ACCESS_LOG_READERS,
@@ -149,21 +150,6 @@ def erase_candidate(trajectory_id: UUID, body: schemas.CandidateErasure, request
     return result
 
 
-def _wait_for(request: Request, response: Response, min_position: int | None) -> None:
-    container = container_of(request)
-    if min_position is not None:
-        container.projections.wait_for(min_position, container.settings.read_wait_max_seconds)
-    response.headers[POSITION_HEADER] = str(container.projections.lowest_position())
-
-
-MinPosition = Annotated[
-    int | None,
-    Query(
-        alias="minPosition",
-        ge=0,
-        description="Wait (bounded) until the read models include this log position (from a write's Leerroute-Log-Position)",
-    ),
-]
 PageNumber = Annotated[int, Query(ge=1, le=1_000_000)]
 PageSize = Annotated[int, Query(alias="pageSize", ge=1, le=100)]
 
@@ -183,7 +169,7 @@ def list_trajectories(
 ) -> schemas.Page[schemas.TrajectorySummaryOut]:
     """The caller's municipality's trajectories (procesregie: all, or one municipality)."""
     municipality = container_of(request).policy.municipality_scope(actor, municipality)
-    _wait_for(request, response, min_position)
+    wait_for_read_models(request, response, min_position)
     result = queries.list_trajectories(
         container_of(request).database_url,
         queries.PageRequest(page, page_size),
@@ -394,7 +380,7 @@ def list_placements(
     """Employers: the placements proposed to them. Klantmanagers: their municipality's."""
     container = container_of(request)
     filters = container.policy.placement_filter(actor)
-    _wait_for(request, response, min_position)
+    wait_for_read_models(request, response, min_position)
     result = queries.list_placements(
         container.database_url, queries.PageRequest(page, page_size), status=status, **filters
     )

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Annotated
 from uuid import UUID, uuid4
 
-from fastapi import Request
+from fastapi import Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -226,3 +227,21 @@ def change_trajectory(
         return container.app.update(trajectory_id, change, session=session, expected_version=expected, authorise=authorise)
 
     return respond(request, actor, payload, work, status_code=status_code, location=location)
+
+
+def wait_for_read_models(request: Request, response: Response, min_position: int | None) -> None:
+    """Wait (bounded) until the read models include ``min_position``; say how far they are."""
+    container = container_of(request)
+    if min_position is not None:
+        container.projections.wait_for(min_position, container.settings.read_wait_max_seconds)
+    response.headers[POSITION_HEADER] = str(container.projections.lowest_position())
+
+
+MinPosition = Annotated[
+    int | None,
+    Query(
+        alias="minPosition",
+        ge=0,
+        description="Wait (bounded) until the read models include this log position (from a write's Leerroute-Log-Position)",
+    ),
+]
