@@ -140,6 +140,7 @@ def main() -> int:
             print(f"== {label}: exit {result.returncode} in {time.monotonic() - started:.0f} s", flush=True)
             if result.returncode != 0:
                 failed.append(label)
+        time.sleep(3)  # let the workers catch up with the last writes, so their failures show in the log
     finally:
         service.terminate()
         try:
@@ -147,9 +148,15 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             service.kill()
         log.close()
-        errors = [line for line in (data_dir / "service.log").read_text().splitlines() if "Traceback" in line or "ERROR" in line]
+        lines = (data_dir / "service.log").read_text().splitlines()
+        errors = [line for line in lines if "Traceback" in line or "ERROR" in line]
         if errors:
+            # An exception the HTTP responses did not show (a projection or worker failing on what
+            # a request wrote) is a finding too: it stalls the read models for everyone.
             print(f"the service logged {len(errors)} error lines; see {data_dir / 'service.log'}")
+            first = lines.index(errors[0])
+            print("\n".join(lines[first : first + 40]))
+            failed.append("the service's own log")
         with admin_engine(server).connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not errors:
