@@ -1,7 +1,10 @@
 """The money read from the log: reports derived per request, the ``money`` projection, reconcile.
 
-Reports are derived from the log on every request (correctness first): every trajectory,
-agreement and claim is read as of the requested moment and handed to ``domain.money``. The
+Reports are derived from the log on every request (correctness first): the trajectories,
+agreements and claims a figure needs are read as of the requested moment and handed to
+``domain.money``. One trajectory's money reads that trajectory, the agreements and its claims; a
+municipality's or a fund's report only what its lines and savings can come from
+(``read_scoped_log``); the national report and ``reconcile`` read the whole log. The
 ``money`` projection keeps listings of agreements and claims and each trajectory's saving
 periods; ``reconcile`` re-derives those rows from the whole log and lists every difference.
 """
@@ -16,23 +19,34 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
-from sqlalchemy import Table, select
+from eventsourcing.persistence import StoredEvent
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from adapters.database import read_session
 from adapters.regions import UNMAPPED
-from adapters.tables import money_agreements, money_claims, money_saving_periods, municipality_regions
+from adapters.tables import (
+    events,
+    money_agreements,
+    money_claims,
+    money_saving_periods,
+    municipality_regions,
+    projection_positions,
+    trajectory_summaries,
+)
 from domain.financing import AgreementView, Claim, FinancingAgreement
 from domain.money import (
     AsOf,
     ClaimView,
     LoggedEvent,
     MoneyLine,
+    MoneyScope,
     Report,
     SavingPeriod,
     SavingsBaseline,
     TrajectoryFacts,
     agreement_as_of,
+    agreement_places,
     build_report,
     claim_as_of,
     logged,
@@ -110,6 +124,147 @@ def read_log(app: LeerrouteApplication) -> MoneyLog:
             continue
         target[notification.originator_id].append(logged(app.mapper.to_domain_event(notification)))
     return log
+
+
+# The read models whose rows name the aggregates of a scope: ``trajectory_summaries`` (route
+# summaries) and ``money_agreements``/``money_claims`` (money).
+SCOPE_PROJECTIONS = ("route-summaries", "money")
+
+
+def read_scoped_log(app: LeerrouteApplication, database_url: str, scope: MoneyScope) -> MoneyLog:
+    """The events of the trajectories, agreements and claims ``scope`` needs, exactly as
+    ``read_log`` would give them for those aggregates.
+
+    The aggregates are found in the read models, which lag the log by their projections'
+    position; the log after that position (the tail, normally a few events) is read as well,
+    and the aggregates it starts are added when they fall in the scope. Everything is read up to
+    the end of the log as it was at the start, so the figures are those of the whole log up to
+    that moment. (On PostgreSQL the event store locks its table on insert, so events become
+    visible in the order of their positions and nothing is committed behind the end read.)
+    """
+    if scope.everything:
+        return read_log(app)
+    with read_session(database_url) as session:
+        end = session.execute(select(func.max(events.c.id))).scalar() or 0
+        stored = dict(
+            session.execute(
+                select(projection_positions.c.name, projection_positions.c.position).where(
+                    projection_positions.c.name.in_(SCOPE_PROJECTIONS)
+                )
+            ).all()
+        )
+        position = min(int(stored.get(name) or 0) for name in SCOPE_PROJECTIONS)
+        tail = _tail(app, session, position, end)
+        born = {k: _born(events_of) for k, events_of in tail.items()}
+
+        # Agreements: all of them (they are few), or a fund's own.
+        agreement_rows = select(money_agreements.c.agreement_id)
+        tail_agreements = list(born[AGREEMENT_PREFIX])
+        if scope.fund is not None:
+            agreement_rows = agreement_rows.where(
+                (money_agreements.c.payer == scope.fund) | (money_agreements.c.claimant == scope.fund)
+            )
+            tail_agreements = [a for a, d in born[AGREEMENT_PREFIX].items() if scope.fund in (d.get("payer"), d.get("claimant"))]
+        agreements = _histories(app, session, end, agreement_rows, tail_agreements)
+
+        # Claims and trajectories.
+        trajectory_rows: Any = None
+        tail_trajectories: list[UUID] = []
+        if scope.trajectory is not None:
+            claim_rows = select(money_claims.c.claim_id).where(money_claims.c.trajectory_id == scope.trajectory)
+            if scope.municipality is not None:  # the trajectory's own municipality: the claims' index
+                claim_rows = claim_rows.where(money_claims.c.municipality == scope.municipality)
+            tail_claims = [c for c, d in born[CLAIM_PREFIX].items() if d.get("trajectory_id") == scope.trajectory]
+            tail_trajectories = [scope.trajectory]
+        elif scope.municipality is not None:
+            claim_rows = select(money_claims.c.claim_id).where(money_claims.c.municipality == scope.municipality)
+            tail_claims = [c for c, d in born[CLAIM_PREFIX].items() if d.get("municipality") == scope.municipality]
+            trajectory_rows = select(trajectory_summaries.c.trajectory_id).where(
+                trajectory_summaries.c.municipality == scope.municipality
+            )
+            tail_trajectories = [t for t, d in born[TRAJECTORY_PREFIX].items() if d.get("municipality") == scope.municipality]
+        else:
+            own = list(agreements)
+            claim_rows = select(money_claims.c.claim_id).where(money_claims.c.agreement_id.in_(own))
+            tail_claims = [c for c, d in born[CLAIM_PREFIX].items() if d.get("agreement_id") in agreements]
+            places: set[str] | None = set()
+            for agreement_id, history in agreements.items():
+                view = agreement_as_of(agreement_id, history, AsOf(date.max))
+                covered = agreement_places(view) if view is not None else frozenset()
+                if covered is None or places is None:
+                    places = None
+                else:
+                    places |= covered
+            claimed = select(money_claims.c.trajectory_id).where(money_claims.c.agreement_id.in_(own))
+            tail_trajectories = [d["trajectory_id"] for c, d in born[CLAIM_PREFIX].items() if c in tail_claims]
+            if places is None or UNMAPPED in places:  # an agreement without a place restriction: everywhere
+                trajectory_rows = select(trajectory_summaries.c.trajectory_id)
+                tail_trajectories += list(born[TRAJECTORY_PREFIX])
+            else:
+                mapping = dict(session.execute(select(municipality_regions.c.municipality, municipality_regions.c.region)).all())
+                municipalities = places | {m for m, region in mapping.items() if region in places}
+                trajectory_rows = select(trajectory_summaries.c.trajectory_id).where(
+                    trajectory_summaries.c.municipality.in_(sorted(municipalities))
+                ).union(claimed)
+                tail_trajectories += [t for t, d in born[TRAJECTORY_PREFIX].items() if d.get("municipality") in municipalities]
+        claims = _histories(app, session, end, claim_rows, tail_claims)
+        trajectories = _histories(app, session, end, trajectory_rows, tail_trajectories)
+    return MoneyLog(trajectories=trajectories, agreements=agreements, claims=claims)
+
+
+_Tail = dict[str, dict[UUID, list[tuple[int, LoggedEvent]]]]
+
+
+def _tail(app: LeerrouteApplication, session: Session, position: int, end: int) -> _Tail:
+    """The trajectory, agreement and claim events after ``position`` up to ``end``, with their versions."""
+    found: _Tail = {p: defaultdict(list) for p in (TRAJECTORY_PREFIX, AGREEMENT_PREFIX, CLAIM_PREFIX)}
+    if position >= end:
+        return found
+    rows = session.execute(
+        select(events.c.originator_id, events.c.originator_version, events.c.topic, events.c.state)
+        .where(events.c.id > position, events.c.id <= end)
+        .order_by(events.c.id)
+    )
+    for originator_id, version, topic, state in rows:
+        for prefix, target in found.items():
+            if topic.startswith(prefix):
+                stored = StoredEvent(originator_id=originator_id, originator_version=version, topic=topic, state=bytes(state))
+                target[originator_id].append((version, logged(app.mapper.to_domain_event(stored))))
+                break
+    return found
+
+
+def _born(tail: dict[UUID, list[tuple[int, LoggedEvent]]]) -> dict[UUID, dict[str, Any]]:
+    """The aggregates whose first event lies in the tail, with that event's data."""
+    return {originator_id: seen[0][1].data for originator_id, seen in tail.items() if seen[0][0] == 1}
+
+
+_CHUNK = 2000  # ids per query: well below SQLite's limit on bound parameters
+
+
+def _histories(
+    app: LeerrouteApplication, session: Session, end: int, rows: Any, extra: Sequence[UUID]
+) -> dict[UUID, list[LoggedEvent]]:
+    """The events up to ``end`` of the aggregates selected by ``rows`` (a query of ids, or None)
+    and of ``extra``, per aggregate in the order they first appear in the log (as ``read_log``).
+
+    The ids are fetched first and passed as values: the read models and the event store keep
+    UUIDs in different column types (the same on PostgreSQL, not on SQLite)."""
+    ids = list(dict.fromkeys([*(session.execute(rows).scalars() if rows is not None else ()), *extra]))
+    found: list[Any] = []
+    for i in range(0, len(ids), _CHUNK):
+        found.extend(
+            session.execute(
+                select(events.c.id, events.c.originator_id, events.c.originator_version, events.c.topic, events.c.state)
+                .where(events.c.originator_id.in_(ids[i : i + _CHUNK]), events.c.id <= end)
+            )
+        )
+    found.sort(key=lambda row: row[0])
+    histories: dict[UUID, list[LoggedEvent]] = defaultdict(list)
+    for _, originator_id, version, topic, state in found:
+        stored = StoredEvent(originator_id=originator_id, originator_version=version, topic=topic, state=bytes(state))
+        histories[originator_id].append(logged(app.mapper.to_domain_event(stored)))
+    return histories
 
 
 @dataclass

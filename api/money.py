@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapters.database import read_session
-from adapters.money import MoneyState, derive, fund_agreements, read_log, region_lookup, report_of
+from adapters.money import MoneyState, derive, fund_agreements, read_scoped_log, region_lookup, report_of
 from adapters.tables import money_agreements, money_claims
 from adapters.unit_of_work import StoredResponse
 from api import schemas
@@ -37,9 +37,10 @@ from domain.access import (
     can_see_money_line,
     can_see_savings,
     can_see_trajectory_money,
+    money_report_scope,
 )
 from domain.financing import AgreementView, Claim, FinancingAgreement, FinancingKind, Terms, Trigger
-from domain.money import FIGURES, AsOf, Figures, MoneyLine, Report, fund_covers
+from domain.money import FIGURES, AsOf, Figures, MoneyLine, MoneyScope, Report, fund_covers
 from domain.trajectory import Trajectory
 from domain.values import Actor, Phase, Role, TargetGroup
 from leerroute.application import AgreementNotFound, ClaimNotFound, MoneyOutcome, TrajectoryNotFound
@@ -463,11 +464,11 @@ AsOfParam = Annotated[str | None, Query(alias="asOf", description="ISO date: fig
 KnownParam = Annotated[str | None, Query(description="ISO date or datetime: only what had been recorded by then")]
 
 
-def _state(request: Request, as_of: AsOf) -> MoneyState:
+def _state(request: Request, as_of: AsOf, scope: MoneyScope) -> MoneyState:
+    """The money as of a moment, derived from the part of the log ``scope`` needs."""
     container = container_of(request)
-    return derive(
-        read_log(container.app), as_of, region_lookup(container.database_url), container.settings.savings_baseline
-    )
+    log = read_scoped_log(container.app, container.database_url, scope)
+    return derive(log, as_of, region_lookup(container.database_url), container.settings.savings_baseline)
 
 
 def _line_out(line: MoneyLine) -> dict[str, Any]:
@@ -495,7 +496,7 @@ def trajectory_money(
     if not can_see_trajectory_money(actor, trajectory, fund_agreements, region):
         raise TrajectoryNotFound(trajectory_id)
     log_read(request, actor, [trajectory])  # its savings follow from the candidate's benefit
-    state = _state(request, moment)
+    state = _state(request, moment, MoneyScope(trajectory=trajectory_id, municipality=trajectory.municipality))
     lines = [line for line in state.lines if line.trajectory_id == trajectory_id and can_see_money_line(actor, line)]
     savings_visible = can_see_savings(actor, trajectory.municipality)
     months = state.savings.get(trajectory_id, {}) if savings_visible else {}
@@ -585,7 +586,7 @@ def money_report(
     """Per municipality, per fund and national: committed, due, claimed, approved, paid, lapsed,
     to recover, savings and net (savings − paid), in euro cents. The lines add up to the totals."""
     moment = parse_as_of(request, as_of, known)
-    state = _state(request, moment)
+    state = _state(request, moment, money_report_scope(actor))
     report = report_of(
         state, lambda line: can_see_money_line(actor, line), lambda municipality: can_see_savings(actor, municipality)
     )

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from domain.errors import Forbidden
 from domain.financing import AgreementView, Claim
-from domain.money import MoneyLine, fund_covers
+from domain.money import MoneyLine, MoneyScope, fund_covers
 from domain.trajectory import Trajectory
 from domain.values import Actor, Role
 
@@ -191,6 +191,16 @@ def can_see_savings(actor: Actor, municipality: str) -> bool:
     """Bijstand savings: the municipality itself and procesregie."""
     return actor.role is Role.PROCESREGIE or (actor.role is Role.KLANTMANAGER and actor.organisation == municipality)
 
+
+
+def money_report_scope(actor: Actor) -> MoneyScope:
+    """What a report needs to read for the lines and savings the caller may see (the reading
+    side of ``can_see_money_line`` and ``can_see_savings``)."""
+    if actor.role is Role.KLANTMANAGER:
+        return MoneyScope(municipality=actor.organisation)
+    if actor.role is Role.FUND:
+        return MoneyScope(fund=actor.organisation)
+    return MoneyScope()
 
 # Roles that may call each kind of operation at all (checked before the body is even read).
 ROUTE_WRITERS = frozenset({Role.KLANTMANAGER})

@@ -244,6 +244,30 @@ def fund_covers(agreements: Iterable[AgreementView], trajectory: Any, region: st
     return False
 
 
+def agreement_places(agreement: AgreementView) -> frozenset[str] | None:
+    """The municipalities and regions any of an agreement's terms ever named; None when one of
+    its terms named none, so that it can concern a trajectory anywhere."""
+    if any(not t.municipalities and not t.regions for t in agreement.terms_history):
+        return None
+    return frozenset(p for t in agreement.terms_history for p in (*t.municipalities, *t.regions))
+
+
+@dataclass(frozen=True)
+class MoneyScope:
+    """The part of the log a money figure is derived from. A trajectory's money needs that
+    trajectory, the agreements and its claims; a municipality's report its own trajectories,
+    the agreements and the claims on those trajectories; a fund's report its own agreements,
+    their claims and the trajectories they can concern. Nothing named: the whole log."""
+
+    trajectory: UUID | None = None
+    municipality: str | None = None  # with ``trajectory``: the municipality that trajectory belongs to
+    fund: str | None = None
+
+    @property
+    def everything(self) -> bool:
+        return self.trajectory is None and self.municipality is None and self.fund is None
+
+
 @dataclass(frozen=True)
 class Reached:
     on: date
