@@ -4,7 +4,8 @@ same PostgreSQL database.
 The run creates a fresh database (``leerroute_bench`` on the server of ``DATABASE_URL``, or on
 the local PostgreSQL), generates the small population, rebuilds the read models and measures
 the reads, grows the population to the large size (the small one is its prefix) and measures
-the reads again, then measures the writes on that database: raw single-row INSERTs, commands
+the reads again (among them a municipality's money report and one trajectory's money, each read
+from the part of the log it needs), then measures the writes on that database: raw single-row INSERTs, commands
 in-process, commands over HTTP (uvicorn on loopback) and the time until a write shows in the
 read models. One line per figure goes to the console; everything lands in a JSON file.
 """
@@ -239,6 +240,52 @@ def read_latencies(container, repeats: int) -> dict[str, float]:  # noqa: ANN001
     return result
 
 
+def money_latencies(container, trajectory_id: Any, repeats: int = 3) -> dict[str, float]:  # noqa: ANN001
+    """Median latency (ms) of the money report of GM0001's klantmanager and of one trajectory's
+    money, each derived from the part of the log it needs (as the API does)."""
+    from adapters.money import derive, read_scoped_log, region_lookup, report_of
+    from domain.access import can_see_money_line, can_see_savings, money_report_scope
+    from domain.money import AsOf, MoneyScope
+    from domain.values import Actor, Role
+
+    url, app = container.database_url, container.app
+    as_of = AsOf(container.clock.today())
+    baseline = container.settings.savings_baseline
+    km = Actor("bench", Role.KLANTMANAGER, "GM0001")
+
+    def report() -> object:
+        state = derive(read_scoped_log(app, url, money_report_scope(km)), as_of, region_lookup(url), baseline)
+        return report_of(state, lambda line: can_see_money_line(km, line), lambda m: can_see_savings(km, m))
+
+    def trajectory() -> object:
+        scope = MoneyScope(trajectory=trajectory_id, municipality="GM0001")
+        return derive(read_scoped_log(app, url, scope), as_of, region_lookup(url), baseline)
+
+    result = {}
+    for name, read in {"money report municipality": report, "money of one trajectory": trajectory}.items():
+        read()  # warm
+        samples = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            read()
+            samples.append(time.perf_counter() - t0)
+        result[name] = ms(statistics.median(samples))
+    return result
+
+
+def first_trajectory(url: str, municipality: str) -> Any:
+    from adapters.database import read_session
+    from adapters.tables import trajectory_summaries as t
+
+    with read_session(url) as session:
+        return session.execute(
+            sqlalchemy.select(t.c.trajectory_id)
+            .where(t.c.municipality == municipality)
+            .order_by(t.c.registered_on, t.c.trajectory_id)
+            .limit(1)
+        ).scalar_one()
+
+
 def visibility(container, seconds: float) -> tuple[list[float], list[float]]:  # noqa: ANN001
     """One writer: each command's own latency, then the time from its answer until every read
     model includes it (the workers run in this process, as on the embedded default)."""
@@ -349,6 +396,8 @@ def run(options: Options, echo: Callable[[str], None] = print) -> dict[str, Any]
     echo(figures[-1].line())
     repeats = 15
     small_reads = read_latencies(container, repeats)
+    money_trajectory = first_trajectory(url, "GM0001")
+    small_reads.update(money_latencies(container, money_trajectory))
 
     # The large population (the small one is its prefix): caught up, then the same reads.
     if options.large > options.small:
@@ -359,6 +408,7 @@ def run(options: Options, echo: Callable[[str], None] = print) -> dict[str, Any]
         facts["catchUp"] = {"events": applied, "eventsPerSecond": round(applied / elapsed, 1)}
         echo(f"  read models caught up with {applied:,} events in {elapsed:.1f} s ({applied / elapsed:,.0f} ev/s)")
     large_reads = read_latencies(container, repeats)
+    large_reads.update(money_latencies(container, money_trajectory))
     for name in small_reads:
         figures.append(Figure(f"{name} at {size(options.large)} routes", large_reads[name], "ms", small_reads[name],
                               size(options.small), "report latency"))
