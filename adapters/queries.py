@@ -6,16 +6,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, func, select
 
 from adapters.database import read_session
 from adapters.regions import UNMAPPED
 from adapters.tables import (
+    NATIONAL,
     deviation_summaries,
-    drop_out_facts,
+    funnel_drop_out_counts,
+    funnel_lead_days,
+    funnel_stage_counts,
     municipality_regions,
     placement_summaries,
-    stage_facts,
     trajectory_summaries,
 )
 from domain.funnel import percentile_of_counts
@@ -146,6 +148,12 @@ class FunnelGroup:
 
 
 def _scoped(query: Select, table: Any, scope: FunnelScope) -> Select:
+    """The rows of the scope in a counts table: the country's own rows, or those of the
+    municipality or of the region's municipalities (summed by the caller's GROUP BY)."""
+    if scope.municipality is None and scope.region is None:
+        query = query.where(table.c.municipality == NATIONAL)
+    else:
+        query = query.where(table.c.municipality != NATIONAL)
     if scope.municipality is not None:
         query = query.where(table.c.municipality == scope.municipality)
     if scope.region is not None:
@@ -162,32 +170,35 @@ def _scoped(query: Select, table: Any, scope: FunnelScope) -> Select:
 
 
 def funnel(url: str, scope: FunnelScope) -> list[FunnelGroup]:
-    s, d = stage_facts, drop_out_facts
+    """The funnel from the counts the funnel projection keeps (``adapters.funnel_counts``): a
+    number of rows that depends on the cohorts, stages and (for a region) its municipalities, not
+    on the number of routes."""
+    s, l, d = funnel_stage_counts, funnel_lead_days, funnel_drop_out_counts
     counts = _scoped(
         select(
             s.c.cohort,
             s.c.target_group,
             s.c.stage,
-            func.count(s.c.entered_on).label("entered"),
-            func.count(s.c.completed_on).label("completed"),
-            func.sum(case((s.c.skipped, 1), else_=0)).label("skipped"),
-        ).group_by(s.c.cohort, s.c.target_group, s.c.stage),
+            func.sum(s.c.entered).label("entered"),
+            func.sum(s.c.completed).label("completed"),
+            func.sum(s.c.skipped).label("skipped"),
+        ).where(s.c.facts > 0).group_by(s.c.cohort, s.c.target_group, s.c.stage),
         s,
         scope,
     )
     # Lead times as (value, how often) per group: the percentiles need the distribution, not
-    # every row (a few hundred distinct values however large the population grows).
+    # every value (a few hundred distinct values however large the population grows).
     lead_times = _scoped(
-        select(s.c.cohort, s.c.target_group, s.c.stage, s.c.lead_days, func.count().label("count"))
-        .where(s.c.lead_days.is_not(None))
-        .group_by(s.c.cohort, s.c.target_group, s.c.stage, s.c.lead_days),
-        s,
+        select(l.c.cohort, l.c.target_group, l.c.stage, l.c.lead_days, func.sum(l.c.count).label("count"))
+        .where(l.c.count > 0)
+        .group_by(l.c.cohort, l.c.target_group, l.c.stage, l.c.lead_days),
+        l,
         scope,
     )
     drops = _scoped(
-        select(d.c.cohort, d.c.target_group, d.c.stage, d.c.reason, func.count().label("count")).group_by(
-            d.c.cohort, d.c.target_group, d.c.stage, d.c.reason
-        ),
+        select(d.c.cohort, d.c.target_group, d.c.stage, d.c.reason, func.sum(d.c.count).label("count"))
+        .where(d.c.count > 0)
+        .group_by(d.c.cohort, d.c.target_group, d.c.stage, d.c.reason),
         d,
         scope,
     )
@@ -202,15 +213,15 @@ def funnel(url: str, scope: FunnelScope) -> list[FunnelGroup]:
     with read_session(url) as session:
         for row in session.execute(counts):
             group(row.cohort, row.target_group).stages[row.stage] = {
-                "entered": row.entered,
-                "completed": row.completed,
+                "entered": int(row.entered),
+                "completed": int(row.completed),
                 "skipped": int(row.skipped or 0),
                 "lead_days": [],
             }
         for row in session.execute(lead_times):
-            group(row.cohort, row.target_group).stages[row.stage]["lead_days"].append((row.lead_days, row.count))
+            group(row.cohort, row.target_group).stages[row.stage]["lead_days"].append((row.lead_days, int(row.count)))
         for row in session.execute(drops):
-            group(row.cohort, row.target_group).drop_outs.append({"stage": row.stage, "reason": row.reason, "count": row.count})
+            group(row.cohort, row.target_group).drop_outs.append({"stage": row.stage, "reason": row.reason, "count": int(row.count)})
     for item in groups.values():
         for stats in item.stages.values():
             values = sorted(stats.pop("lead_days"))  # here, not in SQL: no collation-aware sort
