@@ -72,7 +72,10 @@ class CountChanges:
 
 
 def update_counts(
-    session: Session, trajectory_ids: Iterable[Any], new_stages: Sequence[Mapping[str, Any]], new_drop_outs: Sequence[Mapping[str, Any]]
+    session: Session,
+    trajectory_ids: Iterable[Any],
+    new_stages: Sequence[Mapping[str, Any]],
+    new_drop_outs: Sequence[Mapping[str, Any]],
 ) -> None:
     """Change the counts by the trajectories' new facts minus the ones now in the fact tables;
     call before the fact rows are replaced."""
@@ -103,7 +106,9 @@ def _add_counter(session: Session, table: Table, keys: Sequence[str], changes: M
     _add(session, table, keys, rows, emptied=[key for key, n in changes.items() if n < 0], counter="count")
 
 
-def _add(session: Session, table: Table, keys: Sequence[str], rows: list[dict[str, Any]], *, emptied: list[tuple], counter: str) -> None:
+def _add(
+    session: Session, table: Table, keys: Sequence[str], rows: list[dict[str, Any]], *, emptied: list[tuple], counter: str
+) -> None:
     """Add ``rows``' counts to the table's rows with the same key (a new key starts at zero), then
     delete the rows of ``emptied`` (keys whose counts went down) that no longer count anything."""
     if not rows:
@@ -133,26 +138,26 @@ def recount_statements() -> list[Any]:
     """INSERT … SELECT … GROUP BY for each counts table, per municipality and for the country."""
     s, d = stage_facts, drop_out_facts
     statements = []
-    for municipality in (s.c.municipality, literal(NATIONAL)):
-        scope = (municipality.label("municipality"), s.c.cohort, s.c.target_group, s.c.stage)
-        group = (s.c.municipality, s.c.cohort, s.c.target_group, s.c.stage) if municipality is s.c.municipality \
-            else (s.c.cohort, s.c.target_group, s.c.stage)
+    for per_municipality in (True, False):
+        municipality = (s.c.municipality if per_municipality else literal(NATIONAL)).label("municipality")
+        by = [s.c.municipality] if per_municipality else []
+        scope = (municipality, s.c.cohort, s.c.target_group, s.c.stage)
         statements.append(funnel_stage_counts.insert().from_select(
             [*_STAGE_KEY, *_STAGE_VALUES],
             select(*scope, func.count(), func.count(s.c.entered_on), func.count(s.c.completed_on),
-                   func.coalesce(func.sum(case((s.c.skipped, 1), else_=0)), 0)).group_by(*group),
+                   func.coalesce(func.sum(case((s.c.skipped, 1), else_=0)), 0))
+            .group_by(*by, s.c.cohort, s.c.target_group, s.c.stage),
         ))
         statements.append(funnel_lead_days.insert().from_select(
             [*_LEAD_KEY, "count"],
-            select(*scope, s.c.lead_days, func.count()).where(s.c.lead_days.is_not(None)).group_by(*group, s.c.lead_days),
+            select(*scope, s.c.lead_days, func.count()).where(s.c.lead_days.is_not(None))
+            .group_by(*by, s.c.cohort, s.c.target_group, s.c.stage, s.c.lead_days),
         ))
-    for municipality in (d.c.municipality, literal(NATIONAL)):
-        group = (d.c.cohort, d.c.target_group, d.c.stage, d.c.reason)
-        if municipality is d.c.municipality:
-            group = (d.c.municipality, *group)
+        municipality = (d.c.municipality if per_municipality else literal(NATIONAL)).label("municipality")
+        by = [d.c.municipality] if per_municipality else []
         statements.append(funnel_drop_out_counts.insert().from_select(
             [*_DROP_KEY, "count"],
-            select(municipality.label("municipality"), d.c.cohort, d.c.target_group, d.c.stage, d.c.reason, func.count())
-            .group_by(*group),
+            select(municipality, d.c.cohort, d.c.target_group, d.c.stage, d.c.reason, func.count())
+            .group_by(*by, d.c.cohort, d.c.target_group, d.c.stage, d.c.reason),
         ))
     return statements

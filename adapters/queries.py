@@ -221,7 +221,9 @@ def funnel(url: str, scope: FunnelScope) -> list[FunnelGroup]:
         for row in session.execute(lead_times):
             group(row.cohort, row.target_group).stages[row.stage]["lead_days"].append((row.lead_days, int(row.count)))
         for row in session.execute(drops):
-            group(row.cohort, row.target_group).drop_outs.append({"stage": row.stage, "reason": row.reason, "count": int(row.count)})
+            group(row.cohort, row.target_group).drop_outs.append(
+                {"stage": row.stage, "reason": row.reason, "count": int(row.count)}
+            )
     for item in groups.values():
         for stats in item.stages.values():
             values = sorted(stats.pop("lead_days"))  # here, not in SQL: no collation-aware sort

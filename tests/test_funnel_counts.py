@@ -14,7 +14,7 @@ from adapters.database import read_session, write_session
 from adapters.funnel_counts import COUNT_TABLES, recount, update_counts
 from adapters.migrations import alembic_config
 from adapters.projections import replace_rows
-from adapters.queries import FunnelGroup, FunnelScope, _scoped, funnel
+from adapters.queries import FunnelGroup, FunnelScope, funnel
 from adapters.regions import UNMAPPED
 from adapters.tables import NATIONAL, drop_out_facts, funnel_stage_counts, municipality_regions, stage_facts
 from bench.generator import generate
@@ -27,25 +27,29 @@ ROUTES = 300
 def funnel_from_facts(url: str, scope: FunnelScope) -> list[FunnelGroup]:
     """The funnel as it was computed before the counts: GROUP BY over every fact row."""
     s, d = stage_facts, drop_out_facts
-
     groups: dict[tuple[str, str], FunnelGroup] = {}
 
-    def national(query, table):  # noqa: ANN001, ANN202
-        if scope.municipality is None and scope.region is None:
-            if scope.cohort is not None:
-                query = query.where(table.c.cohort == scope.cohort)
-            if scope.target_group is not None:
-                query = query.where(table.c.target_group == scope.target_group)
-            return query
-        return _scoped(query, table, scope)
+    def scoped(query, table):  # noqa: ANN001, ANN202
+        regions = select(municipality_regions.c.municipality)
+        if scope.municipality is not None:
+            query = query.where(table.c.municipality == scope.municipality)
+        if scope.region == UNMAPPED:
+            query = query.where(~table.c.municipality.in_(regions))
+        elif scope.region is not None:
+            query = query.where(table.c.municipality.in_(regions.where(municipality_regions.c.region == scope.region)))
+        if scope.cohort is not None:
+            query = query.where(table.c.cohort == scope.cohort)
+        if scope.target_group is not None:
+            query = query.where(table.c.target_group == scope.target_group)
+        return query
 
-    counts = national(select(s.c.cohort, s.c.target_group, s.c.stage, func.count(s.c.entered_on).label("entered"),
+    counts = scoped(select(s.c.cohort, s.c.target_group, s.c.stage, func.count(s.c.entered_on).label("entered"),
                              func.count(s.c.completed_on).label("completed"),
                              func.sum(case((s.c.skipped, 1), else_=0)).label("skipped"))
                       .group_by(s.c.cohort, s.c.target_group, s.c.stage), s)
-    leads = national(select(s.c.cohort, s.c.target_group, s.c.stage, s.c.lead_days, func.count().label("count"))
+    leads = scoped(select(s.c.cohort, s.c.target_group, s.c.stage, s.c.lead_days, func.count().label("count"))
                      .where(s.c.lead_days.is_not(None)).group_by(s.c.cohort, s.c.target_group, s.c.stage, s.c.lead_days), s)
-    drops = national(select(d.c.cohort, d.c.target_group, d.c.stage, d.c.reason, func.count().label("count"))
+    drops = scoped(select(d.c.cohort, d.c.target_group, d.c.stage, d.c.reason, func.count().label("count"))
                      .group_by(d.c.cohort, d.c.target_group, d.c.stage, d.c.reason), d)
     with read_session(url) as session:
         for row in session.execute(counts):
@@ -130,7 +134,8 @@ def test_counts_follow_batches_that_replace_earlier_rows_and_a_rebuild(tmp_path)
         # disappears; the counts it leaves drop to zero and go.
         with read_session(url) as session:
             dropped = session.execute(select(drop_out_facts.c.trajectory_id).limit(1)).scalar_one()
-            old_stages = [dict(r) for r in session.execute(select(stage_facts).where(stage_facts.c.trajectory_id == dropped)).mappings()]
+            old_stages = [dict(r) for r in session.execute(
+                select(stage_facts).where(stage_facts.c.trajectory_id == dropped)).mappings()]
             its_drops = session.execute(
                 select(func.count()).select_from(drop_out_facts).where(drop_out_facts.c.trajectory_id == dropped)
             ).scalar_one()
