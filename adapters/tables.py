@@ -123,7 +123,8 @@ deviation_summaries = Table(
     Index("deviation_summaries_municipality_idx", "municipality", "ends_on"),
 )
 
-# The funnel: one row per trajectory and stage, one per drop-out.
+# The funnel: one row per trajectory and stage, one per drop-out. The funnel itself reads the
+# counts below; these rows are read per trajectory only (by their primary keys).
 stage_facts = Table(
     "stage_facts",
     metadata,
@@ -136,9 +137,6 @@ stage_facts = Table(
     Column("completed_on", Date),
     Column("skipped", Boolean, nullable=False),
     Column("lead_days", Integer),
-    Index("stage_facts_scope_idx", "municipality", "cohort", "target_group", "stage"),
-    Index("stage_facts_lead_days_idx", "municipality", "cohort", "target_group", "stage", "lead_days",
-          postgresql_include=["entered_on", "completed_on", "skipped"]),
 )
 
 drop_out_facts = Table(
@@ -152,7 +150,6 @@ drop_out_facts = Table(
     Column("stage", String(32), nullable=False),
     Column("reason", String(40), nullable=False),
     Column("dropped_on", Date, nullable=False),
-    Index("drop_out_facts_scope_idx", "municipality", "cohort", "target_group"),
 )
 
 # The funnel's counts, kept by the funnel projection with the facts above (in the same

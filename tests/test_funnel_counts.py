@@ -177,6 +177,9 @@ def test_the_migration_counts_the_facts_already_there_and_goes_back(tmp_path):
         command.downgrade(config, "0005")
         with read_session(url) as session:
             assert not {t.name for t in COUNT_TABLES} & set(inspect(session.get_bind()).get_table_names())
+            assert "stage_facts_lead_days_idx" in {i["name"] for i in inspect(session.get_bind()).get_indexes("stage_facts")}
         command.upgrade(config, "head")
         assert count_rows(url) == kept
+        with read_session(url) as session:
+            assert not {i["name"] for i in inspect(session.get_bind()).get_indexes("stage_facts")}
         assert registered(funnel(url, FunnelScope())) == 80
