@@ -174,35 +174,26 @@ def funnel(url: str, scope: FunnelScope) -> list[FunnelGroup]:
     number of rows that depends on the cohorts, stages and (for a region) its municipalities, not
     on the number of routes."""
     s, l, d = funnel_stage_counts, funnel_lead_days, funnel_drop_out_counts
-    counts = _scoped(
-        select(
-            s.c.cohort,
-            s.c.target_group,
-            s.c.stage,
-            func.sum(s.c.entered).label("entered"),
-            func.sum(s.c.completed).label("completed"),
-            func.sum(s.c.skipped).label("skipped"),
-        ).where(s.c.facts > 0).group_by(s.c.cohort, s.c.target_group, s.c.stage),
-        s,
-        scope,
+    # The country and a municipality have one row per key; a region adds up its municipalities'.
+    summed = scope.region is not None
+
+    def total(column: Any) -> Any:
+        return func.sum(column) if summed else column
+
+    def query(table: Any, keys: list[Any], values: list[Any], present: Any) -> Select:
+        statement = _scoped(select(*keys, *(total(v) for v in values)).where(present), table, scope)
+        return statement.group_by(*keys) if summed else statement
+
+    counts = query(
+        s, [s.c.cohort, s.c.target_group, s.c.stage], [s.c.entered, s.c.completed, s.c.skipped], s.c.facts > 0
     )
     # Lead times as (value, how often) per group: the percentiles need the distribution, not
-    # every value (a few hundred distinct values however large the population grows).
-    lead_times = _scoped(
-        select(l.c.cohort, l.c.target_group, l.c.stage, l.c.lead_days, func.sum(l.c.count).label("count"))
-        .where(l.c.count > 0)
-        .group_by(l.c.cohort, l.c.target_group, l.c.stage, l.c.lead_days),
-        l,
-        scope,
-    )
-    drops = _scoped(
-        select(d.c.cohort, d.c.target_group, d.c.stage, d.c.reason, func.sum(d.c.count).label("count"))
-        .where(d.c.count > 0)
-        .group_by(d.c.cohort, d.c.target_group, d.c.stage, d.c.reason),
-        d,
-        scope,
-    )
+    # every value (at most a few hundred distinct values per group however large the population).
+    lead_times = query(l, [l.c.cohort, l.c.target_group, l.c.stage, l.c.lead_days], [l.c.count], l.c.count > 0)
+    drops = query(d, [d.c.cohort, d.c.target_group, d.c.stage, d.c.reason], [d.c.count], d.c.count > 0)
+
     groups: dict[tuple[str, str], FunnelGroup] = {}
+    histograms: dict[tuple[str, str, str], list[tuple[int, int]]] = {}
 
     def group(cohort: str, target_group: str) -> FunnelGroup:
         key = (cohort, target_group)
@@ -211,23 +202,18 @@ def funnel(url: str, scope: FunnelScope) -> list[FunnelGroup]:
         return groups[key]
 
     with read_session(url) as session:
-        for row in session.execute(counts):
-            group(row.cohort, row.target_group).stages[row.stage] = {
-                "entered": int(row.entered),
-                "completed": int(row.completed),
-                "skipped": int(row.skipped or 0),
-                "lead_days": [],
-            }
-        for row in session.execute(lead_times):
-            group(row.cohort, row.target_group).stages[row.stage]["lead_days"].append((row.lead_days, int(row.count)))
-        for row in session.execute(drops):
-            group(row.cohort, row.target_group).drop_outs.append(
-                {"stage": row.stage, "reason": row.reason, "count": int(row.count)}
-            )
+        for cohort, target_group, stage, entered, completed, skipped in session.execute(counts).all():
+            group(cohort, target_group).stages[stage] = {"entered": int(entered), "completed": int(completed), "skipped": int(skipped or 0)}
+            histograms[(cohort, target_group, stage)] = []
+        for cohort, target_group, stage, lead_days, count in session.execute(lead_times).all():
+            histograms[(cohort, target_group, stage)].append((lead_days, int(count)))
+        for cohort, target_group, stage, reason, count in session.execute(drops).all():
+            group(cohort, target_group).drop_outs.append({"stage": stage, "reason": reason, "count": int(count)})
+    for (cohort, target_group, stage), values in histograms.items():
+        values.sort()  # here, not in SQL: no collation-aware sort
+        stats = groups[(cohort, target_group)].stages[stage]
+        stats["median_lead_days"] = percentile_of_counts(values, 0.5)
+        stats["p90_lead_days"] = percentile_of_counts(values, 0.9)
     for item in groups.values():
-        for stats in item.stages.values():
-            values = sorted(stats.pop("lead_days"))  # here, not in SQL: no collation-aware sort
-            stats["median_lead_days"] = percentile_of_counts(values, 0.5)
-            stats["p90_lead_days"] = percentile_of_counts(values, 0.9)
         item.drop_outs.sort(key=lambda r: (r["stage"], r["reason"]))
     return [groups[key] for key in sorted(groups)]
