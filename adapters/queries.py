@@ -203,7 +203,9 @@ def funnel(url: str, scope: FunnelScope) -> list[FunnelGroup]:
 
     with read_session(url) as session:
         for cohort, target_group, stage, entered, completed, skipped in session.execute(counts).all():
-            group(cohort, target_group).stages[stage] = {"entered": int(entered), "completed": int(completed), "skipped": int(skipped or 0)}
+            group(cohort, target_group).stages[stage] = {
+                "entered": int(entered), "completed": int(completed), "skipped": int(skipped or 0)
+            }
             histograms[(cohort, target_group, stage)] = []
         for cohort, target_group, stage, lead_days, count in session.execute(lead_times).all():
             histograms[(cohort, target_group, stage)].append((lead_days, int(count)))
