@@ -3,8 +3,9 @@
 ``stage_facts`` and ``drop_out_facts`` hold one row per trajectory and stage and per drop-out;
 a funnel that grouped them on every request would read the whole population. The counts tables
 hold their sums per municipality, cohort, target group and stage (and once more for the whole
-country, under the reserved municipality ``NATIONAL``), so a funnel reads a number of rows that
-does not grow with the population.
+country, under the reserved municipality ``NATIONAL``), so a funnel reads rows per cohort,
+target group and stage, not per route. Lead times are a histogram (a row per distinct number of
+days), which stops growing once every value occurs.
 
 A batch of the projection replaces some trajectories' facts: the counts change by the new facts
 minus the old ones, added in the same transaction with ``INSERT … ON CONFLICT DO UPDATE SET

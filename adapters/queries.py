@@ -170,9 +170,9 @@ def _scoped(query: Select, table: Any, scope: FunnelScope) -> Select:
 
 
 def funnel(url: str, scope: FunnelScope) -> list[FunnelGroup]:
-    """The funnel from the counts the funnel projection keeps (``adapters.funnel_counts``): a
-    number of rows that depends on the cohorts, stages and (for a region) its municipalities, not
-    on the number of routes."""
+    """The funnel from the counts the funnel projection keeps (``adapters.funnel_counts``): rows
+    per cohort, target group and stage (and, for lead times, per distinct number of days), not
+    per route; a region adds up its municipalities' rows."""
     s, l, d = funnel_stage_counts, funnel_lead_days, funnel_drop_out_counts
     # The country and a municipality have one row per key; a region adds up its municipalities'.
     summed = scope.region is not None
