@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from adapters.database import read_session, write_session
+from adapters.funnel_counts import COUNT_TABLES, recount, update_counts
 from adapters.tables import (
     deviation_summaries,
     drop_out_facts,
@@ -115,8 +116,13 @@ class TrajectoryProjection:
     name: str
     tables: Sequence[Table]
 
-    def write(self, session: Session, trajectories: dict[UUID, Trajectory]) -> None:
+    def write(self, session: Session, trajectories: dict[UUID, Trajectory], *, rebuilding: bool = False) -> None:
+        """Write the rows of ``trajectories``; ``rebuilding``: the tables are being filled anew
+        and ``rebuilt`` is called after the last batch."""
         raise NotImplementedError
+
+    def rebuilt(self, session: Session) -> None:
+        """After the last batch of a rebuild, in its transaction."""
 
 
 @dataclass
@@ -127,7 +133,7 @@ class RouteSummaries(TrajectoryProjection):
     name: str = "route-summaries"
     tables: Sequence[Table] = (trajectory_summaries, placement_summaries, deviation_summaries)
 
-    def write(self, session: Session, trajectories: dict[UUID, Trajectory]) -> None:
+    def write(self, session: Session, trajectories: dict[UUID, Trajectory], *, rebuilding: bool = False) -> None:
         summaries, placements, deviations = [], [], []
         for trajectory in trajectories.values():
             summaries.append(summary_row(trajectory, self.terms))
@@ -140,12 +146,13 @@ class RouteSummaries(TrajectoryProjection):
 
 @dataclass
 class Funnel(TrajectoryProjection):
-    """Per trajectory: each stage entered and completed, and each drop-out."""
+    """Per trajectory: each stage entered and completed, and each drop-out; and their counts
+    per municipality and for the country (``adapters.funnel_counts``)."""
 
     name: str = "funnel"
-    tables: Sequence[Table] = (stage_facts, drop_out_facts)
+    tables: Sequence[Table] = (stage_facts, drop_out_facts, *COUNT_TABLES)
 
-    def write(self, session: Session, trajectories: dict[UUID, Trajectory]) -> None:
+    def write(self, session: Session, trajectories: dict[UUID, Trajectory], *, rebuilding: bool = False) -> None:
         stages, drop_outs = [], []
         for trajectory in trajectories.values():
             scope = {
@@ -169,8 +176,13 @@ class Funnel(TrajectoryProjection):
                 drop_outs.append(
                     {**scope, "sequence": fact.sequence, "stage": str(fact.stage), "reason": fact.reason, "dropped_on": fact.on}
                 )
+        if not rebuilding:  # a rebuild counts the facts once, at the end
+            update_counts(session, trajectories, stages, drop_outs)
         replace_rows(session, stage_facts, "trajectory_id", trajectories, stages)
         replace_rows(session, drop_out_facts, "trajectory_id", trajectories, drop_outs)
+
+    def rebuilt(self, session: Session) -> None:
+        recount(session)
 
 
 def summary_row(trajectory: Trajectory, terms: MilestoneTerms) -> dict[str, Any]:
@@ -365,18 +377,28 @@ class ProjectionRunner:
                 if not notifications:
                     break
                 for projection in projections:  # trajectory projections share the tracker's states
-                    self._write(projection, session, tracker, notifications)
+                    self._write(projection, session, tracker, notifications, rebuilding=True)
                 position = notifications[-1].id
                 replayed += len(notifications)
                 if on_batch is not None:
                     on_batch(len(notifications))
+            for projection in projections:
+                rebuilt = getattr(projection, "rebuilt", None)
+                if rebuilt is not None:
+                    rebuilt(session)
             self._set_positions(session, [p.name for p in projections], position)
         for projection in projections:
             self._trackers[projection.name].forget()
         return replayed
 
     def _write(
-        self, projection: TrajectoryProjection, session: Session, tracker: TrajectoryTracker, notifications: Sequence[Notification]
+        self,
+        projection: TrajectoryProjection,
+        session: Session,
+        tracker: TrajectoryTracker,
+        notifications: Sequence[Notification],
+        *,
+        rebuilding: bool = False,
     ) -> None:
         """A projection of trajectories gets their state after the batch; one that reads other
         aggregates too (``write_notifications``) gets the batch itself."""
@@ -384,7 +406,7 @@ class ProjectionRunner:
         if write_notifications is not None:
             write_notifications(session, self.app, notifications)
         else:
-            projection.write(session, tracker.advance(notifications))
+            projection.write(session, tracker.advance(notifications), rebuilding=rebuilding)
 
     def log_size(self) -> int:
         return self.app.recorder.max_notification_id() or 0

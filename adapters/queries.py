@@ -6,16 +6,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, func, select
 
 from adapters.database import read_session
 from adapters.regions import UNMAPPED
 from adapters.tables import (
+    NATIONAL,
     deviation_summaries,
-    drop_out_facts,
+    funnel_drop_out_counts,
+    funnel_lead_days,
+    funnel_stage_counts,
     municipality_regions,
     placement_summaries,
-    stage_facts,
     trajectory_summaries,
 )
 from domain.funnel import percentile_of_counts
@@ -146,6 +148,12 @@ class FunnelGroup:
 
 
 def _scoped(query: Select, table: Any, scope: FunnelScope) -> Select:
+    """The rows of the scope in a counts table: the country's own rows, or those of the
+    municipality or of the region's municipalities (summed by the caller's GROUP BY)."""
+    if scope.municipality is None and scope.region is None:
+        query = query.where(table.c.municipality == NATIONAL)
+    else:
+        query = query.where(table.c.municipality != NATIONAL)
     if scope.municipality is not None:
         query = query.where(table.c.municipality == scope.municipality)
     if scope.region is not None:
@@ -162,36 +170,30 @@ def _scoped(query: Select, table: Any, scope: FunnelScope) -> Select:
 
 
 def funnel(url: str, scope: FunnelScope) -> list[FunnelGroup]:
-    s, d = stage_facts, drop_out_facts
-    counts = _scoped(
-        select(
-            s.c.cohort,
-            s.c.target_group,
-            s.c.stage,
-            func.count(s.c.entered_on).label("entered"),
-            func.count(s.c.completed_on).label("completed"),
-            func.sum(case((s.c.skipped, 1), else_=0)).label("skipped"),
-        ).group_by(s.c.cohort, s.c.target_group, s.c.stage),
-        s,
-        scope,
+    """The funnel from the counts the funnel projection keeps (``adapters.funnel_counts``): a
+    number of rows that depends on the cohorts, stages and (for a region) its municipalities, not
+    on the number of routes."""
+    s, l, d = funnel_stage_counts, funnel_lead_days, funnel_drop_out_counts
+    # The country and a municipality have one row per key; a region adds up its municipalities'.
+    summed = scope.region is not None
+
+    def total(column: Any) -> Any:
+        return func.sum(column) if summed else column
+
+    def query(table: Any, keys: list[Any], values: list[Any], present: Any) -> Select:
+        statement = _scoped(select(*keys, *(total(v) for v in values)).where(present), table, scope)
+        return statement.group_by(*keys) if summed else statement
+
+    counts = query(
+        s, [s.c.cohort, s.c.target_group, s.c.stage], [s.c.entered, s.c.completed, s.c.skipped], s.c.facts > 0
     )
     # Lead times as (value, how often) per group: the percentiles need the distribution, not
-    # every row (a few hundred distinct values however large the population grows).
-    lead_times = _scoped(
-        select(s.c.cohort, s.c.target_group, s.c.stage, s.c.lead_days, func.count().label("count"))
-        .where(s.c.lead_days.is_not(None))
-        .group_by(s.c.cohort, s.c.target_group, s.c.stage, s.c.lead_days),
-        s,
-        scope,
-    )
-    drops = _scoped(
-        select(d.c.cohort, d.c.target_group, d.c.stage, d.c.reason, func.count().label("count")).group_by(
-            d.c.cohort, d.c.target_group, d.c.stage, d.c.reason
-        ),
-        d,
-        scope,
-    )
+    # every value (at most a few hundred distinct values per group however large the population).
+    lead_times = query(l, [l.c.cohort, l.c.target_group, l.c.stage, l.c.lead_days], [l.c.count], l.c.count > 0)
+    drops = query(d, [d.c.cohort, d.c.target_group, d.c.stage, d.c.reason], [d.c.count], d.c.count > 0)
+
     groups: dict[tuple[str, str], FunnelGroup] = {}
+    histograms: dict[tuple[str, str, str], list[tuple[int, int]]] = {}
 
     def group(cohort: str, target_group: str) -> FunnelGroup:
         key = (cohort, target_group)
@@ -200,21 +202,20 @@ def funnel(url: str, scope: FunnelScope) -> list[FunnelGroup]:
         return groups[key]
 
     with read_session(url) as session:
-        for row in session.execute(counts):
-            group(row.cohort, row.target_group).stages[row.stage] = {
-                "entered": row.entered,
-                "completed": row.completed,
-                "skipped": int(row.skipped or 0),
-                "lead_days": [],
+        for cohort, target_group, stage, entered, completed, skipped in session.execute(counts).all():
+            group(cohort, target_group).stages[stage] = {
+                "entered": int(entered), "completed": int(completed), "skipped": int(skipped or 0)
             }
-        for row in session.execute(lead_times):
-            group(row.cohort, row.target_group).stages[row.stage]["lead_days"].append((row.lead_days, row.count))
-        for row in session.execute(drops):
-            group(row.cohort, row.target_group).drop_outs.append({"stage": row.stage, "reason": row.reason, "count": row.count})
+            histograms[(cohort, target_group, stage)] = []
+        for cohort, target_group, stage, lead_days, count in session.execute(lead_times).all():
+            histograms[(cohort, target_group, stage)].append((lead_days, int(count)))
+        for cohort, target_group, stage, reason, count in session.execute(drops).all():
+            group(cohort, target_group).drop_outs.append({"stage": stage, "reason": reason, "count": int(count)})
+    for (cohort, target_group, stage), values in histograms.items():
+        values.sort()  # here, not in SQL: no collation-aware sort
+        stats = groups[(cohort, target_group)].stages[stage]
+        stats["median_lead_days"] = percentile_of_counts(values, 0.5)
+        stats["p90_lead_days"] = percentile_of_counts(values, 0.9)
     for item in groups.values():
-        for stats in item.stages.values():
-            values = sorted(stats.pop("lead_days"))  # here, not in SQL: no collation-aware sort
-            stats["median_lead_days"] = percentile_of_counts(values, 0.5)
-            stats["p90_lead_days"] = percentile_of_counts(values, 0.9)
         item.drop_outs.sort(key=lambda r: (r["stage"], r["reason"]))
     return [groups[key] for key in sorted(groups)]

@@ -123,7 +123,8 @@ deviation_summaries = Table(
     Index("deviation_summaries_municipality_idx", "municipality", "ends_on"),
 )
 
-# The funnel: one row per trajectory and stage, one per drop-out.
+# The funnel: one row per trajectory and stage, one per drop-out. The funnel itself reads the
+# counts below; these rows are read per trajectory only (by their primary keys).
 stage_facts = Table(
     "stage_facts",
     metadata,
@@ -136,9 +137,6 @@ stage_facts = Table(
     Column("completed_on", Date),
     Column("skipped", Boolean, nullable=False),
     Column("lead_days", Integer),
-    Index("stage_facts_scope_idx", "municipality", "cohort", "target_group", "stage"),
-    Index("stage_facts_lead_days_idx", "municipality", "cohort", "target_group", "stage", "lead_days",
-          postgresql_include=["entered_on", "completed_on", "skipped"]),
 )
 
 drop_out_facts = Table(
@@ -152,7 +150,48 @@ drop_out_facts = Table(
     Column("stage", String(32), nullable=False),
     Column("reason", String(40), nullable=False),
     Column("dropped_on", Date, nullable=False),
-    Index("drop_out_facts_scope_idx", "municipality", "cohort", "target_group"),
+)
+
+# The funnel's counts, kept by the funnel projection with the facts above (in the same
+# transaction): per municipality, cohort, target group and stage, and once more for the whole
+# country under the reserved municipality NATIONAL. A funnel reads these few rows, whatever the
+# size of the population; a region adds up its municipalities' rows.
+NATIONAL = ""
+
+funnel_stage_counts = Table(
+    "funnel_stage_counts",
+    metadata,
+    Column("municipality", String(6), primary_key=True),
+    Column("cohort", String(7), primary_key=True),
+    Column("target_group", String(20), primary_key=True),
+    Column("stage", String(32), primary_key=True),
+    Column("facts", Integer, nullable=False),  # stage_facts rows: a stage can be listed but not entered
+    Column("entered", Integer, nullable=False),
+    Column("completed", Integer, nullable=False),
+    Column("skipped", Integer, nullable=False),
+)
+
+# Lead times as a histogram: how many completed the stage in so many days.
+funnel_lead_days = Table(
+    "funnel_lead_days",
+    metadata,
+    Column("municipality", String(6), primary_key=True),
+    Column("cohort", String(7), primary_key=True),
+    Column("target_group", String(20), primary_key=True),
+    Column("stage", String(32), primary_key=True),
+    Column("lead_days", Integer, primary_key=True, autoincrement=False),
+    Column("count", Integer, nullable=False),
+)
+
+funnel_drop_out_counts = Table(
+    "funnel_drop_out_counts",
+    metadata,
+    Column("municipality", String(6), primary_key=True),
+    Column("cohort", String(7), primary_key=True),
+    Column("target_group", String(20), primary_key=True),
+    Column("stage", String(32), primary_key=True),
+    Column("reason", String(40), primary_key=True),
+    Column("count", Integer, nullable=False),
 )
 
 # Labour-market regions (arbeidsmarktregio's), loaded from configuration.
