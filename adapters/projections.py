@@ -51,7 +51,11 @@ from leerroute.application import LeerrouteApplication
 TRAJECTORY_TOPIC_PREFIX = f"{Trajectory.__module__}:{Trajectory.__qualname__}."
 
 
-def upsert(session: Session, table: Table, rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
+def upsert(
+    session: Session, table: Table, rows: list[dict[str, Any]], keys: Sequence[str], *, newer: str | None = None
+) -> None:
+    """Insert or update ``rows``; with ``newer`` (a version column) a stored row is only
+    replaced by one of the same or a later version (a replay never moves a row back)."""
     if not rows:
         return
     dialect = session.get_bind().dialect.name
@@ -59,7 +63,9 @@ def upsert(session: Session, table: Table, rows: list[dict[str, Any]], keys: Seq
     statement = insert_fn(table)
     columns = [c for c in rows[0] if c not in keys]
     statement = statement.on_conflict_do_update(
-        index_elements=list(keys), set_={c: statement.excluded[c] for c in columns}
+        index_elements=list(keys),
+        set_={c: statement.excluded[c] for c in columns},
+        where=(table.c[newer] <= statement.excluded[newer]) if newer else None,
     )
     session.execute(statement, rows)
 
