@@ -4,9 +4,11 @@ Reports are derived from the log on every request (correctness first): the traje
 agreements and claims a figure needs are read as of the requested moment and handed to
 ``domain.money``. One trajectory's money reads that trajectory, the agreements and its claims; a
 municipality's or a fund's report only what its lines and savings can come from
-(``read_scoped_log``); the national report and ``reconcile`` read the whole log. The
-``money`` projection keeps listings of agreements and claims and each trajectory's saving
-periods; ``reconcile`` re-derives those rows from the whole log and lists every difference.
+(``read_scoped_log``); the national report all of them (``read_log``). Their events come from
+the money digests, one row per aggregate with its events as the money reads them, and from the
+log after the projection's position, decoded (the tail). The ``money`` projection keeps the
+digests, listings of agreements and claims and each trajectory's saving periods; ``reconcile``
+re-derives those rows from the whole log, decoded (``decode_log``), and lists every difference.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from domain.money import (
     MoneyScope,
     Report,
     SavingPeriod,
+    TRAJECTORY_FIELDS,
     SavingsBaseline,
     TrajectoryFacts,
     agreement_as_of,
@@ -142,6 +145,18 @@ def _kind(topic: str) -> str | None:
         if topic.startswith(prefix):
             return kind
     return None
+
+
+def _read(kind: str, topic: str) -> bool:
+    """Whether the money reads anything of an event with this topic (one not read is not decoded)."""
+    return kind != "trajectory" or topic.rsplit(".", 1)[-1] in TRAJECTORY_FIELDS
+
+
+def _decoded(app: LeerrouteApplication, kind: str, stored: StoredEvent) -> LoggedEvent | None:
+    """What the money keeps of a stored event (``money_event``), decoding it only when it keeps some."""
+    if not _read(kind, stored.topic):
+        return None
+    return money_event(kind, logged(app.mapper.to_domain_event(stored)))
 
 
 def money_event(kind: str, event: LoggedEvent) -> LoggedEvent | None:
@@ -270,8 +285,7 @@ def _from_log(app: LeerrouteApplication, session: Session, ids: Sequence[UUID], 
         if kind is None:
             continue
         stored = StoredEvent(originator_id=originator_id, originator_version=version, topic=topic, state=bytes(state))
-        event = money_event(kind, logged(app.mapper.to_domain_event(stored)))
-        found[originator_id].append((position, version, event))  # type: ignore[arg-type]
+        found[originator_id].append((position, version, _decoded(app, kind, stored)))  # type: ignore[arg-type]
     return found
 
 
@@ -431,8 +445,7 @@ def _tail(app: LeerrouteApplication, session: Session, position: int, end: int) 
         for prefix, target in found.items():
             if topic.startswith(prefix):
                 stored = StoredEvent(originator_id=originator_id, originator_version=version, topic=topic, state=bytes(state))
-                event = money_event(KINDS[prefix], logged(app.mapper.to_domain_event(stored)))
-                target[originator_id].append((log_position, version, event))  # type: ignore[arg-type]
+                target[originator_id].append((log_position, version, _decoded(app, KINDS[prefix], stored)))  # type: ignore[arg-type]
                 break
     return found
 
@@ -642,7 +655,7 @@ class MoneyProjection:
             if new[0].originator_version != version + 1:
                 missing.append(aggregate_id)
                 continue
-            found = [(n.id, n.originator_version, money_event(kind, logged(app.mapper.to_domain_event(n)))) for n in new]
+            found = [(n.id, n.originator_version, _decoded(app, kind, n)) for n in new]
             rows.append(digest_row(aggregate_id, kind, found, earlier))  # type: ignore[arg-type]
         end = notifications[-1].id
         for aggregate_id, found in _from_log(app, session, missing, end).items():

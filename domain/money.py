@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -522,6 +523,7 @@ def saving_periods(facts: TrajectoryFacts, mode: SavingsBaseline) -> list[Saving
     return periods
 
 
+@lru_cache(maxsize=4096)
 def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
@@ -542,7 +544,7 @@ def monthly_savings(periods: Sequence[SavingPeriod], through: date) -> dict[str,
     for (year, month), total in sorted(days_saving.items()):
         if _month_end(year, month) > through:
             continue
-        days = calendar.monthrange(year, month)[1]
+        days = _month_end(year, month).day
         result[f"{year:04d}-{month:02d}"] = int((Decimal(total) / Decimal(days)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     return result
 
