@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import Enum
@@ -152,11 +152,13 @@ def _read(kind: str, topic: str) -> bool:
     return kind != "trajectory" or topic.rsplit(".", 1)[-1] in TRAJECTORY_FIELDS
 
 
-def _decoded(app: LeerrouteApplication, kind: str, stored: StoredEvent) -> LoggedEvent | None:
+def _decoded(
+    app: LeerrouteApplication, kind: str, stored: StoredEvent, decode: Callable[[Any], Any] | None = None
+) -> LoggedEvent | None:
     """What the money keeps of a stored event (``money_event``), decoding it only when it keeps some."""
     if not _read(kind, stored.topic):
         return None
-    return money_event(kind, logged(app.mapper.to_domain_event(stored)))
+    return money_event(kind, logged((decode or app.mapper.to_domain_event)(stored)))
 
 
 def money_event(kind: str, event: LoggedEvent) -> LoggedEvent | None:
@@ -631,17 +633,27 @@ class MoneyProjection:
     name: str = "money"
     tables: Sequence[Table] = (money_agreements, money_claims, money_saving_periods, money_digests)
 
-    def write_digests(self, session: Session, app: LeerrouteApplication, notifications: Sequence[Notification]) -> None:
+    def write_digests(
+        self,
+        session: Session,
+        app: LeerrouteApplication,
+        notifications: Sequence[Notification],
+        decode: Callable[[Notification], Any] | None = None,
+        wanted: Collection[UUID] = (),
+    ) -> dict[UUID, list[LoggedEvent]]:
         """Append the batch's events to the digests of their aggregates (read once, for the
-        batch); an aggregate whose digest misses events before the batch is read from the log."""
+        batch); an aggregate whose digest misses events before the batch is read from the log.
+        Returns the events of the ``wanted`` aggregates as their digests now hold them (those
+        whose digest was already past the batch left out)."""
         from adapters.projections import upsert
 
         batch: dict[UUID, list[Notification]] = defaultdict(list)
         for n in notifications:
             if _kind(n.topic) is not None:
                 batch[n.originator_id].append(n)
+        histories: dict[UUID, list[LoggedEvent]] = {}
         if not batch:
-            return
+            return histories
         stored = _digests(session, ids=list(batch))
         rows, missing = [], []
         for aggregate_id, seen in batch.items():
@@ -655,16 +667,28 @@ class MoneyProjection:
             if new[0].originator_version != version + 1:
                 missing.append(aggregate_id)
                 continue
-            found = [(n.id, n.originator_version, _decoded(app, kind, n)) for n in new]
+            found = [(n.id, n.originator_version, _decoded(app, kind, n, decode)) for n in new]
             rows.append(digest_row(aggregate_id, kind, found, earlier))  # type: ignore[arg-type]
+            if aggregate_id in wanted:
+                before = decode_events(earlier.events) if earlier is not None else []
+                histories[aggregate_id] = before + [e for _, _, e in found if e is not None]
         end = notifications[-1].id
         for aggregate_id, found in _from_log(app, session, missing, end).items():
             kind = _kind(batch[aggregate_id][0].topic)
             assert kind is not None
             rows.append(digest_row(aggregate_id, kind, found, None))
+            if aggregate_id in wanted:
+                histories[aggregate_id] = [e for _, _, e in found if e is not None]
         upsert(session, money_digests, rows, ["aggregate_id"], newer="version")
+        return histories
 
-    def write_notifications(self, session: Session, app: LeerrouteApplication, notifications: Sequence[Notification]) -> None:
+    def write_notifications(
+        self,
+        session: Session,
+        app: LeerrouteApplication,
+        notifications: Sequence[Notification],
+        decode: Callable[[Notification], Any] | None = None,
+    ) -> None:
         from adapters.projections import replace_rows, upsert
 
         latest: dict[UUID, tuple[str, int]] = {}
@@ -676,19 +700,23 @@ class MoneyProjection:
                     benefit_touched.add(n.originator_id)
         agreements, claims = [], []
         periods: list[dict[str, Any]] = []
-        histories = app.events_in(session, benefit_touched)  # one query for the whole batch
+        # The saving periods come from the trajectories' digests as the batch leaves them (all
+        # ``trajectory_facts`` reads); a digest already past the batch (a replay): from the log.
+        digested = self.write_digests(session, app, notifications, decode, wanted=benefit_touched)
+        histories = app.events_in(session, benefit_touched - set(digested))  # one query for the whole batch
         for originator_id, (topic, version) in latest.items():
             if topic.startswith(AGREEMENT_PREFIX):
                 agreements.append(agreement_row(app.repository.get(originator_id, version=version)))
             elif topic.startswith(CLAIM_PREFIX):
                 claims.append(claim_row(app.repository.get(originator_id, version=version)))
+            elif originator_id in digested:
+                periods.extend(period_rows(originator_id, digested[originator_id], self.baseline))
             elif originator_id in benefit_touched:
                 events = [logged(e) for e in histories[originator_id] if e.originator_version <= version]
                 periods.extend(period_rows(originator_id, events, self.baseline))
         upsert(session, money_agreements, agreements, ["agreement_id"], newer="version")
         upsert(session, money_claims, claims, ["claim_id"], newer="version")
         replace_rows(session, money_saving_periods, "trajectory_id", benefit_touched, periods)
-        self.write_digests(session, app, notifications)
 
 
 def derived_rows(app: LeerrouteApplication, baseline: SavingsBaseline) -> dict[str, list[dict[str, Any]]]:
