@@ -80,7 +80,9 @@ def replace_rows(session: Session, table: Table, key: str, ids: Iterable[Any], r
 
 
 class BatchDecoder:
-    """Decodes the events of one batch once, for every projection that needs them."""
+    """Decodes the events of one batch once, for every projection that needs them. The event
+    objects are shared: applying one to an aggregate copies what the aggregate keeps of it
+    (``Trajectory`` keeps no mutable value of an event as it is)."""
 
     def __init__(self, app: LeerrouteApplication) -> None:
         self._to_domain_event = app.mapper.to_domain_event

@@ -150,3 +150,34 @@ def test_the_digests_hold_nothing_of_the_candidate(tmp_path):
         for trajectory in (t for ts in p.trajectories.values() for t in ts):
             candidate = container.app.get_trajectory(trajectory).candidate_id
             assert str(candidate) not in text and candidate.hex not in text
+
+
+def test_the_migration_has_the_money_projection_replay_the_log_into_the_digests_and_goes_back(tmp_path):
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from adapters.migrations import alembic_config
+    from adapters.tables import money_agreements, projection_positions
+
+    with own_database(tmp_path) as url:
+        container, p, ids = _population(tmp_path, url)
+        container.projections.catch_up()
+        with read_session(url) as session:
+            agreements = session.execute(select(money_agreements).order_by(money_agreements.c.agreement_id)).all()
+
+        config = alembic_config(url)
+        command.downgrade(config, "0006")
+        with read_session(url) as session:
+            assert "money_digests" not in inspect(session.get_bind()).get_table_names()
+        command.upgrade(config, "head")
+        with read_session(url) as session:
+            assert session.execute(select(money_digests)).first() is None
+            assert session.execute(select(projection_positions.c.position)
+                                   .where(projection_positions.c.name == "money")).first() is None
+        _assert_same(container, url)  # all of the log is the tail until the projection has replayed it
+
+        container.projections.catch_up()  # the money projection replays the log from the start
+        with read_session(url) as session:
+            assert session.execute(select(money_agreements).order_by(money_agreements.c.agreement_id)).all() == agreements
+        assert differences(container.app, url, container.settings.savings_baseline) == []
+        _assert_same(container, url)
