@@ -4,17 +4,21 @@ Reports are derived from the log on every request (correctness first): the traje
 agreements and claims a figure needs are read as of the requested moment and handed to
 ``domain.money``. One trajectory's money reads that trajectory, the agreements and its claims; a
 municipality's or a fund's report only what its lines and savings can come from
-(``read_scoped_log``); the national report and ``reconcile`` read the whole log. The
-``money`` projection keeps listings of agreements and claims and each trajectory's saving
-periods; ``reconcile`` re-derives those rows from the whole log and lists every difference.
+(``read_scoped_log``); the national report all of them (``read_log``). Their events come from
+the money digests, one row per aggregate with its events as the money reads them, and from the
+log after the projection's position, decoded (the tail). The ``money`` projection keeps the
+digests, listings of agreements and claims and each trajectory's saving periods; ``reconcile``
+re-derives those rows from the whole log, decoded (``decode_log``), and lists every difference.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from enum import Enum
 from typing import Any
 from uuid import UUID
 
@@ -29,6 +33,7 @@ from adapters.tables import (
     events,
     money_agreements,
     money_claims,
+    money_digests,
     money_saving_periods,
     municipality_regions,
     projection_positions,
@@ -43,6 +48,7 @@ from domain.money import (
     MoneyScope,
     Report,
     SavingPeriod,
+    TRAJECTORY_FIELDS,
     SavingsBaseline,
     TrajectoryFacts,
     agreement_as_of,
@@ -54,6 +60,7 @@ from domain.money import (
     monthly_savings,
     saving_periods,
     trajectory_facts,
+    trajectory_money_event,
 )
 from domain.trajectory import Trajectory
 from leerroute.application import LeerrouteApplication
@@ -110,7 +117,9 @@ def _notifications(app: LeerrouteApplication, batch: int = 1000) -> Iterator[Not
         position = notifications[-1].id
 
 
-def read_log(app: LeerrouteApplication) -> MoneyLog:
+def decode_log(app: LeerrouteApplication) -> MoneyLog:
+    """Every trajectory, agreement and claim event decoded from the whole log, as it is: what the
+    money digests are checked against (``reconcile``, the tests)."""
     log = MoneyLog()
     for notification in _notifications(app):
         topic = notification.topic
@@ -123,6 +132,221 @@ def read_log(app: LeerrouteApplication) -> MoneyLog:
         else:
             continue
         target[notification.originator_id].append(logged(app.mapper.to_domain_event(notification)))
+    return log
+
+
+# -- money digests: the events of each aggregate as the money reads them ---------------------------
+
+KINDS = {TRAJECTORY_PREFIX: "trajectory", AGREEMENT_PREFIX: "agreement", CLAIM_PREFIX: "claim"}
+
+
+def _kind(topic: str) -> str | None:
+    for prefix, kind in KINDS.items():
+        if topic.startswith(prefix):
+            return kind
+    return None
+
+
+def _read(kind: str, topic: str) -> bool:
+    """Whether the money reads anything of an event with this topic (one not read is not decoded)."""
+    return kind != "trajectory" or topic.rsplit(".", 1)[-1] in TRAJECTORY_FIELDS
+
+
+def _decoded(
+    app: LeerrouteApplication, kind: str, stored: StoredEvent, decode: Callable[[Any], Any] | None = None
+) -> LoggedEvent | None:
+    """What the money keeps of a stored event (``money_event``), decoding it only when it keeps some."""
+    if not _read(kind, stored.topic):
+        return None
+    return money_event(kind, logged((decode or app.mapper.to_domain_event)(stored)))
+
+
+def money_event(kind: str, event: LoggedEvent) -> LoggedEvent | None:
+    """What the money keeps of an event: a trajectory's only the fields ``trajectory_facts`` reads."""
+    return trajectory_money_event(event) if kind == "trajectory" else event
+
+
+def _encode_value(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, float)):
+        return value
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (str, int)):
+        return value
+    if isinstance(value, datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, date):
+        return {"$d": value.isoformat()}
+    if isinstance(value, UUID):
+        return {"$u": str(value)}
+    if isinstance(value, tuple):
+        return {"$t": [_encode_value(v) for v in value]}
+    if isinstance(value, list):
+        return [_encode_value(v) for v in value]
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) and not k.startswith("$") for k in value):
+            raise TypeError(f"a money digest cannot hold the keys {list(value)!r}")
+        return {k: _encode_value(v) for k, v in value.items()}
+    raise TypeError(f"a money digest cannot hold {type(value).__name__}")
+
+
+_DECODERS: dict[str, Callable[[Any], Any]] = {
+    "$d": date.fromisoformat,
+    "$dt": datetime.fromisoformat,
+    "$u": UUID,
+    "$t": tuple,
+}
+
+
+def _decode_object(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1:
+        ((key, value),) = obj.items()
+        decoder = _DECODERS.get(key)
+        if decoder is not None:
+            return decoder(value)
+    return obj
+
+
+def encode_events(events: Iterable[LoggedEvent]) -> str:
+    """Events as a digest holds them: a JSON list of [name, on, recorded_at, data]."""
+    return json.dumps(
+        [[e.name, e.on.isoformat() if e.on else None, e.recorded_at.isoformat(), _encode_value(e.data)] for e in events],
+        separators=(",", ":"),
+    )
+
+
+def decode_events(text: str) -> list[LoggedEvent]:
+    return [
+        LoggedEvent(name, date.fromisoformat(on) if on else None, datetime.fromisoformat(recorded_at), data)
+        for name, on, recorded_at, data in json.loads(text, object_hook=_decode_object)
+    ]
+
+
+def _append_events(text: str, more: str) -> str:
+    """Two encoded lists as one, without decoding either."""
+    if more == "[]":
+        return text
+    if text == "[]":
+        return more
+    return f"{text[:-1]},{more[1:]}"
+
+
+@dataclass(frozen=True)
+class _Digest:
+    version: int
+    born: int
+    position: int
+    municipality: str | None
+    events: str
+
+
+_DIGEST_COLUMNS = (
+    money_digests.c.aggregate_id,
+    money_digests.c.version,
+    money_digests.c.born,
+    money_digests.c.position,
+    money_digests.c.municipality,
+    money_digests.c.events,
+)
+
+
+def _digests(session: Session, *, kind: str | None = None, ids: Sequence[UUID] | None = None) -> dict[UUID, _Digest]:
+    """The digests of ``ids`` (or every one of ``kind``)."""
+    found: dict[UUID, _Digest] = {}
+    queries = []
+    if ids is None:
+        queries.append(select(*_DIGEST_COLUMNS).where(money_digests.c.kind == kind))
+    else:
+        queries.extend(
+            select(*_DIGEST_COLUMNS).where(money_digests.c.aggregate_id.in_(ids[i : i + _CHUNK]))
+            for i in range(0, len(ids), _CHUNK)
+        )
+    for query in queries:
+        for aggregate_id, version, born, position, municipality, events_text in session.execute(query):
+            found[aggregate_id] = _Digest(version, born, position, municipality, events_text)
+    return found
+
+
+_Logged = tuple[int, int, LoggedEvent]  # log position, version, event
+
+
+def _from_log(app: LeerrouteApplication, session: Session, ids: Sequence[UUID], end: int) -> dict[UUID, list[_Logged]]:
+    """The money's events of ``ids`` up to ``end``, decoded from the log, in version order."""
+    found: dict[UUID, list[_Logged]] = defaultdict(list)
+    rows: list[Any] = []
+    for i in range(0, len(ids), _CHUNK):
+        rows.extend(
+            session.execute(
+                select(events.c.id, events.c.originator_id, events.c.originator_version, events.c.topic, events.c.state)
+                .where(events.c.originator_id.in_(ids[i : i + _CHUNK]), events.c.id <= end)
+            )
+        )
+    rows.sort(key=lambda row: row[0])
+    for position, originator_id, version, topic, state in rows:
+        kind = _kind(topic)
+        if kind is None:
+            continue
+        stored = StoredEvent(originator_id=originator_id, originator_version=version, topic=topic, state=bytes(state))
+        found[originator_id].append((position, version, _decoded(app, kind, stored)))  # type: ignore[arg-type]
+    return found
+
+
+def _assemble(
+    app: LeerrouteApplication,
+    session: Session,
+    end: int,
+    ids: Iterable[UUID],
+    digests: dict[UUID, _Digest],
+    tail: dict[UUID, list[_Logged]],
+) -> dict[UUID, list[LoggedEvent]]:
+    """The events up to ``end`` of ``ids``: each one's digest and, after its version, the tail;
+    in the order the aggregates first appear in the log (as ``decode_log`` gives them). An
+    aggregate without a usable digest (none yet, or one written past ``end`` by a projection
+    that moved on meanwhile) is decoded from the log."""
+    assembled: list[tuple[int, UUID, list[LoggedEvent]]] = []
+    missing: list[UUID] = []
+    for aggregate_id in ids:
+        digest = digests.get(aggregate_id)
+        seen = tail.get(aggregate_id, ())
+        if digest is not None and digest.position <= end:
+            history, version, born = decode_events(digest.events), digest.version, digest.born
+        elif seen and seen[0][1] == 1:
+            history, version, born = [], 0, seen[0][0]
+        else:
+            missing.append(aggregate_id)
+            continue
+        history.extend(e for _, v, e in seen if v > version and e is not None)
+        assembled.append((born, aggregate_id, history))
+    for aggregate_id, found in _from_log(app, session, missing, end).items():
+        assembled.append((found[0][0], aggregate_id, [e for _, _, e in found if e is not None]))
+    assembled.sort(key=lambda item: item[0])
+    histories: dict[UUID, list[LoggedEvent]] = defaultdict(list)
+    for _, aggregate_id, history in assembled:
+        histories[aggregate_id] = history
+    return histories
+
+
+def _position(session: Session, names: Sequence[str]) -> int:
+    stored = dict(
+        session.execute(
+            select(projection_positions.c.name, projection_positions.c.position).where(projection_positions.c.name.in_(names))
+        ).all()
+    )
+    return min(int(stored.get(name) or 0) for name in names)
+
+
+def read_log(app: LeerrouteApplication, database_url: str) -> MoneyLog:
+    """Every trajectory, agreement and claim as the money reads them: the money digests, and
+    the log after the money projection's position decoded. The same figures as
+    ``decode_log``, with a trajectory's events reduced to what ``trajectory_facts`` reads."""
+    with read_session(database_url) as session:
+        end = session.execute(select(func.max(events.c.id))).scalar() or 0
+        tail = _tail(app, session, _position(session, ["money"]), end)
+        log = MoneyLog()
+        for prefix, target in ((TRAJECTORY_PREFIX, "trajectories"), (AGREEMENT_PREFIX, "agreements"), (CLAIM_PREFIX, "claims")):
+            digests = _digests(session, kind=KINDS[prefix])
+            ids = list(dict.fromkeys([*digests, *tail[prefix]]))
+            setattr(log, target, _assemble(app, session, end, ids, digests, tail[prefix]))
     return log
 
 
@@ -143,18 +367,10 @@ def read_scoped_log(app: LeerrouteApplication, database_url: str, scope: MoneySc
     visible in the order of their positions and nothing is committed behind the end read.)
     """
     if scope.everything:
-        return read_log(app)
+        return read_log(app, database_url)
     with read_session(database_url) as session:
         end = session.execute(select(func.max(events.c.id))).scalar() or 0
-        stored = dict(
-            session.execute(
-                select(projection_positions.c.name, projection_positions.c.position).where(
-                    projection_positions.c.name.in_(SCOPE_PROJECTIONS)
-                )
-            ).all()
-        )
-        position = min(int(stored.get(name) or 0) for name in SCOPE_PROJECTIONS)
-        tail = _tail(app, session, position, end)
+        tail = _tail(app, session, _position(session, SCOPE_PROJECTIONS), end)
         born = {k: _born(events_of) for k, events_of in tail.items()}
 
         # Agreements: all of them (they are few), or a fund's own.
@@ -165,7 +381,7 @@ def read_scoped_log(app: LeerrouteApplication, database_url: str, scope: MoneySc
                 (money_agreements.c.payer == scope.fund) | (money_agreements.c.claimant == scope.fund)
             )
             tail_agreements = [a for a, d in born[AGREEMENT_PREFIX].items() if scope.fund in (d.get("payer"), d.get("claimant"))]
-        agreements = _histories(app, session, end, agreement_rows, tail_agreements)
+        agreements = _histories(app, session, end, agreement_rows, tail_agreements, tail[AGREEMENT_PREFIX])
 
         # Claims and trajectories.
         trajectory_rows: Any = None
@@ -207,64 +423,53 @@ def read_scoped_log(app: LeerrouteApplication, database_url: str, scope: MoneySc
                     trajectory_summaries.c.municipality.in_(sorted(municipalities))
                 ).union(claimed)
                 tail_trajectories += [t for t, d in born[TRAJECTORY_PREFIX].items() if d.get("municipality") in municipalities]
-        claims = _histories(app, session, end, claim_rows, tail_claims)
-        trajectories = _histories(app, session, end, trajectory_rows, tail_trajectories)
+        claims = _histories(app, session, end, claim_rows, tail_claims, tail[CLAIM_PREFIX])
+        trajectories = _histories(app, session, end, trajectory_rows, tail_trajectories, tail[TRAJECTORY_PREFIX])
     return MoneyLog(trajectories=trajectories, agreements=agreements, claims=claims)
 
 
-_Tail = dict[str, dict[UUID, list[tuple[int, LoggedEvent]]]]
+_Tail = dict[str, dict[UUID, list[_Logged]]]
 
 
 def _tail(app: LeerrouteApplication, session: Session, position: int, end: int) -> _Tail:
-    """The trajectory, agreement and claim events after ``position`` up to ``end``, with their versions."""
-    found: _Tail = {p: defaultdict(list) for p in (TRAJECTORY_PREFIX, AGREEMENT_PREFIX, CLAIM_PREFIX)}
+    """The trajectory, agreement and claim events after ``position`` up to ``end``, with their
+    log positions and versions, as the money keeps them (``money_event``; None for a trajectory
+    event it does not read)."""
+    found: _Tail = {p: defaultdict(list) for p in KINDS}
     if position >= end:
         return found
     rows = session.execute(
-        select(events.c.originator_id, events.c.originator_version, events.c.topic, events.c.state)
+        select(events.c.id, events.c.originator_id, events.c.originator_version, events.c.topic, events.c.state)
         .where(events.c.id > position, events.c.id <= end)
         .order_by(events.c.id)
     )
-    for originator_id, version, topic, state in rows:
+    for log_position, originator_id, version, topic, state in rows:
         for prefix, target in found.items():
             if topic.startswith(prefix):
                 stored = StoredEvent(originator_id=originator_id, originator_version=version, topic=topic, state=bytes(state))
-                target[originator_id].append((version, logged(app.mapper.to_domain_event(stored))))
+                target[originator_id].append((log_position, version, _decoded(app, KINDS[prefix], stored)))  # type: ignore[arg-type]
                 break
     return found
 
 
-def _born(tail: dict[UUID, list[tuple[int, LoggedEvent]]]) -> dict[UUID, dict[str, Any]]:
+def _born(tail: dict[UUID, list[_Logged]]) -> dict[UUID, dict[str, Any]]:
     """The aggregates whose first event lies in the tail, with that event's data."""
-    return {originator_id: seen[0][1].data for originator_id, seen in tail.items() if seen[0][0] == 1}
+    return {originator_id: seen[0][2].data for originator_id, seen in tail.items() if seen[0][1] == 1 and seen[0][2]}
 
 
 _CHUNK = 2000  # ids per query: well below SQLite's limit on bound parameters
 
 
 def _histories(
-    app: LeerrouteApplication, session: Session, end: int, rows: Any, extra: Sequence[UUID]
+    app: LeerrouteApplication, session: Session, end: int, rows: Any, extra: Sequence[UUID], tail: dict[UUID, list[_Logged]]
 ) -> dict[UUID, list[LoggedEvent]]:
     """The events up to ``end`` of the aggregates selected by ``rows`` (a query of ids, or None)
     and of ``extra``, per aggregate in the order they first appear in the log (as ``read_log``).
 
-    The ids are fetched first and passed as values: the read models and the event store keep
-    UUIDs in different column types (the same on PostgreSQL, not on SQLite)."""
+    The ids are fetched first and passed as values: the read models and the money digests keep
+    UUIDs in different column types than the event store (the same on PostgreSQL, not on SQLite)."""
     ids = list(dict.fromkeys([*(session.execute(rows).scalars() if rows is not None else ()), *extra]))
-    found: list[Any] = []
-    for i in range(0, len(ids), _CHUNK):
-        found.extend(
-            session.execute(
-                select(events.c.id, events.c.originator_id, events.c.originator_version, events.c.topic, events.c.state)
-                .where(events.c.originator_id.in_(ids[i : i + _CHUNK]), events.c.id <= end)
-            )
-        )
-    found.sort(key=lambda row: row[0])
-    histories: dict[UUID, list[LoggedEvent]] = defaultdict(list)
-    for _, originator_id, version, topic, state in found:
-        stored = StoredEvent(originator_id=originator_id, originator_version=version, topic=topic, state=bytes(state))
-        histories[originator_id].append(logged(app.mapper.to_domain_event(stored)))
-    return histories
+    return _assemble(app, session, end, ids, _digests(session, ids=ids), tail)
 
 
 @dataclass
@@ -399,15 +604,91 @@ def period_rows(trajectory_id: UUID, events: Sequence[LoggedEvent], baseline: Sa
 _BENEFIT_EVENTS = ("TrajectoryRegistered", "BenefitReduced", "BenefitStopped", "BenefitResumed")
 
 
+def digest_row(aggregate_id: UUID, kind: str, found: Sequence[_Logged], earlier: _Digest | None) -> dict[str, Any]:
+    """The digest of an aggregate: ``earlier`` (None: none yet) followed by ``found``."""
+    more = encode_events(e for _, _, e in found if e is not None)
+    first = found[0][2] if earlier is None else None
+    return {
+        "aggregate_id": aggregate_id,
+        "kind": kind,
+        "municipality": earlier.municipality if earlier is not None else _digest_municipality(kind, first),
+        "version": found[-1][1],
+        "born": earlier.born if earlier is not None else found[0][0],
+        "position": found[-1][0],
+        "events": _append_events(earlier.events, more) if earlier is not None else more,
+    }
+
+
+def _digest_municipality(kind: str, first: LoggedEvent | None) -> str | None:
+    if kind == "agreement" or first is None:
+        return None
+    return first.data.get("municipality")
+
+
 @dataclass
 class MoneyProjection:
-    """Agreements, claims and saving periods, as of the end of the log."""
+    """Agreements, claims and saving periods, as of the end of the log; and the money digests."""
 
     baseline: SavingsBaseline
     name: str = "money"
-    tables: Sequence[Table] = (money_agreements, money_claims, money_saving_periods)
+    tables: Sequence[Table] = (money_agreements, money_claims, money_saving_periods, money_digests)
 
-    def write_notifications(self, session: Session, app: LeerrouteApplication, notifications: Sequence[Notification]) -> None:
+    def write_digests(
+        self,
+        session: Session,
+        app: LeerrouteApplication,
+        notifications: Sequence[Notification],
+        decode: Callable[[Notification], Any] | None = None,
+        wanted: Collection[UUID] = (),
+    ) -> dict[UUID, list[LoggedEvent]]:
+        """Append the batch's events to the digests of their aggregates (read once, for the
+        batch); an aggregate whose digest misses events before the batch is read from the log.
+        Returns the events of the ``wanted`` aggregates as their digests now hold them (those
+        whose digest was already past the batch left out)."""
+        from adapters.projections import upsert
+
+        batch: dict[UUID, list[Notification]] = defaultdict(list)
+        for n in notifications:
+            if _kind(n.topic) is not None:
+                batch[n.originator_id].append(n)
+        histories: dict[UUID, list[LoggedEvent]] = {}
+        if not batch:
+            return histories
+        stored = _digests(session, ids=list(batch))
+        rows, missing = [], []
+        for aggregate_id, seen in batch.items():
+            kind = _kind(seen[0].topic)
+            assert kind is not None
+            earlier = stored.get(aggregate_id)
+            version = earlier.version if earlier is not None else 0
+            new = [n for n in seen if n.originator_version > version]
+            if not new:
+                continue  # already there
+            if new[0].originator_version != version + 1:
+                missing.append(aggregate_id)
+                continue
+            found = [(n.id, n.originator_version, _decoded(app, kind, n, decode)) for n in new]
+            rows.append(digest_row(aggregate_id, kind, found, earlier))  # type: ignore[arg-type]
+            if aggregate_id in wanted:
+                before = decode_events(earlier.events) if earlier is not None else []
+                histories[aggregate_id] = before + [e for _, _, e in found if e is not None]
+        end = notifications[-1].id
+        for aggregate_id, found in _from_log(app, session, missing, end).items():
+            kind = _kind(batch[aggregate_id][0].topic)
+            assert kind is not None
+            rows.append(digest_row(aggregate_id, kind, found, None))
+            if aggregate_id in wanted:
+                histories[aggregate_id] = [e for _, _, e in found if e is not None]
+        upsert(session, money_digests, rows, ["aggregate_id"], newer="version")
+        return histories
+
+    def write_notifications(
+        self,
+        session: Session,
+        app: LeerrouteApplication,
+        notifications: Sequence[Notification],
+        decode: Callable[[Notification], Any] | None = None,
+    ) -> None:
         from adapters.projections import replace_rows, upsert
 
         latest: dict[UUID, tuple[str, int]] = {}
@@ -419,30 +700,48 @@ class MoneyProjection:
                     benefit_touched.add(n.originator_id)
         agreements, claims = [], []
         periods: list[dict[str, Any]] = []
-        histories = app.events_in(session, benefit_touched)  # one query for the whole batch
+        # The saving periods come from the trajectories' digests as the batch leaves them (all
+        # ``trajectory_facts`` reads); a digest already past the batch (a replay): from the log.
+        digested = self.write_digests(session, app, notifications, decode, wanted=benefit_touched)
+        histories = app.events_in(session, benefit_touched - set(digested))  # one query for the whole batch
         for originator_id, (topic, version) in latest.items():
             if topic.startswith(AGREEMENT_PREFIX):
                 agreements.append(agreement_row(app.repository.get(originator_id, version=version)))
             elif topic.startswith(CLAIM_PREFIX):
                 claims.append(claim_row(app.repository.get(originator_id, version=version)))
+            elif originator_id in digested:
+                periods.extend(period_rows(originator_id, digested[originator_id], self.baseline))
             elif originator_id in benefit_touched:
                 events = [logged(e) for e in histories[originator_id] if e.originator_version <= version]
                 periods.extend(period_rows(originator_id, events, self.baseline))
-        upsert(session, money_agreements, agreements, ["agreement_id"])
-        upsert(session, money_claims, claims, ["claim_id"])
+        upsert(session, money_agreements, agreements, ["agreement_id"], newer="version")
+        upsert(session, money_claims, claims, ["claim_id"], newer="version")
         replace_rows(session, money_saving_periods, "trajectory_id", benefit_touched, periods)
 
 
 def derived_rows(app: LeerrouteApplication, baseline: SavingsBaseline) -> dict[str, list[dict[str, Any]]]:
-    """Every row of the money read models, re-derived from the whole log."""
-    log = read_log(app)
+    """Every row of the money read models, re-derived from the whole log (decoded, not from the
+    digests: the digests are among what is checked)."""
+    log = decode_log(app)
     periods: list[dict[str, Any]] = []
     for trajectory_id, events in log.trajectories.items():
         periods.extend(period_rows(trajectory_id, events, baseline))
+    digests = []
+    for kind, histories in (("trajectory", log.trajectories), ("agreement", log.agreements), ("claim", log.claims)):
+        for aggregate_id, history in histories.items():
+            kept = [e for e in (money_event(kind, e) for e in history) if e is not None]
+            digests.append({
+                "aggregate_id": aggregate_id,
+                "kind": kind,
+                "municipality": _digest_municipality(kind, history[0]),
+                "version": len(history),
+                "events": kept,
+            })
     return {
         "money_agreements": [agreement_row(app.repository.get(a)) for a in log.agreements],
         "money_claims": [claim_row(app.repository.get(c)) for c in log.claims],
         "money_saving_periods": periods,
+        "money_digests": digests,
     }
 
 
@@ -450,8 +749,14 @@ _KEYS = {
     "money_agreements": ("agreement_id",),
     "money_claims": ("claim_id",),
     "money_saving_periods": ("trajectory_id", "starts_on"),
+    "money_digests": ("aggregate_id",),
 }
-_TABLES = {"money_agreements": money_agreements, "money_claims": money_claims, "money_saving_periods": money_saving_periods}
+_TABLES = {
+    "money_agreements": money_agreements,
+    "money_claims": money_claims,
+    "money_saving_periods": money_saving_periods,
+    "money_digests": money_digests,
+}
 
 
 @dataclass(frozen=True)
@@ -484,6 +789,9 @@ def differences(app: LeerrouteApplication, database_url: str, baseline: SavingsB
                 tuple(_normalise(row[k]) for k in keys): dict(row)
                 for row in session.execute(select(table)).mappings()
             }
+            if table is money_digests:
+                for row in stored.values():
+                    row["events"] = decode_events(row["events"])
             fresh = {tuple(_normalise(row[k]) for k in keys): row for row in derived[name]}
             for key in sorted(set(stored) | set(fresh), key=str):
                 if key not in stored:

@@ -51,7 +51,11 @@ from leerroute.application import LeerrouteApplication
 TRAJECTORY_TOPIC_PREFIX = f"{Trajectory.__module__}:{Trajectory.__qualname__}."
 
 
-def upsert(session: Session, table: Table, rows: list[dict[str, Any]], keys: Sequence[str]) -> None:
+def upsert(
+    session: Session, table: Table, rows: list[dict[str, Any]], keys: Sequence[str], *, newer: str | None = None
+) -> None:
+    """Insert or update ``rows``; with ``newer`` (a version column) a stored row is only
+    replaced by one of the same or a later version (a replay never moves a row back)."""
     if not rows:
         return
     dialect = session.get_bind().dialect.name
@@ -59,7 +63,9 @@ def upsert(session: Session, table: Table, rows: list[dict[str, Any]], keys: Seq
     statement = insert_fn(table)
     columns = [c for c in rows[0] if c not in keys]
     statement = statement.on_conflict_do_update(
-        index_elements=list(keys), set_={c: statement.excluded[c] for c in columns}
+        index_elements=list(keys),
+        set_={c: statement.excluded[c] for c in columns},
+        where=(table.c[newer] <= statement.excluded[newer]) if newer else None,
     )
     session.execute(statement, rows)
 
@@ -73,6 +79,22 @@ def replace_rows(session: Session, table: Table, key: str, ids: Iterable[Any], r
         session.execute(table.insert(), rows)
 
 
+class BatchDecoder:
+    """Decodes the events of one batch once, for every projection that needs them. The event
+    objects are shared: applying one to an aggregate copies what the aggregate keeps of it
+    (``Trajectory`` keeps no mutable value of an event as it is)."""
+
+    def __init__(self, app: LeerrouteApplication) -> None:
+        self._to_domain_event = app.mapper.to_domain_event
+        self._decoded: dict[int, Any] = {}
+
+    def __call__(self, notification: Notification) -> Any:
+        event = self._decoded.get(notification.id)
+        if event is None:
+            event = self._decoded[notification.id] = self._to_domain_event(notification)
+        return event
+
+
 class TrajectoryTracker:
     """Trajectories as of the notifications seen so far, moved forward event by event."""
 
@@ -81,8 +103,11 @@ class TrajectoryTracker:
         self._capacity = capacity
         self._cache: OrderedDict[UUID, Trajectory] = OrderedDict()
 
-    def advance(self, notifications: Sequence[Notification]) -> dict[UUID, Trajectory]:
+    def advance(
+        self, notifications: Sequence[Notification], decode: Callable[[Notification], Any] | None = None
+    ) -> dict[UUID, Trajectory]:
         """Apply the batch; return the trajectories it touched, in their state after it."""
+        decode = decode or self._app.mapper.to_domain_event
         touched: dict[UUID, Trajectory] = {}
         for notification in notifications:
             if not notification.topic.startswith(TRAJECTORY_TOPIC_PREFIX):
@@ -91,12 +116,11 @@ class TrajectoryTracker:
             version = notification.originator_version
             aggregate = self._cache.get(trajectory_id)
             if aggregate is not None and aggregate.version == version - 1:
-                event = self._app.mapper.to_domain_event(notification)
-                aggregate = event.mutate(aggregate)
+                aggregate = decode(notification).mutate(aggregate)
             elif aggregate is not None and aggregate.version >= version:
                 pass  # already there (seen in an earlier pass)
             elif version == 1:  # the aggregate's first event creates it: nothing to load
-                aggregate = self._app.mapper.to_domain_event(notification).mutate(None)
+                aggregate = decode(notification).mutate(None)
             else:
                 aggregate = self._app.repository.get(trajectory_id, version=version)
             self._cache[trajectory_id] = aggregate
@@ -302,8 +326,9 @@ class ProjectionRunner:
                 stop = min((pos for pos in positions.values() if pos > low), default=None)
                 notifications = self._notifications_after(session, low, stop=stop)
                 if notifications:
+                    decode = BatchDecoder(self.app)
                     for projection in group:
-                        self._write(projection, session, self._trackers[projection.name], notifications)
+                        self._write(projection, session, self._trackers[projection.name], notifications, decode=decode)
                     self._set_positions(session, [p.name for p in group], notifications[-1].id)
                 elif stop is not None:  # no events up to the next position (ids can have gaps)
                     self._set_positions(session, [p.name for p in group], stop)
@@ -376,8 +401,9 @@ class ProjectionRunner:
                 notifications = self._notifications_after(session, position)
                 if not notifications:
                     break
+                decode = BatchDecoder(self.app)
                 for projection in projections:  # trajectory projections share the tracker's states
-                    self._write(projection, session, tracker, notifications, rebuilding=True)
+                    self._write(projection, session, tracker, notifications, rebuilding=True, decode=decode)
                 position = notifications[-1].id
                 replayed += len(notifications)
                 if on_batch is not None:
@@ -399,14 +425,17 @@ class ProjectionRunner:
         notifications: Sequence[Notification],
         *,
         rebuilding: bool = False,
+        decode: Callable[[Notification], Any] | None = None,
     ) -> None:
         """A projection of trajectories gets their state after the batch; one that reads other
-        aggregates too (``write_notifications``) gets the batch itself."""
+        aggregates too (``write_notifications``) gets the batch itself. ``decode``: the batch's
+        events, decoded once for all projections."""
+        decode = decode or BatchDecoder(self.app)
         write_notifications = getattr(projection, "write_notifications", None)
         if write_notifications is not None:
-            write_notifications(session, self.app, notifications)
+            write_notifications(session, self.app, notifications, decode=decode)
         else:
-            projection.write(session, tracker.advance(notifications), rebuilding=rebuilding)
+            projection.write(session, tracker.advance(notifications, decode), rebuilding=rebuilding)
 
     def log_size(self) -> int:
         return self.app.recorder.max_notification_id() or 0

@@ -306,3 +306,22 @@ money_saving_periods = Table(
     Column("paid_cents", BigInteger, nullable=False),
     Index("money_saving_periods_municipality_idx", "municipality", "starts_on"),
 )
+
+# Per trajectory, agreement and claim: the events the money is derived from, in a compact form
+# (projection "money"), so a report reads one row per aggregate instead of decoding the log. A
+# trajectory's events hold only the fields ``domain.money.TRAJECTORY_FIELDS`` names; agreements'
+# and claims' events are kept whole (they hold no personal data). ``events`` is a JSON list of
+# [name, on, recorded_at, data]; ``version`` is the aggregate's version it reaches, ``born`` and
+# ``position`` the log positions of its first and last event.
+money_digests = Table(
+    "money_digests",
+    metadata,
+    Column("aggregate_id", Uuid, primary_key=True),
+    Column("kind", String(12), nullable=False),
+    Column("municipality", String(6)),
+    Column("version", Integer, nullable=False),
+    Column("born", _big_id, nullable=False),
+    Column("position", _big_id, nullable=False),
+    Column("events", Text, nullable=False),
+    Index("money_digests_municipality_idx", "kind", "municipality"),
+)

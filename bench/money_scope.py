@@ -26,7 +26,7 @@ def main() -> None:
 
     import api.money
     from adapters.database import read_session, write_session
-    from adapters.money import read_log
+    from adapters.money import decode_log
     from adapters.tables import trajectory_summaries
     from api.main import create_app
     from bench.generator import generate
@@ -91,7 +91,7 @@ def main() -> None:
 
     scoped_reader = api.money.read_scoped_log
     for name, (path, hdrs) in figures.items():
-        api.money.read_scoped_log = lambda app, url, scope: read_log(app)  # type: ignore[assignment]
+        api.money.read_scoped_log = lambda app, url, scope: decode_log(app)  # type: ignore[assignment]
         whole = median(path, hdrs)
         api.money.read_scoped_log = scoped_reader
         scoped = median(path, hdrs)

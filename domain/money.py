@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -102,17 +103,46 @@ class TrajectoryFacts:
         return bool(self.drop_outs) and (not self.re_entries or max(self.drop_outs) > max(self.re_entries))
 
 
+# The trajectory events ``trajectory_facts`` reads, and of each the fields it reads: all the money
+# needs of a trajectory. A money digest keeps only these, so no free text and nothing that leads
+# to the candidate (``candidate_id``) is copied out of the log.
+TRAJECTORY_FIELDS: dict[str, tuple[str, ...]] = {
+    "TrajectoryRegistered": ("municipality", "target_group", "benefit_monthly_cents"),
+    "PhaseStarted": ("phase",),
+    "PhaseCompleted": ("phase",),
+    "CertificateObtained": ("phase",),
+    "ContractStarted": ("placement_id",),
+    "PlacementEnded": ("placement_id",),
+    "DroppedOut": (),
+    "ReEntered": (),
+    "BenefitReduced": ("monthly_cents",),
+    "BenefitStopped": (),
+    "BenefitResumed": ("monthly_cents",),
+}
+
+
+def trajectory_money_event(event: LoggedEvent) -> LoggedEvent | None:
+    """The part of a trajectory event the money reads (``TRAJECTORY_FIELDS``); None for an event
+    it does not read at all."""
+    fields = TRAJECTORY_FIELDS.get(event.name)
+    if fields is None:
+        return None
+    return LoggedEvent(event.name, event.on, event.recorded_at, {k: event.data[k] for k in fields if k in event.data})
+
+
 def trajectory_facts(trajectory_id: UUID, events: Sequence[LoggedEvent], as_of: AsOf, region: str) -> TrajectoryFacts | None:
-    """The facts of one trajectory as of a moment; None if it was not registered by then."""
+    """The facts of one trajectory as of a moment; None if it was not registered by then. Reads
+    only the events and fields named in ``TRAJECTORY_FIELDS``."""
     seen = _visible(events, as_of)
     if not seen or seen[0].name != "TrajectoryRegistered":
         return None
     first = seen[0]
+    assert first.on is not None  # ``on`` is part of the envelope, never of ``data``
     facts = TrajectoryFacts(
         id=trajectory_id,
         municipality=first.data["municipality"],
         target_group=str(first.data["target_group"]),
-        registered_on=first.on or first.data["on"],
+        registered_on=first.on,
         region=region,
         benefit_intake_cents=int(first.data["benefit_monthly_cents"]),
     )
@@ -493,6 +523,7 @@ def saving_periods(facts: TrajectoryFacts, mode: SavingsBaseline) -> list[Saving
     return periods
 
 
+@lru_cache(maxsize=4096)
 def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
@@ -513,7 +544,7 @@ def monthly_savings(periods: Sequence[SavingPeriod], through: date) -> dict[str,
     for (year, month), total in sorted(days_saving.items()):
         if _month_end(year, month) > through:
             continue
-        days = calendar.monthrange(year, month)[1]
+        days = _month_end(year, month).day
         result[f"{year:04d}-{month:02d}"] = int((Decimal(total) / Decimal(days)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     return result
 

@@ -230,7 +230,7 @@ cli.add_typer(money_cli, name="money")
 def money_reconcile(
     repair: Annotated[bool, typer.Option("--repair", help="Rebuild the money read models from the log when they differ")] = False,
 ) -> None:
-    """Re-derive the money read models (agreements, claims, saving periods) from the log and print
+    """Re-derive the money read models (agreements, claims, saving periods, digests) from the log and print
     every difference from the stored rows; exit 1 when there is one (after --repair: when one remains)."""
     from adapters.money import differences
     from leerroute.bootstrap import build
