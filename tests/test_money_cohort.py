@@ -32,12 +32,16 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from datetime import datetime, timezone
 
 from openpyxl import load_workbook
 
 from tests.conftest import new_kvk, new_municipality, registration
+
+
+def _recorded(api, headers: dict, trajectory: str) -> list[str]:  # noqa: ANN001
+    """When each of a trajectory's events was recorded, from its history."""
+    return [e["recordedAt"] for e in _ok(api.get(f"/v1/trajectories/{trajectory}/history", headers=headers))["events"]]
 
 
 def _ok(response, status=(200, 201)):  # noqa: ANN001, ANN202
@@ -157,12 +161,12 @@ def test_hand_computed_cohort_to_the_cent_as_happened_and_as_known(api, tokens):
     not_covered = api.post("/v1/claims", json={"agreementId": a3, "trajectoryId": t3, "filedOn": "2026-03-01"}, headers=c.km)
     assert not_covered.status_code == 409 and not_covered.json()["condition"] == "target-group", not_covered.text
 
-    # Everything so far is known at `before`; then the placement's end (2026-04-30) is logged late.
-    time.sleep(0.01)
-    before = datetime.now(timezone.utc)
-    time.sleep(0.01)
+    # Everything so far is known at `before`, the recording time of the last event logged (t3's
+    # benefit resumption); then the placement's end (2026-04-30) is logged late.
+    before = datetime.fromisoformat(_recorded(api, c.km, t3)[-1])
     ended = api.post(f"{placement3}/ending", json={"date": "2026-04-30", "reason": "dismissed"}, headers=c.employer)
     assert ended.status_code == 200, ended.text
+    assert datetime.fromisoformat(_recorded(api, c.km, t3)[-1]) > before
     api.get("/v1/trajectories", params={"minPosition": ended.headers["Leerroute-Log-Position"]}, headers=c.km)
 
     # The municipality lists its own agreements and the fund's that cover it; the fund its own.
