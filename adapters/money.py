@@ -403,17 +403,14 @@ def read_scoped_log(app: LeerrouteApplication, database_url: str, scope: MoneySc
             own = list(agreements)
             claim_rows = select(money_claims.c.claim_id).where(money_claims.c.agreement_id.in_(own))
             tail_claims = [c for c, d in born[CLAIM_PREFIX].items() if d.get("agreement_id") in agreements]
-            places: set[str] | None = set()
-            for agreement_id, history in agreements.items():
-                view = agreement_as_of(agreement_id, history, AsOf(date.max))
-                covered = agreement_places(view) if view is not None else frozenset()
-                if covered is None or places is None:
-                    places = None
-                else:
-                    places |= covered
+            views = [v for a, h in agreements.items() if (v := agreement_as_of(a, h, AsOf(date.max))) is not None]
+            covered = [agreement_places(v) for v in views]
+            places = set().union(*(c for c in covered if c is not None))
             claimed = select(money_claims.c.trajectory_id).where(money_claims.c.agreement_id.in_(own))
             tail_trajectories = [d["trajectory_id"] for c, d in born[CLAIM_PREFIX].items() if c in tail_claims]
-            if places is None or UNMAPPED in places:  # an agreement without a place restriction: everywhere
+            # An agreement without a place restriction concerns every trajectory, and one for the
+            # unmapped region every municipality outside the regions' list: read them all.
+            if None in covered or UNMAPPED in places:
                 trajectory_rows = select(trajectory_summaries.c.trajectory_id)
                 tail_trajectories += list(born[TRAJECTORY_PREFIX])
             else:
@@ -500,11 +497,12 @@ def derive(log: MoneyLog, as_of: AsOf, region_of: Callable[[str], str], baseline
     by_place: dict[str, list[AgreementView]] = defaultdict(list)
     everywhere: list[AgreementView] = []
     for agreement in agreements.values():
-        places = {p for t in agreement.terms_history for p in (*t.municipalities, *t.regions)}
-        if any(not t.municipalities and not t.regions for t in agreement.terms_history):
+        places = agreement_places(agreement)
+        if places is None:
             everywhere.append(agreement)
-        for place in places:
-            by_place[place].append(agreement)
+        else:
+            for place in places:
+                by_place[place].append(agreement)
     claimed: dict[UUID, list[UUID]] = defaultdict(list)
     for agreement_id, trajectory_id in claim_of:
         claimed[trajectory_id].append(agreement_id)

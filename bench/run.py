@@ -228,6 +228,11 @@ def read_latencies(container, repeats: int) -> dict[str, float]:  # noqa: ANN001
         "worklist": lambda: queries.worklist(url, "GM0001", today=today, deviation_horizon=horizon, limit=50),
         "trajectory list": lambda: queries.list_trajectories(url, queries.PageRequest(1, 50), municipality="GM0001"),
     }
+    return median_latencies(reads, repeats)
+
+
+def median_latencies(reads: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+    """Per read, the median latency (ms) of ``repeats`` calls after one to warm up."""
     result = {}
     for name, read in reads.items():
         read()  # warm
@@ -261,16 +266,7 @@ def money_latencies(container, trajectory_id: Any, repeats: int = 3) -> dict[str
         scope = MoneyScope(trajectory=trajectory_id, municipality="GM0001")
         return derive(read_scoped_log(app, url, scope), as_of, region_lookup(url), baseline)
 
-    result = {}
-    for name, read in {"money report municipality": report, "money of one trajectory": trajectory}.items():
-        read()  # warm
-        samples = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            read()
-            samples.append(time.perf_counter() - t0)
-        result[name] = ms(statistics.median(samples))
-    return result
+    return median_latencies({"money report municipality": report, "money of one trajectory": trajectory}, repeats)
 
 
 def first_trajectory(url: str, municipality: str) -> Any:

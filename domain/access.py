@@ -192,7 +192,6 @@ def can_see_savings(actor: Actor, municipality: str) -> bool:
     return actor.role is Role.PROCESREGIE or (actor.role is Role.KLANTMANAGER and actor.organisation == municipality)
 
 
-
 def money_report_scope(actor: Actor) -> MoneyScope:
     """What a report needs to read for the lines and savings the caller may see (the reading
     side of ``can_see_money_line`` and ``can_see_savings``)."""
@@ -201,6 +200,7 @@ def money_report_scope(actor: Actor) -> MoneyScope:
     if actor.role is Role.FUND:
         return MoneyScope(fund=actor.organisation)
     return MoneyScope()
+
 
 # Roles that may call each kind of operation at all (checked before the body is even read).
 ROUTE_WRITERS = frozenset({Role.KLANTMANAGER})
