@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
 from uuid import UUID
 
 from sqlalchemy import Engine, create_engine, event, exc, text

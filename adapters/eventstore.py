@@ -1,4 +1,11 @@
-"""The event store: eventsourcing-sqlalchemy on the shared engine, plus transcodings.
+"""The event store: the log, kept by the eventsourcing library (eventsourcing-sqlalchemy) on the
+shared engine.
+
+``EventStore`` is the library's ``Application`` used as an adapter: its mapper encodes and
+decodes events (with the transcodings below), its recorder inserts them in the caller's session
+(with each event's hash-chain record, ``adapters.hash_chain``, and without the library's
+``NOTIFY``), and its repository reads aggregates outside a transaction. The service layer
+(``leerroute.service``) reads and writes through the unit of work, which uses this.
 
 The events table (``leerroute_events``) is created by an Alembic migration, like every other
 table, so the library is told not to create tables itself.
@@ -6,20 +13,25 @@ table, so the library is told not to create tables itself.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
+from uuid import UUID
 
-from eventsourcing.persistence import JSONTranscoder, Transcoding
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import JSONTranscoder, StoredEvent, Transcoding
 from eventsourcing.utils import Environment
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapters.database import session_factory
+from adapters.hash_chain import HashChainedRecorder
+from adapters.tables import events
 from domain.values import Actor, Role
-
-EVENTS_TABLE = "leerroute_events"
 
 
 class QuietApplicationRecorder(SQLAlchemyApplicationRecorder):
@@ -31,20 +43,21 @@ class QuietApplicationRecorder(SQLAlchemyApplicationRecorder):
         pass
 
 
+class LeerrouteRecorder(HashChainedRecorder, QuietApplicationRecorder):
+    """Events with their hash-chain records, and no NOTIFY."""
+
+
 class LeerrouteFactory(SQLAlchemyFactory):
-    """Builds the library's recorders on the engine from ``adapters.database``; the application
-    recorder also writes each event's hash-chain record (``adapters.hash_chain``) and sends no
-    NOTIFY (``QuietApplicationRecorder``)."""
+    """Builds the library's recorders on the engine from ``adapters.database``."""
+
+    application_recorder_class = LeerrouteRecorder
 
     def __init__(self, env: Environment):
-        from adapters.hash_chain import HashChainedRecorder  # it needs the tables, which need this module
-
-        self.application_recorder_class = type("LeerrouteRecorder", (HashChainedRecorder, QuietApplicationRecorder), {})
         super(SQLAlchemyFactory, self).__init__(env)
         self._schema_name = None
         url = self.env.get(self.SQLALCHEMY_URL)
         if not url:
-            raise EnvironmentError("SQLALCHEMY_URL is not set")
+            raise OSError("SQLALCHEMY_URL is not set")
         self.datastore = SQLAlchemyDatastore(session_maker=session_factory(url))
 
 
@@ -81,3 +94,64 @@ def event_store_env(database_url: str) -> dict[str, str]:
         "SQLALCHEMY_URL": database_url,
         "CREATE_TABLE": "no",
     }
+
+
+class EventStore(Application):
+    """The log of every aggregate (trajectories, candidates, agreements, claims)."""
+
+    name = "Leerroute"  # the library names the events table after it: leerroute_events
+
+    def __init__(self, database_url: str, *, factory: type[LeerrouteFactory] = LeerrouteFactory):
+        env = event_store_env(database_url)
+        env["PERSISTENCE_MODULE"] = f"{factory.__module__}:{factory.__qualname__}"
+        super().__init__(env)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_transcodings(transcoder)
+
+    def aggregate(self, aggregate_id: UUID, *, version: int | None = None) -> Any | None:
+        """An aggregate as committed, read outside any transaction; None when there is none."""
+        try:
+            return self.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            return None
+
+    def history(self, aggregate_id: UUID) -> list[Any]:
+        """Every event of one aggregate, decoded, in version order."""
+        return list(self.events.get(aggregate_id))
+
+    def events_in(self, session: Session, aggregate_ids: Iterable[UUID], *, version: int | None = None) -> dict[UUID, list[Any]]:
+        """The decoded events of several aggregates (up to ``version``), in version order, read in
+        one query on ``session``: on a command's own connection, after its lock; for a
+        projection's batch, one round trip instead of one per aggregate."""
+        ids = list(aggregate_ids)
+        histories: dict[UUID, list[Any]] = {i: [] for i in ids}
+        if not ids:
+            return histories
+        query = (
+            select(events.c.originator_id, events.c.originator_version, events.c.topic, events.c.state)
+            .where(events.c.originator_id.in_(ids))
+            .order_by(events.c.originator_id, events.c.originator_version)
+        )
+        if version is not None:
+            query = query.where(events.c.originator_version <= version)
+        for aggregate_id, number, topic, state in session.execute(query):
+            stored = StoredEvent(originator_id=aggregate_id, originator_version=number, topic=topic, state=bytes(state))
+            histories[aggregate_id].append(self.mapper.to_domain_event(stored))
+        return histories
+
+    @staticmethod
+    def replay(history: Iterable[Any]) -> Aggregate | None:
+        aggregate = None
+        for domain_event in history:
+            aggregate = domain_event.mutate(aggregate)
+        return aggregate
+
+    def save_in(self, session: Session, *aggregates: Aggregate) -> int | None:
+        """Record the aggregates' new events in ``session``; the log position of the last one."""
+        recordings = self.save(*aggregates, session=session)
+        return recordings[-1].notification.id if recordings else None
+
+    def log_size(self) -> int:
+        return self.recorder.max_notification_id() or 0

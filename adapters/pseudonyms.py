@@ -13,3 +13,8 @@ class Pseudonymiser:
 
     def __call__(self, value: str, *, purpose: str = "bsn") -> str:
         return hmac.new(self._key, f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+    def candidate(self, candidate_id: object) -> str:
+        """A candidate's stable pseudonym: the same in every read and log entry, unlinkable
+        without the key."""
+        return self(str(candidate_id), purpose="candidate")[:32]

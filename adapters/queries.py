@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import Select, func, select
 
@@ -16,10 +17,13 @@ from adapters.tables import (
     funnel_drop_out_counts,
     funnel_lead_days,
     funnel_stage_counts,
+    money_agreements,
+    money_claims,
     municipality_regions,
     placement_summaries,
     trajectory_summaries,
 )
+from domain.access import AgreementScope, ClaimScope, PlacementScope, TrajectoryScope
 from domain.funnel import percentile_of_counts
 
 
@@ -49,16 +53,16 @@ def _paged(url: str, query: Select, order: list[Any], page: PageRequest) -> Page
 def list_trajectories(
     url: str,
     page: PageRequest,
+    scope: TrajectoryScope,
     *,
-    municipality: str | None = None,
     stage: str | None = None,
     status: str | None = None,
     target_group: str | None = None,
 ) -> PageResult:
     t = trajectory_summaries
     query = select(t)
-    if municipality is not None:
-        query = query.where(t.c.municipality == municipality)
+    if scope.municipality is not None:
+        query = query.where(t.c.municipality == scope.municipality)
     if stage is not None:
         query = query.where(t.c.stage == stage)
     if status is not None:
@@ -71,20 +75,66 @@ def list_trajectories(
 def list_placements(
     url: str,
     page: PageRequest,
+    scope: PlacementScope,
     *,
-    employer_kvk: str | None = None,
-    municipality: str | None = None,
     status: str | None = None,
 ) -> PageResult:
     p = placement_summaries
     query = select(p)
-    if employer_kvk is not None:
-        query = query.where(p.c.employer_kvk == employer_kvk)
-    if municipality is not None:
-        query = query.where(p.c.municipality == municipality)
+    if scope.employer_kvk is not None:
+        query = query.where(p.c.employer_kvk == scope.employer_kvk)
+    if scope.municipality is not None:
+        query = query.where(p.c.municipality == scope.municipality)
     if status is not None:
         query = query.where(p.c.status == status)
     return _paged(url, query, [p.c.proposed_on.desc(), p.c.placement_id], page)
+
+
+# --- agreements and claims ---------------------------------------------------------------------
+
+
+def agreement_ids(url: str, scope: AgreementScope) -> list[UUID]:
+    """The agreements a list may hold, in the order they were concluded."""
+    a = money_agreements
+    query = select(a.c.agreement_id).order_by(a.c.concluded_on, a.c.agreement_id)
+    if scope.party is not None:
+        mine = (a.c.payer == scope.party) | (a.c.claimant == scope.party)
+        if scope.unnamed_claimant:
+            mine = mine | (a.c.claimant.is_(None) & (a.c.payer_kind == "fund"))
+        query = query.where(mine)
+    with read_session(url) as session:
+        return list(session.execute(query).scalars())
+
+
+def fund_agreement_ids(url: str, fund: str) -> list[UUID]:
+    """The agreements a fund pays or claims under."""
+    a = money_agreements
+    with read_session(url) as session:
+        return list(session.execute(select(a.c.agreement_id).where((a.c.payer == fund) | (a.c.claimant == fund))).scalars())
+
+
+def list_claims(url: str, page: PageRequest, scope: ClaimScope) -> list[dict[str, Any]]:
+    """The claims of the scope, in the order they were filed."""
+    c = money_claims
+    query = select(c)
+    if scope.party is not None:
+        mine = (c.c.payer == scope.party) | (c.c.claimant == scope.party)
+        if scope.municipality is not None:
+            mine = mine | (c.c.municipality == scope.municipality)
+        query = query.where(mine)
+    query = query.order_by(c.c.filed_on, c.c.claim_id).offset(page.offset).limit(page.page_size)
+    with read_session(url) as session:
+        return [dict(r) for r in session.execute(query).mappings()]
+
+
+
+def due_trajectories(url: str, today: date) -> list[UUID]:
+    """The trajectories whose next time-driven milestone falls due by ``today``, soonest first."""
+    t = trajectory_summaries
+    with read_session(url) as session:
+        return list(
+            session.execute(select(t.c.trajectory_id).where(t.c.next_milestone_on <= today).order_by(t.c.next_milestone_on)).scalars()
+        )
 
 
 # --- the klantmanager's worklist ----------------------------------------------------------------

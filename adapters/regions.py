@@ -9,9 +9,11 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from adapters.database import write_session
-from adapters.projections import upsert
+from sqlalchemy import select
+
+from adapters.database import read_session, write_session
 from adapters.tables import municipality_regions
+from adapters.upserts import upsert
 from domain.values import validate_municipality_code
 
 UNMAPPED = "onbekend"
@@ -31,3 +33,25 @@ def load(database_url: str, path: Path) -> int:
     with write_session(database_url) as session:
         upsert(session, municipality_regions, rows, ["municipality"])
     return len(rows)
+
+
+class RegionMap:
+    """Municipality → labour-market region, read from ``municipality_regions`` once (the table
+    is written at start-up only, by ``load``)."""
+
+    def __init__(self, database_url: str):
+        self._url = database_url
+        self._mapping: dict[str, str] | None = None
+
+    def __call__(self, municipality: str) -> str:
+        if self._mapping is None:
+            self._mapping = _read_table(self._url)
+        return self._mapping.get(municipality, UNMAPPED)
+
+    def refresh(self) -> None:
+        self._mapping = None
+
+
+def _read_table(database_url: str) -> dict[str, str]:
+    with read_session(database_url) as session:
+        return dict(session.execute(select(municipality_regions.c.municipality, municipality_regions.c.region)).all())

@@ -24,9 +24,10 @@ from sqlalchemy import (
 )
 from sqlalchemy_utils.types.uuid import UUIDType
 
-from adapters.eventstore import EVENTS_TABLE
-
 metadata = MetaData()
+
+# The event store's table (the eventsourcing library names it after the application, "Leerroute").
+EVENTS_TABLE = "leerroute_events"
 
 _big_id = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -49,10 +50,15 @@ idempotency_records = Table(
     Column("scope", String(200), primary_key=True),
     Column("key", String(200), primary_key=True),
     Column("fingerprint", String(64), nullable=False),
-    Column("status_code", Integer, nullable=False),
-    Column("body", Text, nullable=False),
-    Column("headers", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # The outcome, written in the transaction that took the key: which command, on which
+    # aggregate, at which version and log position, and the id of what it created.
+    Column("command", String(64)),
+    Column("aggregate_id", Uuid),
+    Column("version", Integer),
+    Column("position", _big_id),
+    Column("created", String(64)),
+    Index("idempotency_records_aggregate_idx", "aggregate_id"),
 )
 
 # How far each projection has read the log; updated in the same transaction as its rows.

@@ -1,152 +1,187 @@
-"""Run one write request as one database transaction, safely repeatable.
+"""The unit of work on SQLite or PostgreSQL: one write transaction per command.
 
-- The command's events, and the stored response for its ``Idempotency-Key``, commit together.
-- Two requests with the same key: the second waits for the first (the key's primary key is
-  taken first thing in the transaction) and then gets the first one's response; nothing is
-  recorded twice. A key reused with a different request is refused.
-- Two writers on the same trajectory: the event store's unique (aggregate, version) index lets
-  one win. Without ``If-Match`` the loser simply runs again on the new state, so nothing is
-  lost; with ``If-Match`` the caller asked for exactly that version and gets a mismatch.
+- Everything a command writes goes into the transaction of ``write_session`` (``BEGIN IMMEDIATE``
+  on SQLite, so writers queue for the write lock up front): the events and their hash-chain
+  records, the candidate's key and BSN lookup row, the access-log entry, the idempotency record.
+- ``lock`` takes a transaction-scoped advisory lock on PostgreSQL, so writers of one aggregate
+  read it one after the other; on SQLite every write transaction is serialised already.
+- A unique-index violation (the same aggregate version, the same BSN in a municipality) is a
+  ``Conflict``: the service layer runs the command again on the new state.
+- An idempotency key is taken with ``INSERT ... ON CONFLICT DO NOTHING`` on its primary key: a
+  second request with the key waits there until the first one's transaction ends, and then
+  finds its record.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import random
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from typing import Any
+from uuid import UUID
 
 import eventsourcing.persistence as es_persistence
 import sqlalchemy.exc
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from adapters.access_log import Access, AccessLog
 from adapters.clock import Clock
-from adapters.database import read_session, write_session
+from adapters.database import lock_aggregate, scrub_deleted_data, write_session
+from adapters.eventstore import EventStore
+from adapters.personal_data import PersonalDataVault
+from adapters.pseudonyms import Pseudonymiser
 from adapters.tables import idempotency_records
-
-
-@dataclass(frozen=True)
-class StoredResponse:
-    status_code: int
-    body: dict | list | None
-    headers: dict[str, str] = field(default_factory=dict)
-    replayed: bool = False
-
-
-class IdempotencyKeyReused(Exception):
-    """The key was used before for a different request."""
-
-
-class ConcurrentWriteConflict(Exception):
-    """A write lost the race for a version and may not be retried (it named its version)."""
-
-
-@dataclass(frozen=True)
-class IdempotencyKey:
-    scope: str
-    key: str
-    fingerprint: str
-
-    @staticmethod
-    def fingerprint_of(method: str, path: str, body: bytes) -> str:
-        return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
-
+from domain.candidate import PersonalData
+from domain.money import LoggedEvent, logged
+from domain.trajectory import Trajectory
+from domain.values import Actor
+from leerroute.unit_of_work import Conflict, RequestKey, StoredOutcome, StoredRequest
 
 _CONFLICTS = (sqlalchemy.exc.IntegrityError, es_persistence.IntegrityError)
-_pause = threading.Event()  # never set: a sleep that does not block other threads' signals
 
 
-class UnitOfWork:
-    def __init__(self, database_url: str, clock: Clock, retries: int = 5):
-        self._url = database_url
-        self._clock = clock
-        self._retries = retries
-
-    def run(
+class SqlUnitOfWork:
+    def __init__(
         self,
-        work: Callable[[Session], StoredResponse],
-        *,
-        idempotency: IdempotencyKey | None = None,
-        retry_on_conflict: bool = True,
-    ) -> StoredResponse:
-        for attempt in range(self._retries + 1):
-            if idempotency is not None:
-                stored = self._stored(idempotency)
-                if stored is not None:
-                    return stored
-            try:
-                with write_session(self._url) as session:
-                    if idempotency is not None:
-                        self._claim(session, idempotency)
-                    response = work(session)
-                    if idempotency is not None:
-                        self._remember(session, idempotency, response)
-                return response
-            except _KeyTaken:
-                continue  # another request with this key committed first: replay it
-            except _CONFLICTS as error:
-                if not retry_on_conflict:
-                    raise ConcurrentWriteConflict() from error
-                if attempt == self._retries:
-                    raise ConcurrentWriteConflict() from error
-                _pause.wait(random.uniform(0, 0.01 * 2**attempt))
-        raise ConcurrentWriteConflict()
+        database_url: str,
+        store: EventStore,
+        vault: PersonalDataVault,
+        pseudonymise: Pseudonymiser,
+        access_log: AccessLog,
+        clock: Clock,
+    ):
+        self._url = database_url
+        self._store = store
+        self._vault = vault
+        self._pseudonymise = pseudonymise
+        self._access_log = access_log
+        self._clock = clock
+        self._stack: ExitStack | None = None
+        self._session: Session | None = None
+        self._committed = False
+        self._after_commit: list[Callable[[], None]] = []
+        self._histories: dict[UUID, list[Any]] = {}
 
-    def _stored(self, key: IdempotencyKey) -> StoredResponse | None:
-        with read_session(self._url) as session:
-            row = session.execute(
-                select(idempotency_records).where(
-                    idempotency_records.c.scope == key.scope, idempotency_records.c.key == key.key
-                )
-            ).one_or_none()
-        if row is None:
-            return None
-        if row.fingerprint != key.fingerprint:
-            raise IdempotencyKeyReused()
-        return StoredResponse(row.status_code, json.loads(row.body), json.loads(row.headers), replayed=True)
+    # -- the transaction ---------------------------------------------------------------------------
 
-    def _claim(self, session: Session, key: IdempotencyKey) -> None:
+    def __enter__(self) -> SqlUnitOfWork:
+        self._stack = ExitStack()
+        self._session = self._stack.enter_context(write_session(self._url))
+        self._committed = False
+        self._after_commit = []
+        self._histories = {}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._stack is not None and self._session is not None
+        if not self._committed:
+            self._session.rollback()
+        self._stack.__exit__(*exc)  # type: ignore[arg-type]
+        if self._committed and exc[0] is None:
+            for action in self._after_commit:
+                action()
+
+    @property
+    def session(self) -> Session:
+        assert self._session is not None, "the unit of work is used inside `with`"
+        return self._session
+
+    def commit(self) -> None:
         try:
-            session.execute(
-                insert(idempotency_records).values(
-                    scope=key.scope,
-                    key=key.key,
-                    fingerprint=key.fingerprint,
-                    status_code=0,
-                    body="null",
-                    headers="{}",
-                    created_at=self._now(),
-                )
-            )
-        except sqlalchemy.exc.IntegrityError:
-            raise _KeyTaken() from None
+            self.session.commit()
+        except _CONFLICTS as error:
+            raise Conflict(str(error)) from error
+        self._committed = True
 
-    def _remember(self, session: Session, key: IdempotencyKey, response: StoredResponse) -> None:
-        session.execute(
-            idempotency_records.update()
-            .where(idempotency_records.c.scope == key.scope, idempotency_records.c.key == key.key)
-            .values(
-                status_code=response.status_code,
-                body=json.dumps(response.body),
-                headers=json.dumps(response.headers),
-            )
+    # -- aggregates ---------------------------------------------------------------------------------
+
+    def lock(self, aggregate_id: UUID) -> None:
+        lock_aggregate(self.session, aggregate_id)
+
+    def _history(self, aggregate_id: UUID) -> list[Any]:
+        history = self._histories.get(aggregate_id)
+        if history is None:
+            history = self._histories[aggregate_id] = self._store.events_in(self.session, [aggregate_id])[aggregate_id]
+        return history
+
+    def get(self, aggregate_id: UUID, *, version: int | None = None) -> Any | None:
+        history = self._history(aggregate_id)
+        if version is not None:
+            history = [e for e in history if e.originator_version <= version]
+        return self._store.replay(history)
+
+    def events(self, aggregate_id: UUID) -> list[LoggedEvent]:
+        return [logged(e) for e in self._history(aggregate_id)]
+
+    def save(self, *aggregates: Any) -> int | None:
+        for aggregate in aggregates:
+            self._histories.pop(aggregate.id, None)
+        try:
+            return self._store.save_in(self.session, *aggregates)
+        except _CONFLICTS as error:
+            raise Conflict(str(error)) from error
+
+    # -- the candidate's personal data ----------------------------------------------------------------
+
+    def _bsn_digest(self, bsn: str) -> str:
+        return self._pseudonymise(bsn, purpose="bsn")
+
+    def find_candidate(self, municipality: str, bsn: str) -> UUID | None:
+        return self._vault.find(municipality, self._bsn_digest(bsn), session=self.session)
+
+    def seal(self, candidate_id: UUID, person: PersonalData) -> str:
+        return self._vault.seal(self.session, candidate_id, person)
+
+    def remember_candidate(self, municipality: str, bsn: str, candidate_id: UUID) -> None:
+        try:
+            self._vault.remember(self.session, municipality, self._bsn_digest(bsn), candidate_id)
+        except _CONFLICTS as error:
+            raise Conflict(str(error)) from error
+
+    def destroy_personal_data(self, candidate_id: UUID) -> None:
+        self._vault.destroy(self.session, candidate_id)
+        # On SQLite an old page image with the key could stay in the WAL: empty it after the commit.
+        self._after_commit.append(lambda: scrub_deleted_data(self._url))
+
+    # -- the access log ------------------------------------------------------------------------------
+
+    def record_access(self, actor: Actor, trajectories: Sequence[Trajectory], *, activity: str, trace_id: str) -> None:
+        accesses = [Access(t.id, t.municipality, self._pseudonymise.candidate(t.candidate_id)) for t in trajectories]
+        self._access_log.record(self.session, actor, accesses, activity=activity, trace_id=trace_id)
+
+    # -- idempotency records ---------------------------------------------------------------------------
+
+    def claim_request(self, key: RequestKey) -> StoredRequest | None:
+        records = idempotency_records
+        insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        taken = self.session.execute(
+            insert(records)
+            .values(scope=key.scope, key=key.key, fingerprint=key.fingerprint, created_at=self._clock.now())
+            .on_conflict_do_nothing(index_elements=["scope", "key"])
+            .returning(records.c.key)
+        ).first()
+        if taken is not None:
+            return None
+        row = self.session.execute(
+            select(records).where(records.c.scope == key.scope, records.c.key == key.key)
+        ).one()
+        outcome = StoredOutcome(row.aggregate_id, row.version, row.position, row.created)
+        return StoredRequest(row.fingerprint, outcome)
+
+    def remember_request(self, key: RequestKey, command: str, outcome: StoredOutcome) -> None:
+        records = idempotency_records
+        self.session.execute(
+            update(records)
+            .where(records.c.scope == key.scope, records.c.key == key.key)
+            .values(command=command, aggregate_id=outcome.aggregate_id, version=outcome.version,
+                    position=outcome.position, created=outcome.created)
         )
 
-    def _now(self) -> datetime:
-        return self._clock.now()
-
-
-def forget_requests_about(session: Session, trajectory_id: object) -> int:
-    """For an erasure: drop the stored requests of writes whose response points at the
-    trajectory (``Location``), among them its registration, whose fingerprint is a hash over the
-    candidate's personal data. A later repeat of such a request is then treated as new."""
-    pattern = f'%"Location": "/v1/trajectories/{trajectory_id}%'
-    return session.execute(delete(idempotency_records).where(idempotency_records.c.headers.like(pattern))).rowcount
-
-
-class _KeyTaken(Exception):
-    pass
+    def forget_requests(self, command: str, aggregate_id: UUID) -> None:
+        records = idempotency_records
+        self.session.execute(
+            delete(records).where(
+                records.c.aggregate_id == aggregate_id, (records.c.command == command) | records.c.command.is_(None)
+            )
+        )

@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from adapters.tokens import InvalidToken, TokenKeysUnavailable
 from api.problems import ApiProblem
+from domain.access import check_role
 from domain.values import Actor, Role
 
 _bearer = HTTPBearer(auto_error=False, description="A JWT naming sub, role and org")
@@ -28,12 +29,12 @@ async def current_actor(request: Request, credentials: HTTPAuthorizationCredenti
 
 
 def require_role(roles: Iterable[Role]) -> Callable[[Actor], Awaitable[Actor]]:
+    """The caller, refused (``Forbidden``) before anything else is read unless its role is one
+    of ``roles`` (from ``domain.access``)."""
     allowed = frozenset(roles)
 
     async def dependency(actor: Actor = Depends(current_actor)) -> Actor:
-        if actor.role not in allowed:
-            names = ", ".join(sorted(str(r) for r in allowed))
-            raise ApiProblem(403, "forbidden", "Not allowed for this role", f"role {actor.role} may not do this (allowed: {names})")
+        check_role(actor, allowed)
         return actor
 
     return dependency

@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import money, pipeline, problems, trajectories
-from api.writes import TRACE_HEADER, trace_id_of
+from api import agreements, claims, money_reports, pipeline, placements, problems, steps, trajectories
+from api.deps import TRACE_HEADER, trace_id_of
 from leerroute.bootstrap import Container, build
 
 API_VERSION = "1.0.0"
@@ -30,12 +30,12 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
         c: Container = app.state.container
         in_process = run_worker if run_worker is not None else not c.settings.redis_url
         if in_process:
-            c.start_worker()
+            c.workers.start()
         try:
             yield
         finally:
             if in_process:
-                c.stop_worker()
+                c.workers.stop()
 
     app = FastAPI(
         title="leerroute",
@@ -48,9 +48,8 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
     )
     app.state.container = container
     problems.install(app)
-    app.include_router(trajectories.router)
-    app.include_router(pipeline.router)
-    app.include_router(money.router)
+    for module in (trajectories, steps, placements, pipeline, agreements, claims, money_reports):
+        app.include_router(module.router)
 
     app.add_middleware(ApiVersionHeader)
     return app

@@ -11,10 +11,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from adapters.unit_of_work import ConcurrentWriteConflict, IdempotencyKeyReused
-from domain.errors import Forbidden, NotFound, RuleViolation
-from domain.financing import Ineligible, InvalidField
-from leerroute.application import AgreementNotFound, ClaimNotFound, TrajectoryNotFound, VersionMismatch
+from api.responses import Problem
+from domain.errors import Forbidden, Ineligible, InvalidField, NotFound, RuleViolation
+from leerroute.errors import ConcurrentWriteConflict, IdempotencyKeyReused, VersionMismatch
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +80,16 @@ _NOT_FOUND = "Unknown or invisible resource"
 # For routes that name no resource and change nothing (``document_problems`` adds the media type).
 READ_PROBLEMS: dict[int | str, dict[str, Any]] = {status: {"description": text} for status, text in _BASELINE.items()}
 _WRITE = {
-    409: "A rule forbids this step (named in `rule`), or concurrent writers kept changing the resource",
+    409: "A rule forbids this step (named in `rule`; an ineligible claim names its `condition`), or concurrent writers kept changing the resource",
     412: "If-Match names an old version",
     422: "Idempotency-Key reused for a different request",
+}
+# What routes declare (``document_problems`` completes it and adds the media type and schema).
+READ_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": text} for status, text in {**_BASELINE, 404: _NOT_FOUND}.items()
+}
+WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **READ_RESPONSES, **{status: {"model": Problem, "description": text} for status, text in _WRITE.items()}
 }
 
 
@@ -150,14 +156,6 @@ def install(app: FastAPI) -> None:
     async def _ineligible(request: Request, error: Ineligible) -> JSONResponse:
         return problem(409, "not-eligible", "The claim is not eligible", error.detail, rule=error.rule, condition=error.condition)
 
-    @app.exception_handler(AgreementNotFound)
-    async def _no_agreement(request: Request, error: AgreementNotFound) -> JSONResponse:
-        return problem(404, "not-found", "Not found", f"no financing agreement {error.agreement_id}")
-
-    @app.exception_handler(ClaimNotFound)
-    async def _no_claim(request: Request, error: ClaimNotFound) -> JSONResponse:
-        return problem(404, "not-found", "Not found", f"no claim {error.claim_id}")
-
     @app.exception_handler(RuleViolation)
     async def _rule(request: Request, error: RuleViolation) -> JSONResponse:
         return problem(409, "rule-violation", "The route does not allow this", error.detail, rule=error.rule)
@@ -167,12 +165,8 @@ def install(app: FastAPI) -> None:
         return problem(403, "forbidden", "Not allowed for this role", error.detail)
 
     @app.exception_handler(NotFound)
-    async def _part_not_found(request: Request, error: NotFound) -> JSONResponse:
+    async def _not_found(request: Request, error: NotFound) -> JSONResponse:
         return problem(404, "not-found", "Not found", error.detail)
-
-    @app.exception_handler(TrajectoryNotFound)
-    async def _not_found(request: Request, error: TrajectoryNotFound) -> JSONResponse:
-        return problem(404, "not-found", "Not found", f"no trajectory {error.trajectory_id}")
 
     @app.exception_handler(VersionMismatch)
     async def _mismatch(request: Request, error: VersionMismatch) -> JSONResponse:

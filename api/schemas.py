@@ -1,4 +1,4 @@
-"""Request and response bodies of the HTTP API (camelCase on the wire, strict types).
+"""Request bodies of the HTTP API (camelCase on the wire, strict types).
 
 Field validation reuses the domain's validators (BSN 11-check, KvK number), so every invalid
 field is reported at once in ``invalidParams``.
@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints
 from pydantic.alias_generators import to_camel
 
+from domain.terms import FinancingKind, Terms, Trigger
 from domain.values import (
     BenefitChangeKind,
     CertificateKind,
@@ -24,18 +25,12 @@ from domain.values import (
     LanguageLevel,
     LanguageSkill,
     Phase,
-    PhaseStatus,
     PlacementEndReason,
-    PlacementStatus,
-    Role,
     SkipBasis,
-    Stage,
     TargetGroup,
-    TrajectoryStatus,
     validate_bsn,
     validate_kvk,
 )
-
 
 
 def _iso_date(value: object) -> object:
@@ -59,10 +54,6 @@ Hours = Annotated[int, Strict(), Field(ge=1, le=60)]
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
-
-
-class Output(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True)
 
 
 # --- requests ------------------------------------------------------------------------------
@@ -205,280 +196,63 @@ class GrantDeviation(Input):
     granted_by: Text
 
 
-# --- responses -----------------------------------------------------------------------------
-
-
-class ActorOut(Output):
-    subject: str
-    role: Role
-    organisation: str
-
-
-class CandidateOut(Output):
-    pseudonym: str = Field(description="A stable pseudonym of the candidate, the same in every read")
-    erased_on: date | None = Field(default=None, description="Set once the personal data was erased on request (AVG art. 17)")
-    bsn: str | None = Field(default=None, description="Only for the own municipality's klantmanager")
-    given_names: str | None = None
-    family_name: str | None = None
-    birth_date: date | None = Field(default=None, description="Only for the own municipality's klantmanager")
-
-
-class PhaseOut(Output):
-    status: PhaseStatus
-    started_on: date | None
-    ended_on: date | None
-    provider: str | None
-    reason: str | None
-    skip_basis: SkipBasis | None
-
-
-class LanguageAssessmentOut(Output):
-    date: date
-    levels: dict[str, str]
-
-
-class PracticePeriodOut(Output):
-    id: str
-    starts_on: date
-    ends_on: date | None
-    description: str
-    hours_per_week: int
-
-
-class CertificateOut(Output):
-    id: str
-    date: date
-    phase: Phase
-    kind: CertificateKind
-    title: str
-
-
-class PlacementOut(Output):
-    id: str
-    employer_kvk: str
-    employer_name: str
-    function: str
-    hours_per_week: int
-    level: JobLevel
-    status: PlacementStatus
-    proposed_on: date
-    confirmed_on: date | None
-    declined_on: date | None
-    decline_reason: str | None
-    contract_start_on: date | None
-    ended_on: date | None
-    end_reason: PlacementEndReason | None
-
-
-class CheckInOut(Output):
-    date: date
-    summary: str
-
-
-class GuaranteeOut(Output):
-    issued_on: date
-    issued_by: str
-    check_ins: list[CheckInOut]
-    ended_on: date | None
-    end_reason: GuaranteeEndReason | None
-
-
-class DropOutOut(Output):
-    date: date
-    reason: DropOutReason
-    explanation: str
-    stage: Stage
-
-
-class ReEntryOut(Output):
-    date: date
-    explanation: str
-
-
-class BenefitOut(Output):
-    monthly_amount_cents: int
-    since: date | None
-    paid: bool
-
-
-class BenefitsOut(Output):
-    at_intake: BenefitOut
-    current: BenefitOut
-
-
-class DeviationOut(Output):
-    id: str
-    rule: DeviationRule
-    reason: str
-    starts_on: date
-    ends_on: date
-    granted_by: str
-
-
-class TrajectoryOut(Output):
-    id: UUID
-    municipality: str
-    candidate_id: UUID
-    candidate: CandidateOut = Field(description="The candidate: personal data only as far as the caller may see it")
-    target_group: TargetGroup
-    status: TrajectoryStatus
-    stage: Stage
-    registered_on: date
-    last_step_on: date
-    version: int
-    phases: dict[Phase, PhaseOut]
-    language_levels: dict[str, str]
-    language_assessments: list[LanguageAssessmentOut]
-    practice_periods: list[PracticePeriodOut]
-    certificates: list[CertificateOut]
-    placements: list[PlacementOut]
-    guarantee: GuaranteeOut | None
-    drop_outs: list[DropOutOut]
-    re_entries: list[ReEntryOut]
-    benefit: BenefitsOut | None = Field(description="The bijstand; null for callers who may not see benefit data")
-    deviations: list[DeviationOut]
-
-
-class HistoryEventOut(Output):
-    version: int
-    type: str
-    occurred_on: date | None = Field(description="The business date: when it happened in the world")
-    recorded_at: datetime = Field(description="When it was recorded (UTC)")
-    actor: ActorOut
-    data: dict[str, Any]
-
-
-class HistoryOut(Output):
-    trajectory_id: UUID
-    events: list[HistoryEventOut]
-
-
 class CandidateErasure(Input):
     date: IsoDate = Field(description="The day the erasure is carried out (not after today)")
 
 
-class AccessEntryOut(Output):
-    occurred_at: datetime
-    subject: str
-    role: str
-    organisation: str
-    activity: str = Field(description="The processing activity: the operation called")
-    trace_id: str
+# --- the money -----------------------------------------------------------------------------------
+
+Months = Annotated[int, Strict(), Field(ge=0, le=120)]
+# An organisation as tokens name it (see ``adapters.tokens.check_organisation``): 1 to 64 characters.
+Organisation = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class TermsIn(Input):
+    amount_cents: PositiveCents = Field(description="Euro cents, a whole number above zero")
+    min_placement_months: Months = 0
+    target_groups: list[TargetGroup] = Field(default_factory=list)
+    municipalities: list[Text] = Field(default_factory=list)
+    regions: list[Text] = Field(default_factory=list)
+
+    def to_terms(self, effective_from: date) -> Terms:
+        return Terms(
+            effective_from=effective_from,
+            amount_cents=self.amount_cents,
+            min_placement_months=self.min_placement_months,
+            target_groups=tuple(str(g) for g in self.target_groups),
+            municipalities=tuple(self.municipalities),
+            regions=tuple(self.regions),
+        )
+
+
+class AgreementIn(Input):
+    kind: FinancingKind
+    trigger: Trigger
+    phase: Phase | None = None
+    claimant: Organisation | None = Field(
+        default=None, description="Who files the claims (an organisation id, e.g. a fund's); default the trajectory's municipality"
+    )
+    valid_from: IsoDate
+    valid_until: IsoDate | None = None
+    budget_cap_cents: PositiveCents | None = None
+    concluded_on: IsoDate
+    terms: TermsIn
+
+
+class TermsChangeIn(TermsIn):
+    effective_from: IsoDate
+
+
+class ClaimIn(Input):
+    agreement_id: UUID
     trajectory_id: UUID
-    candidate_pseudonym: str
+    filed_on: IsoDate
 
 
-class TrajectorySummaryOut(Output):
-    id: UUID
-    municipality: str
-    target_group: TargetGroup
-    stage: Stage
-    status: TrajectoryStatus
-    registered_on: date
-    last_step_on: date
-    version: int
+class DecisionIn(Input):
+    date: IsoDate
 
 
-class PlacementSummaryOut(Output):
-    id: str
-    trajectory_id: UUID
-    municipality: str
-    employer_kvk: str
-    employer_name: str
-    candidate_name: str | None
-    function: str
-    hours_per_week: int
-    level: JobLevel
-    status: PlacementStatus
-    proposed_on: date
-    confirmed_on: date | None
-    declined_on: date | None
-    contract_start_on: date | None
-    ended_on: date | None
-    lasting_on: date | None = Field(default=None, description="When the placement became lasting")
-
-
-T = TypeVar("T")
-
-
-class Page(Output, Generic[T]):
-    items: list[T]
-    page: int
-    page_size: int
-    total: int
-
-
-class InvalidParam(Output):
-    name: str
-    reason: str
-
-
-class Problem(Output):
-    type: str
-    title: str
-    status: int
-    detail: str | None = None
-    instance: str | None = None
-    rule: str | None = None
-    invalid_params: list[InvalidParam] | None = None
-    current_version: int | None = Field(default=None, description="On 412: the trajectory's version now")
-
-
-class CheckInDueOut(Output):
-    trajectory_id: UUID
-    due_on: date
-    stage: Stage
-
-
-class StalledRouteOut(Output):
-    trajectory_id: UUID
-    stage: Stage
-    last_step_on: date
-    stalled_since: date
-
-
-class DeviationEndingOut(Output):
-    trajectory_id: UUID
-    deviation_id: str
-    rule: DeviationRule
-    starts_on: date
-    ends_on: date
-    granted_by: str
-
-
-class WorklistOut(Output):
-    municipality: str
-    today: date
-    placements_awaiting_employer: list[PlacementSummaryOut]
-    check_ins_due: list[CheckInDueOut]
-    stalled_routes: list[StalledRouteOut]
-    deviations_ending_soon: list[DeviationEndingOut]
-
-
-class FunnelStageOut(Output):
-    stage: Stage
-    entered: int
-    completed: int
-    skipped: int
-    median_lead_days: float | None = Field(description="Median days from entering to completing the stage")
-    p90_lead_days: float | None = Field(description="90th percentile of days from entering to completing the stage")
-
-
-class DropOutCountOut(Output):
-    stage: Stage
-    reason: DropOutReason
-    count: int
-
-
-class FunnelGroupOut(Output):
-    cohort: str = Field(description="Registration quarter, such as 2026-Q1")
-    target_group: TargetGroup
-    stages: list[FunnelStageOut]
-    drop_outs: list[DropOutCountOut]
-
-
-class FunnelOut(Output):
-    scope: str
-    municipality: str | None
-    region: str | None
-    groups: list[FunnelGroupOut]
+class RejectionIn(Input):
+    date: IsoDate
+    reason: LongText

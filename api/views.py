@@ -8,24 +8,24 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
-from api import schemas
+from api import responses
 from domain.access import AccessPolicy, View
 from domain.trajectory import BenefitState, Trajectory
 from domain.values import Actor
-from leerroute.application import CandidateFacts
+from leerroute.queries import CandidateFacts
 
 # Event attributes every event has; the rest is the event's own data.
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor", "on"}
 
 
-def trajectory_out(trajectory: Trajectory, view: View, candidate: CandidateFacts) -> schemas.TrajectoryOut:
+def trajectory_out(trajectory: Trajectory, view: View, candidate: CandidateFacts) -> responses.TrajectoryOut:
     """The trajectory as ``view`` lets the caller see it."""
     route = view.route
     placements = [
         p for p in trajectory.placements.values()
         if (route and view.placements_of is None) or p.employer_kvk == view.placements_of
     ]
-    return schemas.TrajectoryOut(
+    return responses.TrajectoryOut(
         id=trajectory.id,
         municipality=trajectory.municipality,
         candidate_id=trajectory.candidate_id,
@@ -37,7 +37,7 @@ def trajectory_out(trajectory: Trajectory, view: View, candidate: CandidateFacts
         last_step_on=trajectory.last_step_on,
         version=trajectory.version,
         phases={
-            phase: schemas.PhaseOut(
+            phase: responses.PhaseOut(
                 status=state.status,
                 started_on=state.started_on,
                 ended_on=state.ended_on,
@@ -49,21 +49,21 @@ def trajectory_out(trajectory: Trajectory, view: View, candidate: CandidateFacts
             if route
         },
         language_levels=dict(trajectory.language_levels) if route else {},
-        language_assessments=[schemas.LanguageAssessmentOut(date=a["on"], levels=a["levels"]) for a in trajectory.language_assessments if route],
+        language_assessments=[responses.LanguageAssessmentOut(date=a["on"], levels=a["levels"]) for a in trajectory.language_assessments if route],
         practice_periods=[
-            schemas.PracticePeriodOut(
+            responses.PracticePeriodOut(
                 id=p["id"], starts_on=p["on"], ends_on=p["until"], description=p["description"], hours_per_week=p["hours_per_week"]
             )
             for p in trajectory.practice_periods
             if route
         ],
         certificates=[
-            schemas.CertificateOut(id=c["id"], date=c["on"], phase=c["phase"], kind=c["kind"], title=c["title"])
+            responses.CertificateOut(id=c["id"], date=c["on"], phase=c["phase"], kind=c["kind"], title=c["title"])
             for c in trajectory.certificates
             if route
         ],
         placements=[
-            schemas.PlacementOut(
+            responses.PlacementOut(
                 id=p.placement_id,
                 employer_kvk=p.employer_kvk,
                 employer_name=p.employer_name,
@@ -82,10 +82,10 @@ def trajectory_out(trajectory: Trajectory, view: View, candidate: CandidateFacts
             for p in placements
         ],
         guarantee=(
-            schemas.GuaranteeOut(
+            responses.GuaranteeOut(
                 issued_on=trajectory.guarantee.issued_on,
                 issued_by=trajectory.guarantee.issued_by,
-                check_ins=[schemas.CheckInOut(date=c["on"], summary=c["summary"]) for c in trajectory.guarantee.check_ins],
+                check_ins=[responses.CheckInOut(date=c["on"], summary=c["summary"]) for c in trajectory.guarantee.check_ins],
                 ended_on=trajectory.guarantee.ended_on,
                 end_reason=trajectory.guarantee.end_reason,
             )
@@ -93,18 +93,18 @@ def trajectory_out(trajectory: Trajectory, view: View, candidate: CandidateFacts
             else None
         ),
         drop_outs=[
-            schemas.DropOutOut(date=d["on"], reason=d["reason"], explanation=d["explanation"], stage=d["stage"])
+            responses.DropOutOut(date=d["on"], reason=d["reason"], explanation=d["explanation"], stage=d["stage"])
             for d in trajectory.drop_outs
             if route
         ],
-        re_entries=[schemas.ReEntryOut(date=r["on"], explanation=r["explanation"]) for r in trajectory.re_entries if route],
+        re_entries=[responses.ReEntryOut(date=r["on"], explanation=r["explanation"]) for r in trajectory.re_entries if route],
         benefit=(
-            schemas.BenefitsOut(at_intake=_benefit(trajectory.benefit_at_intake), current=_benefit(trajectory.benefit))
+            responses.BenefitsOut(at_intake=_benefit(trajectory.benefit_at_intake), current=_benefit(trajectory.benefit))
             if view.benefit
             else None
         ),
         deviations=[
-            schemas.DeviationOut(
+            responses.DeviationOut(
                 id=d["id"], rule=d["rule"], reason=d["reason"], starts_on=d["on"], ends_on=d["until"], granted_by=d["granted_by"]
             )
             for d in trajectory.deviations
@@ -113,13 +113,13 @@ def trajectory_out(trajectory: Trajectory, view: View, candidate: CandidateFacts
     )
 
 
-def _benefit(state: BenefitState) -> schemas.BenefitOut:
-    return schemas.BenefitOut(monthly_amount_cents=state.monthly_cents, since=state.since, paid=state.is_paid)
+def _benefit(state: BenefitState) -> responses.BenefitOut:
+    return responses.BenefitOut(monthly_amount_cents=state.monthly_cents, since=state.since, paid=state.is_paid)
 
 
-def candidate_out(candidate: CandidateFacts, view: View) -> schemas.CandidateOut:
+def candidate_out(candidate: CandidateFacts, view: View) -> responses.CandidateOut:
     person = candidate.person
-    out = schemas.CandidateOut(pseudonym=candidate.pseudonym, erased_on=candidate.erased_on)
+    out = responses.CandidateOut(pseudonym=candidate.pseudonym, erased_on=candidate.erased_on)
     if person is not None and (view.personal_data or view.candidate_name):
         out.given_names = person.given_names
         out.family_name = person.family_name
@@ -129,17 +129,17 @@ def candidate_out(candidate: CandidateFacts, view: View) -> schemas.CandidateOut
     return out
 
 
-def history_out(trajectory_id: UUID, events: list[Any], view: View) -> schemas.HistoryOut:
+def history_out(trajectory_id: UUID, events: list[Any], view: View) -> responses.HistoryOut:
     items = []
     for event in events:
         actor: Actor = event.actor
         items.append(
-            schemas.HistoryEventOut(
+            responses.HistoryEventOut(
                 version=event.originator_version,
                 type=type(event).__name__,
                 occurred_on=getattr(event, "on", None),
                 recorded_at=event.timestamp,
-                actor=schemas.ActorOut(subject=actor.subject, role=actor.role, organisation=actor.organisation),
+                actor=responses.ActorOut(subject=actor.subject, role=actor.role, organisation=actor.organisation),
                 data={
                     _camel(k): _plain(v)
                     for k, v in AccessPolicy.event_data(view, vars(event)).items()
@@ -147,7 +147,7 @@ def history_out(trajectory_id: UUID, events: list[Any], view: View) -> schemas.H
                 },
             )
         )
-    return schemas.HistoryOut(trajectory_id=trajectory_id, events=items)
+    return responses.HistoryOut(trajectory_id=trajectory_id, events=items)
 
 
 def _camel(name: str) -> str:

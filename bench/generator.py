@@ -21,8 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID
 
-from adapters.database import write_session
-from domain.candidate import PersonalData
+from domain.candidate import Candidate, PersonalData
 from domain.trajectory import Trajectory
 from domain.values import (
     SYSTEM_ACTOR,
@@ -281,22 +280,26 @@ def generate(
     batch: int = 200,
     on_batch: Callable[[int], None] | None = None,
 ) -> list[UUID]:
-    """Write routes ``first`` to ``first + routes - 1`` of population ``seed`` through the
-    application (in batches of ``batch`` routes per transaction); returns their ids."""
+    """Write routes ``first`` to ``first + routes - 1`` of population ``seed`` (in batches of
+    ``batch`` routes per transaction); returns their ids."""
     ids: list[UUID] = []
     pending: list[GeneratedRoute] = []
 
     def flush() -> None:
-        with write_session(container.database_url) as session:
-            objects = []
+        # A loader of synthetic data below the service layer: whole routes, their events made by
+        # the domain's own commands (``population``), saved as the unit of work saves a command's.
+        with container.unit_of_work() as uow:
+            objects: list[object] = []
             for route in pending:
                 t = route.trajectory
-                objects.append(container.app.new_candidate(
-                    session, municipality=t.municipality, person=route.person, registered_on=t.registered_on,
-                    trajectory_id=t.id, actor=route.registered_by, candidate_id=route.candidate_id,
+                objects.append(Candidate.register(
+                    candidate_id=route.candidate_id, municipality=t.municipality, person=route.person,
+                    registered_on=t.registered_on, trajectory_id=t.id, actor=route.registered_by, seal=uow.seal,
                 ))
+                uow.remember_candidate(t.municipality, route.person.bsn, route.candidate_id)
                 objects.append(t)
-            container.app.save(*objects, session=session)
+            uow.save(*objects)
+            uow.commit()
         if on_batch is not None:
             on_batch(len(pending))
         pending.clear()
@@ -309,5 +312,5 @@ def generate(
             flush()
     if pending:
         flush()
-    container.written()
+    container.workers.log_grew()
     return ids

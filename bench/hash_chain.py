@@ -32,11 +32,10 @@ from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
 from sqlalchemy.engine import make_url
 
 from adapters.clock import FixedClock
-from adapters.database import dispose_engine, get_engine, write_session
-from adapters.eventstore import LeerrouteFactory, event_store_env
+from adapters.database import dispose_engine, get_engine
+from adapters.eventstore import EventStore, LeerrouteFactory
 from adapters.hash_chain import verify
 from bench.generator import generate
-from leerroute.application import LeerrouteApplication
 
 TODAY = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
 
@@ -44,9 +43,7 @@ TODAY = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
 class UnchainedFactory(LeerrouteFactory):
     """The same store without the chain: the library's own recorder."""
 
-    def __init__(self, env):  # noqa: ANN001
-        super().__init__(env)
-        self.application_recorder_class = SQLAlchemyApplicationRecorder
+    application_recorder_class = SQLAlchemyApplicationRecorder
 
 
 @contextmanager
@@ -76,12 +73,8 @@ def container_for(url: str, directory: Path, *, chained: bool):  # noqa: ANN201
         LEERROUTE_DATA_DIR=directory, DATABASE_URL=url, LEERROUTE_JWT_SECRET="b" * 48,
         LEERROUTE_PSEUDONYM_SECRET="p" * 48, LEERROUTE_PERSONAL_DATA_SECRET="d" * 48,
     )
-    container = build(settings, clock=FixedClock(TODAY))
-    if not chained:
-        env = event_store_env(url)
-        env["PERSISTENCE_MODULE"] = f"{UnchainedFactory.__module__}:{UnchainedFactory.__qualname__}"
-        container.app = LeerrouteApplication(env, pseudonymise=container.pseudonymise, vault=container.app.vault)
-    return container
+    store = EventStore(url) if chained else EventStore(url, factory=UnchainedFactory)
+    return build(settings, clock=FixedClock(TODAY), store=store)
 
 
 def populate(url: str, directory: Path, *, chained: bool, routes: int):  # noqa: ANN201
@@ -92,27 +85,20 @@ def populate(url: str, directory: Path, *, chained: bool, routes: int):  # noqa:
     return container, ids, time.perf_counter() - started
 
 
-def single_write(container, url: str, trajectory_id) -> float:  # noqa: ANN001
-    """One command in one transaction, as the API writes; returns the seconds it took."""
+def single_write(container, trajectory_id) -> float:  # noqa: ANN001
+    """One command through the service layer, as every entry point writes; returns the seconds it took."""
+    from domain.commands import GrantDeviation
+    from domain.values import Actor, DeviationRule, Role
+
     today = TODAY.date()
+    municipality = container.store.aggregate(trajectory_id).municipality
+    command = GrantDeviation(
+        actor=Actor(subject="bench", role=Role.KLANTMANAGER, organisation=municipality), trajectory_id=trajectory_id,
+        rule=DeviationRule.BENEFIT_DURING_TRAINING, reason="bench", on=today, until=today, granted_by="bench",
+    )
     begin = time.perf_counter()
-    with write_session(url) as session:
-        container.app.update(
-            trajectory_id,
-            lambda t: t.grant_deviation(
-                deviation_id=uuid.uuid4().hex, rule="benefit-during-training", reason="bench", on=today, until=today,
-                granted_by="bench", today=today, actor=t_actor(t),
-            ),
-            session=session,
-            expected_version=None,
-        )
+    container.service.handle(command)
     return time.perf_counter() - begin
-
-
-def t_actor(trajectory):  # noqa: ANN001, ANN201
-    from domain.values import Actor, Role
-
-    return Actor(subject="bench", role=Role.KLANTMANAGER, organisation=trajectory.municipality)
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -136,7 +122,7 @@ def main() -> None:
         for n in range(args.writes):
             for chained in ((False, True) if n % 2 else (True, False)):
                 container, ids, _ = stores[chained]
-                latencies[chained].append(single_write(container, urls[chained], ids[n % len(ids)]))
+                latencies[chained].append(single_write(container, ids[n % len(ids)]))
         results = {
             chained: {
                 "bulk_seconds": stores[chained][2],

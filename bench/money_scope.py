@@ -24,14 +24,15 @@ from sqlalchemy import select
 def main() -> None:
     from fastapi.testclient import TestClient
 
-    import api.money
-    from adapters.database import read_session, write_session
-    from adapters.money import decode_log
+    import leerroute.money_queries as money_queries
+    from adapters.database import read_session
+    from adapters.money.log import decode_log
     from adapters.tables import trajectory_summaries
     from api.main import create_app
     from bench.generator import generate
     from bench.run import build_container, fresh_database
-    from domain.financing import FinancingKind, Terms, Trigger
+    from domain.commands import ConcludeAgreement
+    from domain.terms import FinancingKind, Terms, Trigger
     from domain.values import Actor, Role
 
     parser = argparse.ArgumentParser()
@@ -52,16 +53,13 @@ def main() -> None:
             rows = session.execute(select(trajectory_summaries.c.municipality, trajectory_summaries.c.trajectory_id)).all()
     largest, size = Counter(m for m, _ in rows).most_common(1)[0]
     trajectory = next(t for m, t in rows if m == largest)
-    today = container.clock.today()
     km, fund = Actor("bench", Role.KLANTMANAGER, largest), Actor("bench", Role.FUND, "OO-BENCH")
     for actor, places in ((km, ()), (fund, ("GM0001", "GM0002"))):
-        with write_session(url) as session:
-            container.app.conclude_agreement(
-                session=session, actor=actor, today=today, kind=FinancingKind("start"), trigger=Trigger("registered"),
-                phase=None, claimant=None, valid_from=date(2023, 1, 1), valid_until=None, budget_cap_cents=None,
-                terms=Terms(effective_from=date(2023, 1, 1), amount_cents=100_000, municipalities=places),
-                concluded_on=date(2022, 12, 1),
-            )
+        container.service.handle(ConcludeAgreement(
+            actor=actor, on=date(2022, 12, 1), kind=FinancingKind("start"), trigger=Trigger("registered"), phase=None,
+            claimant=None, valid_from=date(2023, 1, 1), valid_until=None, budget_cap_cents=None,
+            terms=Terms(effective_from=date(2023, 1, 1), amount_cents=100_000, municipalities=places),
+        ))
     container.projections.catch_up()
     print(f"{options.routes:,} routes, log {container.projections.log_size():,} events, "
           f"generated and projected in {time.perf_counter() - t0:.0f} s; largest municipality {largest} ({size} routes)")
@@ -89,11 +87,11 @@ def main() -> None:
             assert response.status_code == 200, response.text
         return statistics.median(times)
 
-    scoped_reader = api.money.read_scoped_log
+    scoped_reader = money_queries.read_scoped_log
     for name, (path, hdrs) in figures.items():
-        api.money.read_scoped_log = lambda app, url, scope: decode_log(app)  # type: ignore[assignment]
+        money_queries.read_scoped_log = lambda store, url, scope: decode_log(store)  # type: ignore[assignment]
         whole = median(path, hdrs)
-        api.money.read_scoped_log = scoped_reader
+        money_queries.read_scoped_log = scoped_reader
         scoped = median(path, hdrs)
         print(f"  {name:<40} whole log {whole * 1000:8.0f} ms   scoped {scoped * 1000:8.0f} ms   ({whole / scoped:5.1f}x)")
 

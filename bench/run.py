@@ -178,16 +178,16 @@ def raw_insert_rate(url: str, seconds: float) -> tuple[float, list[float]]:
 
 def raw_scan_rate(container) -> tuple[float, int]:  # noqa: ANN001
     """Read the whole event table in the projections' batch size and decode every event."""
-    app = container.app
+    store = container.store
     batch = container.projections.batch_size
     position, count = 0, 0
     start = time.perf_counter()
     while True:
-        notifications = app.recorder.select_notifications(start=position, limit=batch, inclusive_of_start=False)
+        notifications = store.recorder.select_notifications(start=position, limit=batch, inclusive_of_start=False)
         if not notifications:
             break
         for notification in notifications:
-            app.mapper.to_domain_event(notification)
+            store.mapper.to_domain_event(notification)
         position = notifications[-1].id
         count += len(notifications)
     return count / (time.perf_counter() - start), count
@@ -217,6 +217,7 @@ def read_latencies(container, repeats: int) -> dict[str, float]:  # noqa: ANN001
     from datetime import timedelta
 
     from adapters import queries
+    from domain.access import TrajectoryScope
 
     url = container.database_url
     steady_state(url)
@@ -226,7 +227,7 @@ def read_latencies(container, repeats: int) -> dict[str, float]:  # noqa: ANN001
         "funnel national": lambda: queries.funnel(url, queries.FunnelScope()),
         "funnel municipality": lambda: queries.funnel(url, queries.FunnelScope(municipality="GM0001")),
         "worklist": lambda: queries.worklist(url, "GM0001", today=today, deviation_horizon=horizon, limit=50),
-        "trajectory list": lambda: queries.list_trajectories(url, queries.PageRequest(1, 50), municipality="GM0001"),
+        "trajectory list": lambda: queries.list_trajectories(url, queries.PageRequest(1, 50), TrajectoryScope("GM0001")),
     }
     return median_latencies(reads, repeats)
 
@@ -247,26 +248,17 @@ def median_latencies(reads: dict[str, Callable[[], object]], repeats: int) -> di
 
 def money_latencies(container, trajectory_id: Any, repeats: int = 3) -> dict[str, float]:  # noqa: ANN001
     """Median latency (ms) of the money report of GM0001's klantmanager and of one trajectory's
-    money, each derived from the part of the log it needs (as the API does)."""
-    from adapters.money import derive, read_scoped_log, region_lookup, report_of
-    from domain.access import can_see_money_line, can_see_savings, money_report_scope
-    from domain.money import AsOf, MoneyScope
+    money, as the service layer reads them (each from the part of the log it needs)."""
+    from domain.money import AsOf
     from domain.values import Actor, Role
 
-    url, app = container.database_url, container.app
     as_of = AsOf(container.clock.today())
-    baseline = container.settings.savings_baseline
     km = Actor("bench", Role.KLANTMANAGER, "GM0001")
-
-    def report() -> object:
-        state = derive(read_scoped_log(app, url, money_report_scope(km)), as_of, region_lookup(url), baseline)
-        return report_of(state, lambda line: can_see_money_line(km, line), lambda m: can_see_savings(km, m))
-
-    def trajectory() -> object:
-        scope = MoneyScope(trajectory=trajectory_id, municipality="GM0001")
-        return derive(read_scoped_log(app, url, scope), as_of, region_lookup(url), baseline)
-
-    return median_latencies({"money report municipality": report, "money of one trajectory": trajectory}, repeats)
+    reads: dict[str, Callable[[], object]] = {
+        "money report municipality": lambda: container.money.report(km, as_of),
+        "money of one trajectory": lambda: container.money.trajectory_money(km, trajectory_id, as_of, trace_id="bench"),
+    }
+    return median_latencies(reads, repeats)
 
 
 def first_trajectory(url: str, municipality: str) -> Any:
@@ -418,18 +410,18 @@ def run(options: Options, echo: Callable[[str], None] = print) -> dict[str, Any]
 
     with profiled(options.profile, "commands", stamp, echo):
         timings = InProcessRoutes(container, client=0, first_number=0).run_for(options.seconds)
-    container.broker.flush_all()
+    container.workers.broker.flush_all()
     figures.append(Figure("commands in-process, 1 writer", timings.rate, "cmd/s", floor, "raw INSERT", "commands in-process",
                           {"p50Ms": round(ms(percentile(timings.latencies, 0.5)), 3),
                            "p99Ms": round(ms(percentile(timings.latencies, 0.99)), 3)}))
     echo(figures[-1].line())
 
-    container.start_worker(policies=False)
+    container.workers.start(policies=False)
     try:
         container.projections.catch_up()
         writes, visible = visibility(container, options.seconds)
     finally:
-        container.stop_worker()
+        container.workers.stop()
     write_p99, visible_p99 = ms(percentile(writes, 0.99)), ms(percentile(visible, 0.99))
     figures.append(Figure("read-model visibility p99 after a write", visible_p99, "ms", write_p99, "write p99",
                           "visibility p99", {"samples": len(visible), "visibleP50Ms": round(ms(percentile(visible, 0.5)), 3),

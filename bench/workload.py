@@ -1,7 +1,7 @@
 """The write workload of the benchmarks: new routes walked through their steps.
 
-One route is the same script whether it runs in-process (through the unit of work and the
-application's commands, as the API runs them) or over HTTP: register, orientation, the
+One route is the same script whether it runs in-process (commands handed to the service layer,
+as the API hands them) or over HTTP: register, orientation, the
 pre-trajectory with a language assessment, the bedrijfsvakschool with a certificate, a
 placement the employer confirms and starts, the guarantee and a check-in. Every route gets a
 BSN of its own, so registrations never collide.
@@ -15,14 +15,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
-from sqlalchemy.orm import Session
-
-from adapters.unit_of_work import StoredResponse
-from domain.trajectory import Trajectory
-from domain.values import Actor, CertificateKind, LanguageLevel, LanguageSkill, Role
-from leerroute.application import Outcome, PersonalData
+from domain import commands as c
+from domain.candidate import PersonalData
+from domain.values import Actor, CertificateKind, JobLevel, LanguageLevel, LanguageSkill, Phase, Role, TargetGroup
+from leerroute.handlers import Outcome
 
 ROUTE_START = date(2025, 1, 6)
 EMPLOYER_KVK = "87654321"
@@ -52,7 +50,8 @@ class Step:
     by_employer: bool
     path: str  # under /v1/trajectories/{id}; "{placement}" is the route's placement id
     body: dict[str, Any]
-    command: Callable[[Trajectory, Actor, date, dict[str, str]], str | None]
+    # The command, from the trajectory, the actor and the ids made so far (the placement's).
+    command: Callable[[UUID, Actor, dict[str, str]], c.Command]
 
 
 def _day(n: int) -> date:
@@ -63,53 +62,43 @@ def _iso(n: int) -> str:
     return _day(n).isoformat()
 
 
-def _propose(t: Trajectory, actor: Actor, today: date, ids: dict[str, str]) -> str:
-    placement_id = str(uuid4())
-    t.propose_placement(placement_id=placement_id, employer_kvk=EMPLOYER_KVK, employer_name="Installatiebedrijf Noord BV",
-                        function="assistent-hulpmonteur", hours_per_week=36, level="assistent", on=_day(300), today=today,
-                        actor=actor)
-    return placement_id
-
-
-def _certificate(t: Trajectory, actor: Actor, today: date, ids: dict[str, str]) -> str:
-    certificate_id = str(uuid4())
-    t.obtain_certificate(certificate_id=certificate_id, phase="bedrijfsvakschool", kind=CertificateKind.MBO_CERTIFICAAT,
-                         title="Basis installatietechniek", on=_day(280), today=today, actor=actor)
-    return certificate_id
-
-
 LEVELS = {skill: LanguageLevel.A2 for skill in LanguageSkill}
+PROVIDER = "Installatiebedrijf Noord BV"
 
 SCRIPT: tuple[Step, ...] = (
     Step("start orientation", False, "/phases/orientation/start", {"date": _iso(7)},
-         lambda t, a, today, ids: t.start_phase("orientation", on=_day(7), today=today, provider=None, actor=a)),
+         lambda t, a, ids: c.StartPhase(actor=a, trajectory_id=t, phase=Phase.ORIENTATION, on=_day(7))),
     Step("complete orientation", False, "/phases/orientation/completion", {"date": _iso(35)},
-         lambda t, a, today, ids: t.complete_phase("orientation", on=_day(35), today=today, actor=a)),
+         lambda t, a, ids: c.CompletePhase(actor=a, trajectory_id=t, phase=Phase.ORIENTATION, on=_day(35))),
     Step("start pre-trajectory", False, "/phases/pre-trajectory/start", {"date": _iso(42), "provider": "Taalschool"},
-         lambda t, a, today, ids: t.start_phase("pre-trajectory", on=_day(42), today=today, provider="Taalschool", actor=a)),
+         lambda t, a, ids: c.StartPhase(actor=a, trajectory_id=t, phase=Phase.PRE_TRAJECTORY, on=_day(42), provider="Taalschool")),
     Step("assess language", False, "/language-assessments", {"date": _iso(60), "levels": {str(s): "A2" for s in LanguageSkill}},
-         lambda t, a, today, ids: t.assess_language(on=_day(60), today=today, levels=LEVELS, actor=a)),
+         lambda t, a, ids: c.AssessLanguage(actor=a, trajectory_id=t, on=_day(60), levels=LEVELS)),
     Step("complete pre-trajectory", False, "/phases/pre-trajectory/completion", {"date": _iso(120)},
-         lambda t, a, today, ids: t.complete_phase("pre-trajectory", on=_day(120), today=today, actor=a)),
+         lambda t, a, ids: c.CompletePhase(actor=a, trajectory_id=t, phase=Phase.PRE_TRAJECTORY, on=_day(120))),
     Step("start bedrijfsvakschool", False, "/phases/bedrijfsvakschool/start", {"date": _iso(127), "provider": "Bouwmensen"},
-         lambda t, a, today, ids: t.start_phase("bedrijfsvakschool", on=_day(127), today=today, provider="Bouwmensen", actor=a)),
+         lambda t, a, ids: c.StartPhase(actor=a, trajectory_id=t, phase=Phase.BEDRIJFSVAKSCHOOL, on=_day(127), provider="Bouwmensen")),
     Step("obtain certificate", False, "/certificates",
          {"date": _iso(280), "phase": "bedrijfsvakschool", "kind": "mbo-certificaat", "title": "Basis installatietechniek"},
-         _certificate),
+         lambda t, a, ids: c.ObtainCertificate(actor=a, trajectory_id=t, on=_day(280), phase=Phase.BEDRIJFSVAKSCHOOL,
+                                               kind=CertificateKind.MBO_CERTIFICAAT, title="Basis installatietechniek")),
     Step("complete bedrijfsvakschool", False, "/phases/bedrijfsvakschool/completion", {"date": _iso(290)},
-         lambda t, a, today, ids: t.complete_phase("bedrijfsvakschool", on=_day(290), today=today, actor=a)),
+         lambda t, a, ids: c.CompletePhase(actor=a, trajectory_id=t, phase=Phase.BEDRIJFSVAKSCHOOL, on=_day(290))),
     Step("propose placement", False, "/placements",
-         {"date": _iso(300), "employer": {"kvkNumber": EMPLOYER_KVK, "name": "Installatiebedrijf Noord BV"},
+         {"date": _iso(300), "employer": {"kvkNumber": EMPLOYER_KVK, "name": PROVIDER},
           "function": "assistent-hulpmonteur", "hoursPerWeek": 36, "level": "assistent"},
-         _propose),
+         lambda t, a, ids: c.ProposePlacement(actor=a, trajectory_id=t, on=_day(300), employer_kvk=EMPLOYER_KVK,
+                                              employer_name=PROVIDER, function="assistent-hulpmonteur", hours_per_week=36,
+                                              level=JobLevel.ASSISTENT)),
     Step("confirm placement", True, "/placements/{placement}/confirmation", {"date": _iso(305)},
-         lambda t, a, today, ids: t.confirm_placement(ids["placement"], on=_day(305), today=today, actor=a)),
+         lambda t, a, ids: c.ConfirmPlacement(actor=a, trajectory_id=t, placement_id=ids["placement"], on=_day(305))),
     Step("start contract", True, "/placements/{placement}/contract-start", {"date": _iso(320), "hoursPerWeek": 36},
-         lambda t, a, today, ids: t.start_contract(ids["placement"], on=_day(320), today=today, hours_per_week=36, actor=a)),
+         lambda t, a, ids: c.StartContract(actor=a, trajectory_id=t, placement_id=ids["placement"], on=_day(320),
+                                           hours_per_week=36)),
     Step("issue guarantee", False, "/guarantee", {"date": _iso(330), "issuedBy": "OTIB namens sociale partners"},
-         lambda t, a, today, ids: t.issue_guarantee(on=_day(330), today=today, issued_by="OTIB namens sociale partners", actor=a)),
+         lambda t, a, ids: c.IssueGuarantee(actor=a, trajectory_id=t, on=_day(330), issued_by="OTIB namens sociale partners")),
     Step("guarantee check-in", False, "/guarantee/check-ins", {"date": _iso(500), "summary": "loopbaangesprek"},
-         lambda t, a, today, ids: t.record_guarantee_check_in(on=_day(500), today=today, summary="loopbaangesprek", actor=a)),
+         lambda t, a, ids: c.RecordCheckIn(actor=a, trajectory_id=t, on=_day(500), summary="loopbaangesprek")),
 )
 
 COMMANDS_PER_ROUTE = 1 + len(SCRIPT)
@@ -138,50 +127,30 @@ class Timings:
 
 
 class InProcessRoutes:
-    """Routes walked through the application in this process, as the API's write path does:
-    one unit of work (one transaction) per command, then the workers are told."""
+    """Routes walked through the service layer in this process, as every entry point writes: one
+    command, one unit of work (one transaction), then the workers are told."""
 
     def __init__(self, container, client: int = 0, first_number: int = 0):  # noqa: ANN001
-        self.container = container
+        self.service = container.service
         municipality = municipality_for(client)
         self.km = Actor(subject="bench-km", role=Role.KLANTMANAGER, organisation=municipality)
         self.employer = Actor(subject="bench-hr", role=Role.EMPLOYER, organisation=EMPLOYER_KVK)
         self.number = first_number
 
     def register(self) -> Outcome:
-        app, today = self.container.app, self.container.clock.today()
         body = registration_body(self.number)
         self.number += 1
         person = PersonalData(bsn=body["candidate"]["bsn"], given_names="Amal", family_name="Haddad", birth_date=date(1990, 3, 4))
-        holder: list[Outcome] = []
-
-        def unit(session: Session) -> StoredResponse:
-            outcome = app.register_trajectory(session=session, actor=self.km, today=today, person=person,
-                                              target_group="statushouder", registered_on=_day(0),
-                                              benefit_monthly_cents=125_000, benefit_since=date(2024, 6, 1))
-            holder.append(outcome)
-            return StoredResponse(201, None)
-
-        self.container.unit_of_work.run(unit)
-        self.container.written()
-        return holder[-1]
+        return self.service.handle(c.RegisterTrajectory(
+            actor=self.km, on=_day(0), person=person, target_group=TargetGroup.STATUSHOUDER,
+            benefit_monthly_cents=125_000, benefit_since=date(2024, 6, 1),
+        ))
 
     def step(self, trajectory_id: UUID, step: Step, ids: dict[str, str]) -> Outcome:
-        app, today = self.container.app, self.container.clock.today()
         actor = self.employer if step.by_employer else self.km
-        holder: list[Outcome] = []
-
-        def unit(session: Session) -> StoredResponse:
-            outcome = app.update(trajectory_id, lambda t: step.command(t, actor, today, ids), session=session,
-                                 expected_version=None)
-            holder.append(outcome)
-            return StoredResponse(200, None)
-
-        self.container.unit_of_work.run(unit)
-        self.container.written()
-        outcome = holder[-1]
-        if outcome.result_id is not None and step.path == "/placements":
-            ids["placement"] = outcome.result_id
+        outcome = self.service.handle(step.command(trajectory_id, actor, ids))
+        if outcome.created is not None and step.path == "/placements":
+            ids["placement"] = outcome.created
         return outcome
 
     def commands(self) -> Iterator[Callable[[], Outcome]]:
@@ -189,7 +158,7 @@ class InProcessRoutes:
         while True:
             holder: list[Outcome] = []
             yield lambda: holder.append(self.register()) or holder[-1]
-            trajectory_id = holder[-1].trajectory.id
+            trajectory_id = holder[-1].aggregate.id
             ids: dict[str, str] = {}
             for step in SCRIPT:
                 yield lambda step=step: self.step(trajectory_id, step, ids)

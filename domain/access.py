@@ -1,12 +1,12 @@
 """Who may see and do what: decided here, once, for every entry point.
 
-Two questions, in this order:
+Three questions, in this order:
 
-1. May the role call this kind of operation at all? (the role sets below; a no is 403, checked
-   before a body is read.)
-2. Is the trajectory visible to this caller, and what of it? (``AccessPolicy``: an invisible
-   trajectory is reported as not found, so its existence does not leak; a visible one the
-   caller may not change is 403.)
+1. May the role issue this kind of command, or call this kind of read, at all? (``COMMAND_ROLES``
+   and the reader sets below; a no is ``Forbidden``. The API asks it before it reads a body.)
+2. Is the thing visible to this caller, and what of it? (``AccessPolicy.view``: an invisible
+   trajectory, placement, agreement or claim is ``NotFound``, so its existence does not leak.)
+3. May this caller do this to a visible thing? (a no is ``Forbidden``.)
 
 What each role sees of a visible trajectory:
 
@@ -17,6 +17,10 @@ What each role sees of a visible trajectory:
 | employer | those with a placement proposed to it; only those placements | name | no |
 | fund | those its financing agreements cover (``fund_coverage``) | name, no BSN or birth date | no |
 | procesregie | all | a stable pseudonym only | yes |
+
+Lists and reports read the read models through a scope object made here (``trajectory_scope``,
+``placement_scope``, ``agreement_scope``, ``claim_scope``, ``money_report_scope``), which the
+queries apply as they are.
 """
 
 from __future__ import annotations
@@ -24,9 +28,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from domain.errors import Forbidden
-from domain.financing import AgreementView, Claim
-from domain.money import MoneyLine, MoneyScope, fund_covers
+from domain import commands as c
+from domain.errors import Forbidden, NotFound
+from domain.financing import Claim
+from domain.money import MoneyScope
+from domain.payments import MoneyLine, fund_covers
+from domain.terms import AgreementView
 from domain.trajectory import Trajectory
 from domain.values import Actor, Role
 
@@ -60,6 +67,63 @@ FUND = View(personal_data=False, candidate_name=True, benefit=False, route=True)
 NOTHING = View(personal_data=False, candidate_name=False, benefit=False, route=False)
 
 
+# --- who may issue which command --------------------------------------------------------------
+
+ROUTE_WRITERS = frozenset({Role.KLANTMANAGER})
+PLACEMENT_ANSWERERS = frozenset({Role.EMPLOYER})
+PLACEMENT_PARTIES = frozenset({Role.KLANTMANAGER, Role.EMPLOYER})
+ERASERS = frozenset({Role.KLANTMANAGER, Role.PRIVACY_OFFICER})
+AGREEMENT_WRITERS = frozenset({Role.KLANTMANAGER, Role.FUND})
+CLAIM_WRITERS = frozenset({Role.KLANTMANAGER, Role.FUND})
+SYSTEM = frozenset({Role.SYSTEM})
+
+COMMAND_ROLES: dict[type[c.Command], frozenset[Role]] = {
+    **dict.fromkeys(
+        (
+            c.RegisterTrajectory, c.StartPhase, c.CompletePhase, c.EndPhase, c.SkipPhase, c.AssessLanguage,
+            c.RecordPractice, c.ObtainCertificate, c.ProposePlacement, c.IssueGuarantee, c.RecordCheckIn,
+            c.EndGuarantee, c.DropOut, c.ReEnter, c.ChangeBenefit, c.GrantDeviation,
+        ),
+        ROUTE_WRITERS,
+    ),
+    c.ConfirmPlacement: PLACEMENT_ANSWERERS,
+    c.DeclinePlacement: PLACEMENT_ANSWERERS,
+    c.StartContract: PLACEMENT_PARTIES,
+    c.EndPlacement: PLACEMENT_PARTIES,
+    c.EraseCandidate: ERASERS,
+    c.RecordDueMilestones: SYSTEM,
+    c.ConcludeAgreement: AGREEMENT_WRITERS,
+    c.ChangeAgreementTerms: AGREEMENT_WRITERS,
+    c.FileClaim: CLAIM_WRITERS,
+    c.ApproveClaim: CLAIM_WRITERS,
+    c.RejectClaim: CLAIM_WRITERS,
+    c.RecordPayment: CLAIM_WRITERS,
+}
+
+# Roles that may call each kind of read at all.
+TRAJECTORY_READERS = frozenset({Role.KLANTMANAGER, Role.PROCESREGIE, Role.FUND})
+LIST_READERS = frozenset({Role.KLANTMANAGER, Role.PROCESREGIE})
+SEARCHERS = frozenset({Role.KLANTMANAGER})
+PLACEMENT_LIST_READERS = frozenset({Role.KLANTMANAGER, Role.EMPLOYER, Role.PROCESREGIE})
+ACCESS_LOG_READERS = frozenset({Role.PRIVACY_OFFICER, Role.PROCESREGIE})
+WORKLIST_READERS = frozenset({Role.KLANTMANAGER})
+FUNNEL_READERS = frozenset({Role.KLANTMANAGER, Role.PROCESREGIE})
+MONEY_READERS = frozenset({Role.KLANTMANAGER, Role.FUND, Role.PROCESREGIE})
+
+
+def check_role(actor: Actor, roles: frozenset[Role]) -> None:
+    if actor.role not in roles:
+        names = ", ".join(sorted(str(r) for r in roles))
+        raise Forbidden(f"role {actor.role} may not do this (allowed: {names})")
+
+
+def roles_for(command: type[c.Command]) -> frozenset[Role]:
+    return COMMAND_ROLES[command]
+
+
+# --- trajectories -------------------------------------------------------------------------------
+
+
 class AccessPolicy:
     def __init__(self, fund_coverage: FundCoverage = covers_nothing):
         self._fund_coverage = fund_coverage
@@ -72,7 +136,7 @@ class AccessPolicy:
                 return FULL if own_municipality else None
             case Role.PRIVACY_OFFICER:
                 return NOTHING if own_municipality else None
-            case Role.PROCESREGIE:
+            case Role.PROCESREGIE | Role.SYSTEM:
                 return PSEUDONYMISED
             case Role.EMPLOYER:
                 if any(p.employer_kvk == actor.organisation for p in trajectory.placements.values()):
@@ -84,6 +148,13 @@ class AccessPolicy:
 
     def can_see(self, actor: Actor, trajectory: Trajectory) -> bool:
         return self.view(actor, trajectory) is not None
+
+    def visible(self, actor: Actor, trajectory: Trajectory) -> View:
+        """The caller's view of the trajectory; ``NotFound`` when it is invisible to them."""
+        view = self.view(actor, trajectory)
+        if view is None:
+            raise NotFound("trajectory", f"no trajectory {trajectory.id}")
+        return view
 
     def can_see_placement(self, actor: Actor, trajectory: Trajectory, placement_id: str) -> bool:
         placement = trajectory.placements.get(placement_id)
@@ -108,29 +179,30 @@ class AccessPolicy:
             return True
         return actor.role is Role.PRIVACY_OFFICER and actor.organisation == trajectory.municipality
 
-    @staticmethod
-    def municipality_scope(actor: Actor, requested: str | None, *, whole_country: bool = False) -> str | None:
-        """The municipality a list or report of the caller covers (None: every municipality).
-        A klantmanager is held to the own municipality; procesregie chooses."""
-        if actor.role is Role.KLANTMANAGER:
-            if whole_country or requested not in (None, actor.organisation):
-                raise Forbidden("a klantmanager sees the own municipality only")
-            return actor.organisation
-        if actor.role is Role.PROCESREGIE:
-            return requested
-        raise Forbidden(f"{actor.role} sees no lists of trajectories")
+    def can_name_in_claim(self, actor: Actor, trajectory: Trajectory, agreement: AgreementView, region: str) -> bool:
+        """A claim may name a trajectory the caller sees, or (a fund) one that this agreement of
+        its own covers: it need not wait until the agreement shows in the read models."""
+        own = actor.role is Role.FUND and can_see_agreement(actor, agreement)
+        return (own and fund_covers([agreement], trajectory, region)) or self.can_see(actor, trajectory)
 
-    @staticmethod
-    def placement_filter(actor: Actor) -> dict[str, str]:
-        """Which placements a caller lists: an employer its own, a klantmanager the own
-        municipality's, procesregie all."""
-        if actor.role is Role.EMPLOYER:
-            return {"employer_kvk": actor.organisation}
-        if actor.role is Role.KLANTMANAGER:
-            return {"municipality": actor.organisation}
-        if actor.role is Role.PROCESREGIE:
-            return {}
-        raise Forbidden(f"{actor.role} lists no placements")
+    def check_command(self, command: c.TrajectoryCommand, trajectory: Trajectory) -> None:
+        """May ``command.actor`` issue this command on this trajectory? An invisible trajectory
+        or placement is ``NotFound``; a visible one the caller may not change is ``Forbidden``."""
+        actor = command.actor
+        check_role(actor, roles_for(type(command)))
+        self.visible(actor, trajectory)
+        if isinstance(command, c.PlacementCommand):
+            if not self.can_see_placement(actor, trajectory, command.placement_id):
+                raise NotFound("placement", f"no placement {command.placement_id} on this trajectory")
+            allowed = self.can_act_on_placement(actor, trajectory)
+        elif isinstance(command, c.EraseCandidate):
+            allowed = self.can_erase(actor, trajectory)
+        elif isinstance(command, c.RecordDueMilestones):
+            allowed = True  # the system itself (its role is checked above)
+        else:
+            allowed = self.can_manage_route(actor, trajectory)
+        if not allowed:
+            raise Forbidden(f"{actor.role} {actor.organisation} may not do this")
 
     @staticmethod
     def event_data(view: View, data: dict) -> dict:
@@ -140,7 +212,52 @@ class AccessPolicy:
         return {k: v for k, v in data.items() if k not in BENEFIT_FIELDS}
 
 
-# --- the money ------------------------------------------------------------------------------
+# --- scopes of lists ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrajectoryScope:
+    """The trajectories a list covers: one municipality's, or (None) every one."""
+
+    municipality: str | None
+
+
+def municipality_scope(actor: Actor, requested: str | None, *, whole_country: bool = False) -> str | None:
+    """The municipality a list, funnel or report of the caller covers (None: every municipality).
+    A klantmanager is held to the own municipality; procesregie chooses."""
+    if actor.role is Role.KLANTMANAGER:
+        if whole_country or requested not in (None, actor.organisation):
+            raise Forbidden("a klantmanager sees the own municipality only")
+        return actor.organisation
+    if actor.role is Role.PROCESREGIE:
+        return requested
+    raise Forbidden(f"{actor.role} sees no lists of trajectories")
+
+
+def trajectory_scope(actor: Actor, requested: str | None) -> TrajectoryScope:
+    return TrajectoryScope(municipality_scope(actor, requested))
+
+
+@dataclass(frozen=True)
+class PlacementScope:
+    """The placements a list covers: an employer's, a municipality's, or (both None) all."""
+
+    employer_kvk: str | None = None
+    municipality: str | None = None
+
+
+def placement_scope(actor: Actor) -> PlacementScope:
+    """An employer lists its own placements, a klantmanager the own municipality's, procesregie all."""
+    if actor.role is Role.EMPLOYER:
+        return PlacementScope(employer_kvk=actor.organisation)
+    if actor.role is Role.KLANTMANAGER:
+        return PlacementScope(municipality=actor.organisation)
+    if actor.role is Role.PROCESREGIE:
+        return PlacementScope()
+    raise Forbidden(f"{actor.role} lists no placements")
+
+
+# --- the money ------------------------------------------------------------------------------------
 
 
 def can_see_agreement(actor: Actor, agreement: AgreementView, region_of_own: str | None = None) -> bool:
@@ -159,6 +276,22 @@ def can_see_agreement(actor: Actor, agreement: AgreementView, region_of_own: str
     return False
 
 
+@dataclass(frozen=True)
+class AgreementScope:
+    """The agreements a list may hold (each one still passes ``can_see_agreement``): those of
+    ``party`` as payer or claimant (None: every agreement), and with ``unnamed_claimant`` also
+    the agreements of funds that name no claimant (a klantmanager files their claims)."""
+
+    party: str | None = None
+    unnamed_claimant: bool = False
+
+
+def agreement_scope(actor: Actor) -> AgreementScope:
+    if actor.role is Role.PROCESREGIE:
+        return AgreementScope()
+    return AgreementScope(party=actor.organisation, unnamed_claimant=actor.role is Role.KLANTMANAGER)
+
+
 def can_see_trajectory_money(actor: Actor, trajectory: Trajectory, fund_agreements: list[AgreementView], region: str) -> bool:
     """A trajectory's money: its municipality, procesregie, and a fund one of whose agreements covers it."""
     if actor.role is Role.FUND:
@@ -175,6 +308,22 @@ def can_see_claim(actor: Actor, claim: Claim) -> bool:
     if actor.role in (Role.KLANTMANAGER, Role.FUND) and actor.organisation in (claim.payer, claim.claimant):
         return True
     return actor.role is Role.KLANTMANAGER and actor.organisation == claim.municipality
+
+
+@dataclass(frozen=True)
+class ClaimScope:
+    """The claims a list holds: those ``party`` files or pays, and those on the trajectories of
+    ``municipality``; both None: every claim."""
+
+    party: str | None = None
+    municipality: str | None = None
+
+
+def claim_scope(actor: Actor) -> ClaimScope:
+    """The reading side of ``can_see_claim``."""
+    if actor.role is Role.PROCESREGIE:
+        return ClaimScope()
+    return ClaimScope(party=actor.organisation, municipality=actor.organisation if actor.role is Role.KLANTMANAGER else None)
 
 
 def can_see_money_line(actor: Actor, line: MoneyLine) -> bool:
@@ -200,19 +349,3 @@ def money_report_scope(actor: Actor) -> MoneyScope:
     if actor.role is Role.FUND:
         return MoneyScope(fund=actor.organisation)
     return MoneyScope()
-
-
-# Roles that may call each kind of operation at all (checked before the body is even read).
-ROUTE_WRITERS = frozenset({Role.KLANTMANAGER})
-PLACEMENT_ANSWERERS = frozenset({Role.EMPLOYER})
-PLACEMENT_PARTIES = frozenset({Role.KLANTMANAGER, Role.EMPLOYER})
-TRAJECTORY_READERS = frozenset({Role.KLANTMANAGER, Role.PROCESREGIE, Role.FUND})
-LIST_READERS = frozenset({Role.KLANTMANAGER, Role.PROCESREGIE})
-PLACEMENT_LIST_READERS = frozenset({Role.KLANTMANAGER, Role.EMPLOYER, Role.PROCESREGIE})
-ERASERS = frozenset({Role.KLANTMANAGER, Role.PRIVACY_OFFICER})
-ACCESS_LOG_READERS = frozenset({Role.PRIVACY_OFFICER, Role.PROCESREGIE})
-WORKLIST_READERS = frozenset({Role.KLANTMANAGER})
-FUNNEL_READERS = frozenset({Role.KLANTMANAGER, Role.PROCESREGIE})
-AGREEMENT_WRITERS = frozenset({Role.KLANTMANAGER, Role.FUND})
-CLAIM_WRITERS = frozenset({Role.KLANTMANAGER, Role.FUND})
-MONEY_READERS = frozenset({Role.KLANTMANAGER, Role.FUND, Role.PROCESREGIE})

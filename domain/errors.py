@@ -1,4 +1,9 @@
-"""Domain errors: a broken rule of the route is named, so callers can show which one."""
+"""Domain errors: a broken rule is named, so every entry point can show which one.
+
+How entry points present them: ``NotFound`` as "not found" (an invisible thing is reported the
+same way, so its existence does not leak), ``Forbidden`` as "not allowed", ``InvalidField`` as an
+invalid field of the request, every other ``RuleViolation`` as a conflict naming its rule.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ class DomainError(Exception):
 
 
 class RuleViolation(DomainError):
-    """A command that makes no sense for the route as it stands.
+    """A command that makes no sense for the route (or the money) as it stands.
 
     ``rule`` is a stable, kebab-case name of the rule (clients may branch on it);
     ``detail`` explains this occurrence in words.
@@ -20,8 +25,26 @@ class RuleViolation(DomainError):
         self.detail = detail
 
 
+class InvalidField(RuleViolation):
+    """A value that cannot be right for this field (the API lists it under ``invalidParams``)."""
+
+    def __init__(self, name: str, reason: str):
+        super().__init__("invalid-field", f"{name}: {reason}")
+        self.name = name
+        self.reason = reason
+
+
+class Ineligible(RuleViolation):
+    """A claim the trajectory's own events do not support; ``condition`` names what is unmet."""
+
+    def __init__(self, condition: str, detail: str):
+        super().__init__("eligibility", detail)
+        self.condition = condition
+
+
 class NotFound(DomainError):
-    """A referenced part of an aggregate (a placement, say) does not exist."""
+    """The thing does not exist, or is invisible to the caller; ``what`` names its kind
+    (trajectory, placement, agreement, claim)."""
 
     def __init__(self, what: str, detail: str):
         super().__init__(detail)
@@ -30,7 +53,7 @@ class NotFound(DomainError):
 
 
 class Forbidden(DomainError):
-    """The caller's role may see the thing but not do this with it."""
+    """The caller may see the thing but not do this with it."""
 
     def __init__(self, detail: str):
         super().__init__(detail)

@@ -15,131 +15,16 @@ payment is made per trajectory, agreement and trigger.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
-from enum import StrEnum
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import RuleViolation
-from domain.values import Actor, Phase, Role, TargetGroup, validate_municipality_code
-
-
-class InvalidField(RuleViolation):
-    """A value that cannot be right for this field (the API lists it under ``invalidParams``)."""
-
-    def __init__(self, name: str, reason: str):
-        super().__init__("invalid-field", f"{name}: {reason}")
-        self.name = name
-        self.reason = reason
-
-
-class Ineligible(RuleViolation):
-    """A claim the trajectory's own events do not support; ``condition`` names what is unmet."""
-
-    def __init__(self, condition: str, detail: str):
-        super().__init__("eligibility", detail)
-        self.condition = condition
-
-
-class PayerKind(StrEnum):
-    MUNICIPALITY = "municipality"
-    FUND = "fund"
-
-
-class FinancingKind(StrEnum):
-    START = "start"
-    RESULT = "result"
-    TRAINING = "training"
-
-
-class Trigger(StrEnum):
-    """The fact in a trajectory's log that earns the payment."""
-
-    REGISTERED = "registered"
-    PHASE_STARTED = "phase-started"
-    PHASE_COMPLETED = "phase-completed"
-    CERTIFICATE_OBTAINED = "certificate-obtained"
-    PLACEMENT_STARTED = "placement-started"
-    LASTING_PLACEMENT = "lasting-placement"
-
-    @property
-    def needs_phase(self) -> bool:
-        return self in (Trigger.PHASE_STARTED, Trigger.PHASE_COMPLETED)
-
-
-class ClaimStatus(StrEnum):
-    FILED = "filed"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    PAID = "paid"
-
-
-def check_cents(name: str, value: Any, *, positive: bool) -> int:
-    """Money is a whole number of euro cents: no floats, no fractions, no negatives."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidField(name, "a whole number of euro cents")
-    if value < 0 or (positive and value == 0):
-        raise InvalidField(name, "greater than zero" if positive else "zero or more")
-    return value
-
-
-@dataclass(frozen=True)
-class Terms:
-    """What an agreement pays and for whom, from ``effective_from`` until the next change."""
-
-    effective_from: date
-    amount_cents: int
-    min_placement_months: int = 0
-    target_groups: tuple[str, ...] = ()
-    municipalities: tuple[str, ...] = ()
-    regions: tuple[str, ...] = ()
-
-    def validated(self) -> "Terms":
-        check_cents("amountCents", self.amount_cents, positive=True)
-        if isinstance(self.min_placement_months, bool) or not isinstance(self.min_placement_months, int):
-            raise InvalidField("minPlacementMonths", "a whole number of months")
-        if not 0 <= self.min_placement_months <= 120:
-            raise InvalidField("minPlacementMonths", "between 0 and 120")
-        for group in self.target_groups:
-            try:
-                TargetGroup(group)
-            except ValueError:
-                raise InvalidField("targetGroups", f"unknown target group {group!r}") from None
-        for code in self.municipalities:
-            try:
-                validate_municipality_code(code)
-            except ValueError as error:
-                raise InvalidField("municipalities", str(error)) from None
-        return replace(
-            self,
-            target_groups=tuple(sorted(set(self.target_groups))),
-            municipalities=tuple(sorted(set(self.municipalities))),
-            regions=tuple(sorted(set(self.regions))),
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "effective_from": self.effective_from,
-            "amount_cents": self.amount_cents,
-            "min_placement_months": self.min_placement_months,
-            "target_groups": list(self.target_groups),
-            "municipalities": list(self.municipalities),
-            "regions": list(self.regions),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Terms":
-        return cls(
-            effective_from=data["effective_from"],
-            amount_cents=data["amount_cents"],
-            min_placement_months=data["min_placement_months"],
-            target_groups=tuple(data["target_groups"]),
-            municipalities=tuple(data["municipalities"]),
-            regions=tuple(data["regions"]),
-        )
+from domain.errors import Forbidden, InvalidField, RuleViolation
+from domain.terms import AgreementView, ClaimStatus, FinancingKind, PayerKind, Terms, Trigger
+from domain.values import Actor, Phase, Role, check_cents, validate_municipality_code
 
 
 def _no_future(name: str, on: date, today: date) -> None:
@@ -172,7 +57,7 @@ class FinancingAgreement(Aggregate):
         payer_kind, kind, trigger = PayerKind(payer_kind), FinancingKind(kind), Trigger(trigger)
         expected_role = Role.KLANTMANAGER if payer_kind is PayerKind.MUNICIPALITY else Role.FUND
         if actor.role is not expected_role or actor.organisation != payer:
-            raise RuleViolation("payer-concludes", f"only the payer ({payer_kind} {payer}) concludes its agreements")
+            raise Forbidden(f"only the payer ({payer_kind} {payer}) concludes its agreements")
         if payer_kind is PayerKind.MUNICIPALITY:
             validate_municipality_code(payer)
         _no_future("concludedOn", on, today)
@@ -312,8 +197,10 @@ class FinancingAgreement(Aggregate):
         return actor.role is role and actor.organisation == self.payer
 
     def check_payer(self, actor: Actor) -> None:
+        """Only the payer changes the terms and decides on claims (one who may see the agreement
+        but is not its payer is refused, not told of a rule)."""
         if not self.is_payer(actor):
-            raise RuleViolation("payer-decides", f"only the payer ({self.payer_kind} {self.payer}) does this")
+            raise Forbidden(f"only the payer ({self.payer_kind} {self.payer}) does this")
 
     def may_claim(self, actor: Actor, municipality: str) -> bool:
         """A named claimant claims; otherwise the trajectory's own municipality does."""
@@ -480,29 +367,3 @@ class Claim(Aggregate):
         self.paid_on = on
 
 
-@dataclass(frozen=True)
-class AgreementView:
-    """An agreement as of a moment: what ``domain.money`` needs, free of the aggregate."""
-
-    id: UUID
-    payer_kind: PayerKind
-    payer: str
-    claimant: str | None
-    kind: FinancingKind
-    trigger: Trigger
-    phase: Phase | None
-    valid_from: date
-    valid_until: date | None
-    budget_cap_cents: int | None
-    terms_history: tuple[Terms, ...] = field(default=())
-
-    def terms_on(self, day: date) -> Terms:
-        """The terms in force on ``day`` (the first terms before the agreement's start)."""
-        current = self.terms_history[0]
-        for terms in self.terms_history:
-            if terms.effective_from <= day:
-                current = terms
-        return current
-
-    def covers_date(self, day: date) -> bool:
-        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)

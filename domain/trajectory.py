@@ -40,6 +40,7 @@ from domain.values import (
     TargetGroup,
     TrajectoryStatus,
     add_months,
+    check_cents,
     validate_kvk,
     validate_municipality_code,
 )
@@ -106,14 +107,6 @@ class BenefitState:
         return self.monthly_cents > 0 and self.stopped_on is None
 
 
-def _check_cents(name: str, value: int, *, positive: bool) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise RuleViolation("amount-in-cents", f"{name} must be a whole number of euro cents")
-    if value < 0 or (positive and value == 0):
-        word = "greater than zero" if positive else "zero or more"
-        raise RuleViolation("amount-in-cents", f"{name} must be {word}")
-
-
 class Trajectory(Aggregate):
     """One candidate's route from registration to the 10-year guarantee."""
 
@@ -141,7 +134,7 @@ class Trajectory(Aggregate):
             )
         if on > today:
             raise RuleViolation("no-future-dates", f"registration date {on} lies after today ({today})")
-        _check_cents("benefit monthly amount", benefit_monthly_cents, positive=False)
+        check_cents("benefit.monthlyAmountCents", benefit_monthly_cents, positive=False)
         if benefit_monthly_cents > 0 and benefit_since is None:
             raise RuleViolation("benefit-since-required", "a benefit paid at intake needs the date since when")
         if benefit_since is not None and benefit_since > on:
@@ -690,7 +683,7 @@ class Trajectory(Aggregate):
             return
         if monthly_cents is None:
             raise RuleViolation("amount-required", f"a benefit that is {kind} states its new monthly amount")
-        _check_cents("monthly amount", monthly_cents, positive=True)
+        check_cents("monthlyAmountCents", monthly_cents, positive=True)
         if kind is BenefitChangeKind.REDUCED:
             if not current.is_paid:
                 raise RuleViolation("benefit-must-be-paid", "the benefit is not paid, so it cannot be reduced")

@@ -13,6 +13,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
+
+from domain.errors import InvalidField
 
 
 class Role(StrEnum):
@@ -188,6 +191,16 @@ def validate_kvk(value: str) -> str:
 def validate_municipality_code(value: str) -> str:
     if not isinstance(value, str) or not _GM_RE.match(value):
         raise ValueError("a municipality code is 'GM' and four digits, such as GM0363")
+    return value
+
+
+def check_cents(name: str, value: Any, *, positive: bool) -> int:
+    """Money is a whole number of euro cents: no floats, no fractions, no negatives (and with
+    ``positive``, no zero)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidField(name, "a whole number of euro cents")
+    if value < 0 or (positive and value == 0):
+        raise InvalidField(name, "greater than zero" if positive else "zero or more")
     return value
 
 

@@ -47,12 +47,12 @@ def worker(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    container.start_worker(threads=threads, policies=policies)
+    container.workers.start(threads=threads, policies=policies)
     console.print(f"leerroute worker on {container.settings.redis_url or 'the in-process broker'}")
     try:
         stop.wait()
     finally:
-        container.stop_worker()
+        container.workers.stop()
 
 
 @cli.command()
@@ -217,7 +217,7 @@ def run_policies() -> None:
     from leerroute.bootstrap import build
 
     container = build()
-    recorded = container.policies.run()
+    recorded = container.time_policies.run()
     container.projections.catch_up()
     typer.echo(f"recorded {recorded} milestones")
 
@@ -232,13 +232,13 @@ def money_reconcile(
 ) -> None:
     """Re-derive the money read models (agreements, claims, saving periods, digests) from the log and print
     every difference from the stored rows; exit 1 when there is one (after --repair: when one remains)."""
-    from adapters.money import differences
+    from adapters.money.reconcile import differences
     from leerroute.bootstrap import build
 
     container = build()
     container.projections.catch_up()
     baseline = container.settings.savings_baseline
-    found = differences(container.app, container.database_url, baseline)
+    found = differences(container.store, container.database_url, baseline)
     for difference in found:
         typer.echo(str(difference))
     if not found:
@@ -248,7 +248,7 @@ def money_reconcile(
     if not repair:
         raise typer.Exit(1)
     container.projections.rebuild("money")
-    remaining = differences(container.app, container.database_url, baseline)
+    remaining = differences(container.store, container.database_url, baseline)
     for difference in remaining:
         typer.echo(f"after repair: {difference}")
     if remaining:

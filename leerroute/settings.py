@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from domain.money import SavingsBaseline
+from domain.savings import SavingsBaseline
 from domain.values import MilestoneTerms
 
 

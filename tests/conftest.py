@@ -99,9 +99,9 @@ def container(database_url: str, tmp_path_factory: pytest.TempPathFactory):  # n
 
         redis.Redis.from_url(redis_url).flushdb()
     c = build(test_settings(Path(tmp_path_factory.mktemp("data")), database_url), clock=FixedClock(TODAY))
-    c.start_worker(policies=False)
+    c.workers.start(policies=False)
     yield c
-    c.stop_worker()
+    c.workers.stop()
 
 
 @contextmanager

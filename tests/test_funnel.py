@@ -92,7 +92,7 @@ def population(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
 
 def test_funnel_matches_counts_computed_from_the_events(population):
-    expected = expected_from_events(population.app)
+    expected = expected_from_events(population.store)
     assert expected["routes"] == ROUTES
     groups = funnel(population.database_url, FunnelScope())
 

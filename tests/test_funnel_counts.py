@@ -13,7 +13,7 @@ from adapters.clock import FixedClock
 from adapters.database import read_session, write_session
 from adapters.funnel_counts import COUNT_TABLES, recount, update_counts
 from adapters.migrations import alembic_config
-from adapters.projections import replace_rows
+from adapters.upserts import replace_rows
 from adapters.queries import FunnelGroup, FunnelScope, funnel
 from adapters.regions import UNMAPPED
 from adapters.tables import NATIONAL, drop_out_facts, funnel_stage_counts, municipality_regions, stage_facts

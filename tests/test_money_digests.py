@@ -13,7 +13,9 @@ from sqlalchemy import delete, select
 
 from adapters.clock import FixedClock
 from adapters.database import read_session, write_session
-from adapters.money import decode_log, differences, money_event, read_log, read_scoped_log
+from adapters.money.digests import money_event
+from adapters.money.log import decode_log, read_log, read_scoped_log
+from adapters.money.reconcile import differences
 from adapters.tables import money_digests
 from domain.money import TRAJECTORY_FIELDS, AsOf, LoggedEvent, MoneyScope, trajectory_facts
 from tests.conftest import TODAY, own_database, test_settings
@@ -25,8 +27,8 @@ def _expected(kind: str, history: list[LoggedEvent]) -> list[LoggedEvent]:
 
 
 def _assert_same(container, url: str) -> None:  # noqa: ANN001
-    whole = decode_log(container.app)
-    digested = read_log(container.app, url)
+    whole = decode_log(container.store)
+    digested = read_log(container.store, url)
     for kind, name in (("trajectory", "trajectories"), ("agreement", "agreements"), ("claim", "claims")):
         expected = {i: _expected(kind, h) for i, h in getattr(whole, name).items()}
         found = getattr(digested, name)
@@ -71,7 +73,7 @@ def test_the_digests_give_the_events_decoded_from_the_log_also_with_a_tail(tmp_p
         _assert_same(container, url)
         container.projections.catch_up()
         _assert_same(container, url)
-        assert differences(container.app, url, container.settings.savings_baseline) == []
+        assert differences(container.store, url, container.settings.savings_baseline) == []
 
 
 def test_a_digest_that_misses_events_is_read_from_the_log_and_rewritten_by_the_projection(tmp_path):
@@ -82,20 +84,20 @@ def test_a_digest_that_misses_events_is_read_from_the_log_and_rewritten_by_the_p
         with write_session(url) as session:
             session.execute(delete(money_digests).where(money_digests.c.aggregate_id.in_(
                 [UUID(p.trajectories[A][0]), UUID(p.trajectories[A][1])])))
-        missing = [d for d in differences(container.app, url, container.settings.savings_baseline) if d.table == "money_digests"]
+        missing = [d for d in differences(container.store, url, container.settings.savings_baseline) if d.table == "money_digests"]
         assert len(missing) == 2  # reconcile finds them
         # A read that selects them by another read model (a municipality's) decodes them from the log.
-        whole = decode_log(container.app)
-        of_a = read_scoped_log(container.app, url, MoneyScope(municipality=A))
+        whole = decode_log(container.store)
+        of_a = read_scoped_log(container.store, url, MoneyScope(municipality=A))
         assert set(of_a.trajectories) == {UUID(t) for t in p.trajectories[A]}
         for trajectory_id, history in of_a.trajectories.items():
             assert history == _expected("trajectory", whole.trajectories[trajectory_id])
         p.benefit(A, trajectory, "2025-09-01", "resumed", 40_000)
         container.projections.catch_up()
-        found = [d for d in differences(container.app, url, container.settings.savings_baseline) if d.table == "money_digests"]
+        found = [d for d in differences(container.store, url, container.settings.savings_baseline) if d.table == "money_digests"]
         assert len(found) == 1 and str(found[0].key[0]) == str(p.trajectories[A][1])  # only the untouched one
         container.projections.rebuild("money")
-        assert differences(container.app, url, container.settings.savings_baseline) == []
+        assert differences(container.store, url, container.settings.savings_baseline) == []
         _assert_same(container, url)
 
 
@@ -118,7 +120,7 @@ class _Reading(dict):
 def test_trajectory_facts_read_only_the_events_and_fields_the_digests_keep(tmp_path):
     with own_database(tmp_path) as url:
         container, _, _ = _population(tmp_path, url)
-        whole = decode_log(container.app)
+        whole = decode_log(container.store)
         names = {e.name for h in whole.trajectories.values() for e in h}
         assert names > set(TRAJECTORY_FIELDS)  # the population has events the money does not read
         moments = [AsOf(date(2024, 6, 30)), AsOf(date(2025, 6, 30)), AsOf(TODAY.date()),
@@ -148,7 +150,7 @@ def test_the_digests_hold_nothing_of_the_candidate(tmp_path):
         for word in ("candidate", "Haddad", "Amal", "1990-03-04", "bsn", "explanation", "description", "summary"):
             assert word not in text, word
         for trajectory in (t for ts in p.trajectories.values() for t in ts):
-            candidate = container.app.get_trajectory(trajectory).candidate_id
+            candidate = container.store.aggregate(trajectory).candidate_id
             assert str(candidate) not in text and candidate.hex not in text
 
 
@@ -179,5 +181,5 @@ def test_the_migration_has_the_money_projection_replay_the_log_into_the_digests_
         container.projections.catch_up()  # the money projection replays the log from the start
         with read_session(url) as session:
             assert session.execute(select(money_agreements).order_by(money_agreements.c.agreement_id)).all() == agreements
-        assert differences(container.app, url, container.settings.savings_baseline) == []
+        assert differences(container.store, url, container.settings.savings_baseline) == []
         _assert_same(container, url)

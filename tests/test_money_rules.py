@@ -8,19 +8,10 @@ from uuid import uuid4
 
 import pytest
 
-from domain.financing import AgreementView, FinancingKind, PayerKind, Terms, Trigger
-from domain.money import (
-    AsOf,
-    LoggedEvent,
-    SavingsBaseline,
-    eligibility,
-    fund_covers,
-    money_line,
-    monthly_savings,
-    municipality_position,
-    saving_periods,
-    trajectory_facts,
-)
+from domain.money import AsOf, LoggedEvent, trajectory_facts
+from domain.payments import eligibility, fund_covers, money_line
+from domain.savings import SavingsBaseline, monthly_savings, municipality_position, saving_periods
+from domain.terms import AgreementView, FinancingKind, PayerKind, Terms, Trigger
 
 RECORDED = datetime(2026, 11, 1, tzinfo=timezone.utc)
 

@@ -17,7 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from adapters.clock import FixedClock
-from adapters.money import decode_log, money_event, read_scoped_log
+from adapters.money.digests import money_event
+from adapters.money.log import decode_log, read_scoped_log
 from domain.money import MoneyScope
 from tests.conftest import TODAY, Tokens, own_database, registration, test_settings
 
@@ -108,7 +109,7 @@ def build_population(p: Population) -> dict[str, str]:
 
 def compare(p: Population, monkeypatch: pytest.MonkeyPatch, moments: list[dict]) -> None:
     """Every caller's report and every trajectory's money, scoped and from the whole log."""
-    import api.money
+    import leerroute.money_queries
 
     def fetch() -> dict:
         seen = {}
@@ -126,7 +127,7 @@ def compare(p: Population, monkeypatch: pytest.MonkeyPatch, moments: list[dict])
 
     scoped = fetch()
     with monkeypatch.context() as m:
-        m.setattr(api.money, "read_scoped_log", lambda app, url, scope: decode_log(app))
+        m.setattr(leerroute.money_queries, "read_scoped_log", lambda store, url, scope: decode_log(store))
         whole = fetch()
     assert scoped.keys() == whole.keys()
     for key in scoped:
@@ -178,7 +179,7 @@ def test_the_scoped_read_touches_only_the_aggregates_in_scope(tmp_path):
         ids["X3"] = UUID(p.agreement(p.fund[X], 230_000, regions=["Haaglanden"]))
         tail_claim = p.claim(str(ids["X3"]), p.trajectories[D][0], D, "2025-09-15", payer=p.fund[X])
 
-        app = container.app
+        app = container.store
         whole = decode_log(app)
         everything = set(whole.trajectories)
         of = {m: {UUID(t) for t in ts} for m, ts in p.trajectories.items()}
@@ -228,7 +229,7 @@ def test_a_fund_with_place_restricted_agreements_reads_only_the_places_they_name
         container.projections.catch_up()
         of = {m: {UUID(t) for t in ts} for m, ts in p.trajectories.items()}
 
-        fund_x = read_scoped_log(container.app, url, MoneyScope(fund=X))
+        fund_x = read_scoped_log(container.store, url, MoneyScope(fund=X))
         # X1 (A, later C) and X2 (Rijnmond: B); D (Haaglanden) has no trajectory X could concern.
         assert set(fund_x.trajectories) == of[A] | of[B] | of[C]
         assert not set(fund_x.trajectories) & of[D]

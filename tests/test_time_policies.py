@@ -10,7 +10,9 @@ import pytest
 
 from adapters.clock import FixedClock
 from domain.values import MilestoneTerms
+from adapters.queries import due_trajectories
 from leerroute.policies import TimePolicies
+from leerroute.service import Service
 from tests.conftest import new_kvk, new_municipality, registration
 
 TERMS = MilestoneTerms(
@@ -21,7 +23,10 @@ TERMS = MilestoneTerms(
 class Clocked:
     def __init__(self, container, terms: MilestoneTerms = TERMS) -> None:  # noqa: ANN001
         self.clock = FixedClock(datetime(2025, 1, 1, 12, tzinfo=timezone.utc))
-        self.policies = TimePolicies(container.app, container.unit_of_work, container.database_url, self.clock, terms)
+        service = Service(
+            container.unit_of_work, today=self.clock.today, access=container.access, region_of=container.region_of, terms=terms
+        )
+        self.policies = TimePolicies(service, lambda today: due_trajectories(container.database_url, today), self.clock.today)
 
     def run_on(self, day: date, trajectory_id: str) -> int:
         from uuid import UUID
@@ -173,7 +178,7 @@ def test_the_worklist_shows_what_needs_the_klantmanager(api, tokens, container):
     clocked = Clocked(container)
     for trajectory_id in (stalled_id, guarantee_id):
         clocked.run_on(date(2026, 11, 22), trajectory_id)
-    position = container.app.recorder.max_notification_id()
+    position = container.store.log_size()
 
     worklist = api.get(f"/v1/worklist?minPosition={position}", headers=km)
     assert worklist.status_code == 200, worklist.text

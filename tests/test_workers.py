@@ -65,11 +65,11 @@ def full_replay(container) -> dict[str, list[tuple]]:  # noqa: ANN001
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
     ids = {
         n.originator_id
-        for n in container.app.recorder.select_notifications(start=1, limit=10**9)
+        for n in container.store.recorder.select_notifications(start=1, limit=10**9)
         if n.topic.endswith(":Trajectory.TrajectoryRegistered")
     }
     for trajectory_id in ids:
-        t: Trajectory = container.app.repository.get(trajectory_id)
+        t: Trajectory = container.store.repository.get(trajectory_id)
         rows["trajectory_summaries"].append(summary_row(t, terms))
         rows["placement_summaries"].extend(placement_rows(t))
         rows["deviation_summaries"].extend(deviation_rows(t))

@@ -1,22 +1,17 @@
-"""dramatiq actors. They are thin: each calls one thing on the container it is bound to.
+"""dramatiq actors. They are thin: each calls the one thing it is given.
 
-Actors are bound per container (each container has its own broker), so one process can hold
-several leerroute instances, as the tests do, without a global broker.
+Actors are bound per broker (each leerroute instance has its own), so one process can hold
+several instances, as the tests do, without a global broker.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import dramatiq
 
-if TYPE_CHECKING:
-    from leerroute.bootstrap import Container
-
 PROJECTIONS_QUEUE = "projections"
-
-
 POLICIES_QUEUE = "policies"
 
 
@@ -26,13 +21,16 @@ class Actors:
     run_time_policies: dramatiq.Actor
 
 
-def bind_actors(container: "Container", broker: dramatiq.Broker) -> Actors:
+def bind_actors(broker: dramatiq.Broker, *, catch_up: Callable[[], object], run_policies: Callable[[], int]) -> Actors:
+    """``catch_up`` brings the read models up to the end of the log; ``run_policies`` records
+    the milestones time has made due (and returns how many)."""
+
     def catch_up_projections() -> None:
-        container.projections.catch_up()
+        catch_up()
 
     def run_time_policies() -> None:
-        if container.policies.run():
-            container.projections.catch_up()
+        if run_policies():
+            catch_up()
 
     options = {"max_retries": 3, "min_backoff": 200, "max_backoff": 5000}
     return Actors(

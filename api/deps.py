@@ -1,0 +1,147 @@
+"""Typed dependencies of the routes: the caller (by role), the service and the queries, and
+what a request says besides its body (``If-Match``, ``Idempotency-Key``, ``traceparent``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import uuid4
+
+from fastapi import Depends, Query, Request, Response
+
+from api.auth import require_role
+from api.problems import ApiProblem
+from domain import access
+from domain import commands as c
+from domain.values import Actor
+from leerroute.bootstrap import Container
+from leerroute.money_queries import MoneyQueries
+from leerroute.queries import Queries
+from leerroute.service import Service
+
+POSITION_HEADER = "Leerroute-Log-Position"
+TRACE_HEADER = "Trace-Id"
+
+
+def container_of(request: Request) -> Container:
+    return request.app.state.container
+
+
+def _service(request: Request) -> Service:
+    return container_of(request).service
+
+
+def _queries(request: Request) -> Queries:
+    return container_of(request).queries
+
+
+def _money(request: Request) -> MoneyQueries:
+    return container_of(request).money
+
+
+ContainerDep = Annotated[Container, Depends(container_of)]
+ServiceDep = Annotated[Service, Depends(_service)]
+QueriesDep = Annotated[Queries, Depends(_queries)]
+MoneyDep = Annotated[MoneyQueries, Depends(_money)]
+
+
+# --- the caller ----------------------------------------------------------------------------------
+
+
+def issuer_of(command: type[c.Command]) -> object:
+    """The caller, checked (before the body is read) to have a role that may issue ``command``."""
+    return Depends(require_role(access.roles_for(command)))
+
+
+RouteWriter = Annotated[Actor, issuer_of(c.StartPhase)]
+PlacementAnswerer = Annotated[Actor, issuer_of(c.ConfirmPlacement)]
+PlacementParty = Annotated[Actor, issuer_of(c.StartContract)]
+Eraser = Annotated[Actor, issuer_of(c.EraseCandidate)]
+AgreementWriter = Annotated[Actor, issuer_of(c.ConcludeAgreement)]
+ClaimWriter = Annotated[Actor, issuer_of(c.FileClaim)]
+TrajectoryReader = Annotated[Actor, Depends(require_role(access.TRAJECTORY_READERS))]
+ListReader = Annotated[Actor, Depends(require_role(access.LIST_READERS))]
+Searcher = Annotated[Actor, Depends(require_role(access.SEARCHERS))]
+PlacementListReader = Annotated[Actor, Depends(require_role(access.PLACEMENT_LIST_READERS))]
+AccessLogReader = Annotated[Actor, Depends(require_role(access.ACCESS_LOG_READERS))]
+WorklistReader = Annotated[Actor, Depends(require_role(access.WORKLIST_READERS))]
+FunnelReader = Annotated[Actor, Depends(require_role(access.FUNNEL_READERS))]
+MoneyReader = Annotated[Actor, Depends(require_role(access.MONEY_READERS))]
+
+
+# --- what the request says besides its body -------------------------------------------------------
+
+
+def trace_id_of(scope: dict) -> str:
+    """The W3C ``traceparent``'s trace id when the caller sent one, else one made for the
+    request; kept in the request's state, so every part of the request uses the same one."""
+    state = scope.setdefault("state", {})
+    if state.get("trace_id"):
+        return state["trace_id"]
+    value = None
+    header = dict(scope.get("headers") or []).get(b"traceparent", b"").decode("latin-1")
+    parts = header.strip().split("-")
+    if len(parts) == 4 and len(parts[1]) == 32 and parts[1] != "0" * 32:
+        try:
+            int(parts[1], 16)
+            value = parts[1].lower()
+        except ValueError:
+            value = None
+    state["trace_id"] = value or uuid4().hex
+    return state["trace_id"]
+
+
+def _trace_id(request: Request) -> str:
+    return trace_id_of(request.scope)
+
+
+TraceId = Annotated[str, Depends(_trace_id)]
+
+
+def _expected_version(request: Request) -> int | None:
+    """``If-Match: "<version>"`` (the ETag of a read); none or ``*``: any version."""
+    header = request.headers.get("if-match")
+    if header is None or header.strip() == "*":
+        return None
+    value = header.strip()
+    if value.startswith("W/"):
+        value = value[2:]
+    value = value.strip('"')
+    if not value.isdigit():
+        raise ApiProblem(
+            400, "invalid-params", "Invalid request", "If-Match holds the ETag of a read, such as \"3\"",
+            invalidParams=[{"name": "If-Match", "reason": "not an ETag issued by this API"}],
+        )
+    return int(value)
+
+
+def _idempotency_key(request: Request) -> str | None:
+    return request.headers.get("idempotency-key")
+
+
+IfMatch = Annotated[int | None, Depends(_expected_version)]
+IdempotencyKey = Annotated[str | None, Depends(_idempotency_key)]
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+# --- reading the read models up to a position -------------------------------------------------------
+
+MinPosition = Annotated[
+    int | None,
+    Query(
+        alias="minPosition",
+        ge=0,
+        description="Wait (bounded) until the read models include this log position (from a write's Leerroute-Log-Position)",
+    ),
+]
+
+
+def at_position(response: Response, position: int) -> None:
+    """Say how far the read models were when a list was read."""
+    response.headers[POSITION_HEADER] = str(position)
+
+
+PageNumber = Annotated[int, Query(ge=1, le=1_000_000)]
+PageSize = Annotated[int, Query(alias="pageSize", ge=1, le=100)]

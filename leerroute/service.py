@@ -1,0 +1,132 @@
+"""The service layer: every write of every entry point goes through ``Service.handle``.
+
+``handle(command)`` runs the command's handler (``leerroute.handlers``) in one unit of work and
+returns an ``Outcome``: the aggregate as it stands afterwards, the log position of its last event
+and the id of what the command created. It owns
+
+- the transaction: the events (with their hash-chain records), the access-log entry and the
+  idempotency record commit together or not at all;
+- concurrency: handlers lock the aggregate they change, so writers of one aggregate queue; a
+  command that still loses a race (``Conflict``) runs again on the new state, unless it named the
+  version it expects (``expected_version``): then it fails with ``ConcurrentWriteConflict``;
+- idempotency: with an ``idempotency_key``, a repeat of the command (also one sent at the same
+  moment) gets the first outcome again, marked ``replayed``, and records nothing; the same key with
+  another command is ``IdempotencyKeyReused``. What is kept is the outcome (aggregate, version,
+  position, created id), not a response: every entry point presents a replay as it presents the
+  first answer, by reading the aggregate at that version, and no presentation or personal data is
+  copied into the records;
+- telling the workers, after the commit, that the log has grown.
+
+Errors are the domain's (``domain.errors``: not found, forbidden, a rule, an invalid field) and
+the three above. Nothing here knows HTTP.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import random
+import threading
+from collections.abc import Callable
+from datetime import date
+from enum import Enum
+from typing import Any
+from uuid import UUID, uuid4
+
+from domain.access import AccessPolicy
+from domain.commands import Command
+from domain.errors import InvalidField
+from domain.values import MilestoneTerms
+from leerroute import handlers
+from leerroute.errors import ConcurrentWriteConflict, IdempotencyKeyReused
+from leerroute.handlers import Context, Outcome
+from leerroute.unit_of_work import Conflict, RequestKey, StoredOutcome, UnitOfWork
+
+_pause = threading.Event()  # never set: a sleep that lets other threads' signals through
+
+
+class Service:
+    def __init__(
+        self,
+        unit_of_work: Callable[[], UnitOfWork],
+        *,
+        today: Callable[[], date],
+        access: AccessPolicy,
+        region_of: Callable[[str], str],
+        terms: MilestoneTerms,
+        notify: Callable[[], None] = lambda: None,
+        new_id: Callable[[], UUID] = uuid4,
+        retries: int = 5,
+    ):
+        self._unit_of_work = unit_of_work
+        self._today = today
+        self._access = access
+        self._region_of = region_of
+        self._terms = terms
+        self._notify = notify
+        self._new_id = new_id
+        self._retries = retries
+
+    def handle(self, command: Command, *, idempotency_key: str | None = None, trace_id: str | None = None) -> Outcome:
+        handler = handlers.handler_of(command)
+        key = request_key(command, idempotency_key) if idempotency_key is not None else None
+        trace = trace_id or uuid4().hex
+        for attempt in range(self._retries + 1):
+            try:
+                with self._unit_of_work() as uow:
+                    if key is not None:
+                        earlier = uow.claim_request(key)
+                        if earlier is not None:
+                            if earlier.fingerprint != key.fingerprint:
+                                raise IdempotencyKeyReused()
+                            return replay(uow, earlier.outcome)
+                    context = Context(uow, self._today(), trace, self._access, self._region_of, self._terms, self._new_id)
+                    outcome = handler(command, context)
+                    if key is not None:
+                        uow.remember_request(key, command.activity, stored(outcome))
+                    uow.commit()
+            except Conflict as error:
+                if command.expected_version is not None or attempt == self._retries:
+                    raise ConcurrentWriteConflict() from error
+                _pause.wait(random.uniform(0, 0.01 * 2**attempt))
+                continue
+            if outcome.position is not None:
+                self._notify()
+            return outcome
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def replay(uow: UnitOfWork, kept: StoredOutcome) -> Outcome:
+    """The outcome of an earlier request: the aggregate as that request left it."""
+    aggregate = uow.get(kept.aggregate_id, version=kept.version)
+    assert aggregate is not None, "a kept outcome names an aggregate of the log"
+    return Outcome(aggregate, kept.position, kept.created, replayed=True)
+
+
+def stored(outcome: Outcome) -> StoredOutcome:
+    return StoredOutcome(outcome.aggregate.id, outcome.aggregate.version, outcome.position, outcome.created)
+
+
+def request_key(command: Command, key: str) -> RequestKey:
+    """The key in its caller's scope, with a fingerprint of the command: what it asks, leaving out
+    the version it expects (a repeat is the same request whatever its ``If-Match``)."""
+    key = key.strip()
+    if not 1 <= len(key) <= 200:
+        raise InvalidField("Idempotency-Key", "1 to 200 characters")
+    fields = {f.name: getattr(command, f.name) for f in dataclasses.fields(command) if f.name != "expected_version"}
+    canonical = json.dumps([type(command).__name__, fields], default=_plain, sort_keys=True, separators=(",", ":"))
+    actor = command.actor
+    return RequestKey(
+        scope=f"{actor.organisation}/{actor.subject}", key=key, fingerprint=hashlib.sha256(canonical.encode()).hexdigest()
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (date, UUID)):
+        return str(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    raise TypeError(f"a command holds no {type(value).__name__}")

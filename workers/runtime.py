@@ -1,0 +1,78 @@
+"""The workers of one leerroute instance: the dramatiq worker that consumes the actors'
+messages, and a periodic thread that catches the read models up every few seconds (so a lost
+message or a Redis outage only delays them) and runs the time-driven policies on their own
+schedule."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import dramatiq
+
+from workers.actors import bind_actors
+
+log = logging.getLogger(__name__)
+
+
+class Workers:
+    def __init__(
+        self,
+        broker: dramatiq.Broker,
+        *,
+        catch_up: Callable[[], object],
+        run_policies: Callable[[], int],
+        catch_up_seconds: float,
+        policy_seconds: float,
+    ):
+        self.broker = broker
+        self._catch_up = catch_up
+        self._run_policies = run_policies
+        self._catch_up_seconds = catch_up_seconds
+        self._policy_seconds = policy_seconds
+        self.actors = bind_actors(broker, catch_up=catch_up, run_policies=run_policies)
+        self._worker: dramatiq.Worker | None = None
+        self._stop = threading.Event()
+        self._periodic: threading.Thread | None = None
+
+    def log_grew(self) -> None:
+        """Tell the workers the log has grown. A lost message only delays the read models: the
+        periodic catch-up picks the events up anyway."""
+        try:
+            self.actors.catch_up_projections.send()
+        except Exception as error:  # the broker is down: the periodic catch-up covers it
+            log.warning("could not notify the workers (%s); the periodic catch-up will follow", error)
+
+    def start(self, *, threads: int = 1, consume: bool = True, policies: bool = True) -> None:
+        """Run the dramatiq worker (``consume``) and the periodic catch-up and policies here."""
+        if consume and self._worker is None:
+            self._worker = dramatiq.Worker(self.broker, worker_threads=threads, worker_timeout=100)
+            self._worker.start()
+        if self._periodic is None:
+            self._stop.clear()
+            self._periodic = threading.Thread(target=self._periodic_work, args=(policies,), daemon=True)
+            self._periodic.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._periodic is not None:
+            self._periodic.join(timeout=30)
+            self._periodic = None
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+
+    def _periodic_work(self, policies: bool) -> None:
+        next_policies = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                self._catch_up()
+                if policies and time.monotonic() >= next_policies:
+                    next_policies = time.monotonic() + self._policy_seconds
+                    if self._run_policies():
+                        self._catch_up()
+            except Exception:
+                log.exception("periodic work failed; trying again in %s s", self._catch_up_seconds)
+            self._stop.wait(self._catch_up_seconds)
