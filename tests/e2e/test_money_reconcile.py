@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, select, update
 from typer.testing import CliRunner
 
-from adapters.database import write_session
 from adapters.clock import FixedClock
+from adapters.database import write_session
 from adapters.tables import money_agreements, money_claims, money_saving_periods
 from tests.conftest import TODAY, registration, test_settings
 

@@ -40,7 +40,6 @@ def expected_from_events(app) -> dict:  # noqa: ANN001
     skipped: dict = defaultdict(set)
     drops = Counter()
     stage_now: dict = {}
-    active_placements: dict = defaultdict(set)
     for notification in app.recorder.select_notifications(start=1, limit=10**9):
         if ":Trajectory." not in notification.topic:
             continue

@@ -19,7 +19,7 @@ from adapters.money.reconcile import differences
 from adapters.tables import money_digests
 from domain.money import TRAJECTORY_FIELDS, AsOf, LoggedEvent, MoneyScope, trajectory_facts
 from tests.conftest import TODAY, own_database, test_settings
-from tests.test_money_scope import A, C, X, Population, build_population
+from tests.e2e.test_money_scope import A, C, Population, X, build_population
 
 
 def _expected(kind: str, history: list[LoggedEvent]) -> list[LoggedEvent]:
@@ -155,11 +155,11 @@ def test_the_digests_hold_nothing_of_the_candidate(tmp_path):
 
 
 def test_the_migration_has_the_money_projection_replay_the_log_into_the_digests_and_goes_back(tmp_path):
-    from alembic import command
     from sqlalchemy import inspect
 
     from adapters.migrations import alembic_config
     from adapters.tables import money_agreements, projection_positions
+    from alembic import command
 
     with own_database(tmp_path) as url:
         container, p, ids = _population(tmp_path, url)

@@ -9,8 +9,8 @@ from datetime import date, datetime, timezone
 import pytest
 
 from adapters.clock import FixedClock
-from domain.values import MilestoneTerms
 from adapters.queries import due_trajectories
+from domain.values import MilestoneTerms
 from leerroute.policies import TimePolicies
 from leerroute.service import Service
 from tests.conftest import new_kvk, new_municipality, registration

@@ -10,8 +10,8 @@ from adapters.database import write_session
 from adapters.tables import projection_positions
 from bench.generator import generate
 from tests.conftest import TODAY, own_database, test_settings
-from tests.test_funnel_counts import assert_counts_equal_the_facts
-from tests.test_workers import full_replay, table_contents
+from tests.integration.test_funnel_counts import assert_counts_equal_the_facts
+from tests.read_models import full_replay, table_contents
 
 
 def test_a_projection_that_starts_from_zero_catches_up_with_the_others(tmp_path):
