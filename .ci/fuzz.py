@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -114,7 +114,7 @@ def main() -> int:
                 pass
             time.sleep(0.1)
         tokens = TokenService(JWT_SECRET, "leerroute-dev", "leerroute")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
 
         def token(role: Role, organisation: str, label: str) -> str:
             return tokens.issue(subject=f"fuzz-{label}", role=role, organisation=organisation, now=now, ttl=timedelta(hours=2))

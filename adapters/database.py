@@ -67,7 +67,7 @@ def _create_engine(url: str) -> Engine:
     )
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection, _record) -> None:
         # Let SQLAlchemy's "begin" event below emit BEGIN, not the driver.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -78,7 +78,7 @@ def _create_engine(url: str) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    def _on_begin(connection) -> None:
         write = connection.get_execution_options().get(_WRITE_OPTION)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
@@ -93,11 +93,11 @@ def _ping_idle_connections(engine: Engine) -> None:
     connection's last use can still reach a request."""
 
     @event.listens_for(engine, "checkin")
-    def _checked_in(dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+    def _checked_in(dbapi_connection, record) -> None:
         record.info["checked_in_at"] = time.monotonic()
 
     @event.listens_for(engine, "checkout")
-    def _checked_out(dbapi_connection, record, proxy) -> None:  # type: ignore[no-untyped-def]
+    def _checked_out(dbapi_connection, record, proxy) -> None:
         if time.monotonic() - record.info.get("checked_in_at", 0.0) < _TRUSTED_FOR_SECONDS:
             return
         autocommit = dbapi_connection.autocommit
@@ -125,9 +125,8 @@ def write_session(url: str) -> Iterator[Session]:
     if is_sqlite(url):
         with _lock:
             writer_lock = _sqlite_writers.setdefault(url, threading.Lock())
-        with writer_lock:
-            with _session_for_write(url) as session:
-                yield session
+        with writer_lock, _session_for_write(url) as session:
+            yield session
     else:
         with _session_for_write(url) as session:
             yield session
@@ -165,7 +164,9 @@ def scrub_deleted_data(url: str) -> None:
     if is_sqlite(url):
         raw = get_engine(url).raw_connection()
         try:
-            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            driver = raw.driver_connection
+            assert driver is not None
+            driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         finally:
             raw.close()
 

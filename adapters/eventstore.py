@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -155,3 +155,9 @@ class EventStore(Application):
 
     def log_size(self) -> int:
         return self.recorder.max_notification_id() or 0
+
+
+def originator(event: StoredEvent | Any) -> UUID:
+    """The aggregate id of a stored event or notification: leerroute's aggregate ids are UUIDs
+    (the library also allows strings)."""
+    return cast(UUID, event.originator_id)

@@ -48,7 +48,7 @@ class CountChanges:
         self.lead_days: dict[tuple, int] = defaultdict(int)
         self.drop_outs: dict[tuple, int] = defaultdict(int)
 
-    def add_stage_fact(self, row: Mapping[str, Any], sign: int) -> None:
+    def add_stage_fact(self, row: Mapping[Any, Any], sign: int) -> None:
         for municipality in (row["municipality"], NATIONAL):
             key = (municipality, row["cohort"], row["target_group"], row["stage"])
             counts = self.stages[key]
@@ -59,14 +59,14 @@ class CountChanges:
             if row["lead_days"] is not None:
                 self.lead_days[(*key, row["lead_days"])] += sign
 
-    def add_drop_out_fact(self, row: Mapping[str, Any], sign: int) -> None:
+    def add_drop_out_fact(self, row: Mapping[Any, Any], sign: int) -> None:
         for municipality in (row["municipality"], NATIONAL):
             self.drop_outs[(municipality, row["cohort"], row["target_group"], row["stage"], row["reason"])] += sign
 
     def apply(self, session: Session) -> None:
         stage_rows = {key: counts for key, counts in self.stages.items() if any(counts)}
         _add(session, funnel_stage_counts, _STAGE_KEY,
-             [{**dict(zip(_STAGE_KEY, key)), **dict(zip(_STAGE_VALUES, counts))} for key, counts in sorted(stage_rows.items())],
+             [{**dict(zip(_STAGE_KEY, key, strict=True)), **dict(zip(_STAGE_VALUES, counts, strict=True))} for key, counts in sorted(stage_rows.items())],
              emptied=[key for key, counts in stage_rows.items() if counts[0] < 0], counter="facts")
         _add_counter(session, funnel_lead_days, _LEAD_KEY, self.lead_days)
         _add_counter(session, funnel_drop_out_counts, _DROP_KEY, self.drop_outs)
@@ -88,13 +88,13 @@ def update_counts(
             select(s.c.municipality, s.c.cohort, s.c.target_group, s.c.stage, s.c.entered_on, s.c.completed_on,
                    s.c.skipped, s.c.lead_days).where(s.c.trajectory_id.in_(ids))
         ).mappings()
-        for row in old_stages:
-            changes.add_stage_fact(row, -1)
+        for old in old_stages:
+            changes.add_stage_fact(old, -1)
         old_drop_outs = session.execute(
             select(d.c.municipality, d.c.cohort, d.c.target_group, d.c.stage, d.c.reason).where(d.c.trajectory_id.in_(ids))
         ).mappings()
-        for row in old_drop_outs:
-            changes.add_drop_out_fact(row, -1)
+        for old in old_drop_outs:
+            changes.add_drop_out_fact(old, -1)
     for row in new_stages:
         changes.add_stage_fact(row, 1)
     for row in new_drop_outs:
@@ -103,7 +103,7 @@ def update_counts(
 
 
 def _add_counter(session: Session, table: Table, keys: Sequence[str], changes: Mapping[tuple, int]) -> None:
-    rows = [{**dict(zip(keys, key)), "count": n} for key, n in sorted(changes.items()) if n]
+    rows = [{**dict(zip(keys, key, strict=True)), "count": n} for key, n in sorted(changes.items()) if n]
     _add(session, table, keys, rows, emptied=[key for key, n in changes.items() if n < 0], counter="count")
 
 

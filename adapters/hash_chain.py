@@ -53,7 +53,7 @@ class BrokenChain(Exception):
     """A new event cannot be chained: the record of its predecessor is missing."""
 
 
-def chain_rows(previous: str | None, stored: Iterable[tuple[UUID, int, int, str, bytes]]) -> list[dict[str, Any]]:
+def chain_rows(previous: str | None, stored: Iterable[tuple[UUID | str, int, int, str, bytes]]) -> list[dict[str, Any]]:
     """The ``event_hashes`` rows of consecutive events of one aggregate, after ``previous``;
     each event as (aggregate id, version, log position, topic, state)."""
     rows = []
@@ -70,7 +70,7 @@ def chain_rows(previous: str | None, stored: Iterable[tuple[UUID, int, int, str,
 def append_to_chains(session: Session | Connection, stored_events: Sequence[StoredEvent], positions: Sequence[int]) -> None:
     """Insert the chain records of newly stored events (in the caller's transaction);
     ``positions`` are their notification ids, in the same order."""
-    by_aggregate: dict[UUID, list[tuple[StoredEvent, int]]] = {}
+    by_aggregate: dict[UUID | str, list[tuple[StoredEvent, int]]] = {}
     for stored, position in zip(stored_events, positions, strict=True):
         by_aggregate.setdefault(stored.originator_id, []).append((stored, position))
     rows: list[dict[str, Any]] = []

@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -53,7 +53,7 @@ class PersonalDataVault:
         wrap_nonce = os.urandom(12)
         wrapped = wrap_nonce + self._master.encrypt(wrap_nonce, key, candidate_id.bytes)
         session.execute(
-            insert(candidate_keys).values(candidate_id=candidate_id, wrapped_key=wrapped, created_at=datetime.now(timezone.utc))
+            insert(candidate_keys).values(candidate_id=candidate_id, wrapped_key=wrapped, created_at=datetime.now(UTC))
         )
         plain = json.dumps(
             {"bsn": person.bsn, "givenNames": person.given_names, "familyName": person.family_name, "birthDate": person.birth_date.isoformat()}

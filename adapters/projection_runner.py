@@ -25,8 +25,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from adapters.database import read_session, write_session
-from adapters.eventstore import EventStore
-from adapters.projections import TrajectoryProjection
+from adapters.eventstore import EventStore, originator
+from adapters.projections import Projection, TrajectoryProjection
 from adapters.tables import (
     events,
     projection_positions,
@@ -64,20 +64,20 @@ class TrajectoryTracker:
         self, notifications: Sequence[Notification], decode: Callable[[Notification], Any] | None = None
     ) -> dict[UUID, Trajectory]:
         """Apply the batch; return the trajectories it touched, in their state after it."""
-        decode = decode or self._store.mapper.to_domain_event
+        decode_event: Callable[[Notification], Any] = decode or self._store.mapper.to_domain_event
         touched: dict[UUID, Trajectory] = {}
         for notification in notifications:
             if not notification.topic.startswith(TRAJECTORY_TOPIC_PREFIX):
                 continue
-            trajectory_id = notification.originator_id
+            trajectory_id = originator(notification)
             version = notification.originator_version
             aggregate = self._cache.get(trajectory_id)
             if aggregate is not None and aggregate.version == version - 1:
-                aggregate = decode(notification).mutate(aggregate)
+                aggregate = decode_event(notification).mutate(aggregate)
             elif aggregate is not None and aggregate.version >= version:
                 pass  # already there (seen in an earlier pass)
             elif version == 1:  # the aggregate's first event creates it: nothing to load
-                aggregate = decode(notification).mutate(None)
+                aggregate = decode_event(notification).mutate(None)
             else:
                 aggregate = self._store.repository.get(trajectory_id, version=version)
             self._cache[trajectory_id] = aggregate
@@ -95,7 +95,7 @@ class TrajectoryTracker:
 class ProjectionRunner:
     store: EventStore
     database_url: str
-    projections: Sequence[TrajectoryProjection]
+    projections: Sequence[Projection]
     batch_size: int = 500
     _trackers: dict[str, TrajectoryTracker] = field(default_factory=dict, repr=False)
     _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
@@ -108,7 +108,7 @@ class ProjectionRunner:
     def names(self) -> list[str]:
         return [p.name for p in self.projections]
 
-    def projection(self, name: str) -> TrajectoryProjection:
+    def projection(self, name: str) -> Projection:
         for projection in self.projections:
             if projection.name == name:
                 return projection
@@ -123,7 +123,7 @@ class ProjectionRunner:
 
     def lowest_position(self) -> int:
         with read_session(self.database_url) as session:
-            rows = dict(session.execute(select(projection_positions.c.name, projection_positions.c.position)).all())
+            rows: dict[str, int] = dict(session.execute(select(projection_positions.c.name, projection_positions.c.position)).tuples().all())
         return min((rows.get(p.name, 0) for p in self.projections), default=0)
 
     def catch_up(self, *, on_batch: Callable[[int], None] | None = None) -> int:
@@ -249,7 +249,7 @@ class ProjectionRunner:
 
     def _write(
         self,
-        projection: TrajectoryProjection,
+        projection: Projection,
         session: Session,
         tracker: TrajectoryTracker,
         notifications: Sequence[Notification],
@@ -265,6 +265,7 @@ class ProjectionRunner:
         if write_notifications is not None:
             write_notifications(session, self.store, notifications, decode=decode)
         else:
+            assert isinstance(projection, TrajectoryProjection)
             projection.write(session, tracker.advance(notifications, decode), rebuilding=rebuilding)
 
     def log_size(self) -> int:

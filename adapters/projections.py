@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from sqlalchemy import Table
@@ -33,6 +33,17 @@ from domain.trajectory import Trajectory
 from domain.values import MilestoneTerms
 
 TRAJECTORY_TOPIC_PREFIX = f"{Trajectory.__module__}:{Trajectory.__qualname__}."
+
+
+class Projection(Protocol):
+    """A read model the runner keeps: its name (of its position row) and its tables. It has
+    ``write(session, trajectories, rebuilding=...)`` when its rows follow from the trajectories'
+    state after a batch, or ``write_notifications(session, store, notifications, decode=...)``
+    when it reads the batch itself (``adapters.money.projection``), and may have
+    ``rebuilt(session)``, called after the last batch of a rebuild."""
+
+    name: str
+    tables: Sequence[Table]
 
 
 class TrajectoryProjection:
@@ -59,7 +70,9 @@ class RouteSummaries(TrajectoryProjection):
     tables: Sequence[Table] = (trajectory_summaries, placement_summaries, deviation_summaries)
 
     def write(self, session: Session, trajectories: dict[UUID, Trajectory], *, rebuilding: bool = False) -> None:
-        summaries, placements, deviations = [], [], []
+        summaries: list[dict[str, Any]] = []
+        placements: list[dict[str, Any]] = []
+        deviations: list[dict[str, Any]] = []
         for trajectory in trajectories.values():
             summaries.append(summary_row(trajectory, self.terms))
             placements.extend(placement_rows(trajectory))
@@ -97,10 +110,9 @@ class Funnel(TrajectoryProjection):
                         "lead_days": fact.lead_days,
                     }
                 )
-            for fact in domain_drop_out_facts(trajectory):
-                drop_outs.append(
-                    {**scope, "sequence": fact.sequence, "stage": str(fact.stage), "reason": fact.reason, "dropped_on": fact.on}
-                )
+            for drop_out in domain_drop_out_facts(trajectory):
+                drop_outs.append({**scope, "sequence": drop_out.sequence, "stage": str(drop_out.stage), "reason": drop_out.reason,
+                                  "dropped_on": drop_out.on})
         if not rebuilding:  # a rebuild counts the facts once, at the end
             update_counts(session, trajectories, stages, drop_outs)
         replace_rows(session, stage_facts, "trajectory_id", trajectories, stages)

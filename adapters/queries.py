@@ -223,7 +223,7 @@ def funnel(url: str, scope: FunnelScope) -> list[FunnelGroup]:
     """The funnel from the counts the funnel projection keeps (``adapters.funnel_counts``): rows
     per cohort, target group and stage (and, for lead times, per distinct number of days), not
     per route; a region adds up its municipalities' rows."""
-    s, l, d = funnel_stage_counts, funnel_lead_days, funnel_drop_out_counts
+    s, lead, d = funnel_stage_counts, funnel_lead_days, funnel_drop_out_counts
     # The country and a municipality have one row per key; a region adds up its municipalities'.
     summed = scope.region is not None
 
@@ -239,7 +239,7 @@ def funnel(url: str, scope: FunnelScope) -> list[FunnelGroup]:
     )
     # Lead times as (value, how often) per group: the percentiles need the distribution, not
     # every value (at most a few hundred distinct values per group however large the population).
-    lead_times = query(l, [l.c.cohort, l.c.target_group, l.c.stage, l.c.lead_days], [l.c.count], l.c.count > 0)
+    lead_times = query(lead, [lead.c.cohort, lead.c.target_group, lead.c.stage, lead.c.lead_days], [lead.c.count], lead.c.count > 0)
     drops = query(d, [d.c.cohort, d.c.target_group, d.c.stage, d.c.reason], [d.c.count], d.c.count > 0)
 
     groups: dict[tuple[str, str], FunnelGroup] = {}

@@ -54,4 +54,5 @@ class RegionMap:
 
 def _read_table(database_url: str) -> dict[str, str]:
     with read_session(database_url) as session:
-        return dict(session.execute(select(municipality_regions.c.municipality, municipality_regions.c.region)).all())
+        rows = session.execute(select(municipality_regions.c.municipality, municipality_regions.c.region))
+        return {municipality: region for municipality, region in rows}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from logging.config import fileConfig
 
-from alembic import context
 from sqlalchemy_utils.types.uuid import UUIDType
 
 from adapters.database import get_engine
 from adapters.tables import metadata
+from alembic import context
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -26,7 +26,7 @@ def _database_url() -> str:
     return Settings().effective_database_url
 
 
-def compare_type(context, inspected_column, metadata_column, inspected_type, metadata_type):  # noqa: ANN001, ANN201
+def compare_type(context, inspected_column, metadata_column, inspected_type, metadata_type):
     """The event store's UUID column is eventsourcing-sqlalchemy's own type, stored as BINARY(16)
     on SQLite, which reflects back under another name; leave it to the library."""
     if isinstance(metadata_type, UUIDType):

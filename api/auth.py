@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -17,7 +18,7 @@ _bearer = HTTPBearer(auto_error=False, description="A JWT naming sub, role and o
 
 # Both dependencies are async on purpose: they only verify a signature (microseconds), and a
 # sync dependency would cost a hop through the thread pool on every request.
-async def current_actor(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> Actor:
+async def current_actor(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Actor:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise ApiProblem(401, "unauthorized", "Not authenticated", "send a bearer token in the Authorization header")
     try:
@@ -33,7 +34,7 @@ def require_role(roles: Iterable[Role]) -> Callable[[Actor], Awaitable[Actor]]:
     of ``roles`` (from ``domain.access``)."""
     allowed = frozenset(roles)
 
-    async def dependency(actor: Actor = Depends(current_actor)) -> Actor:
+    async def dependency(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
         check_role(actor, allowed)
         return actor
 

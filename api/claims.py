@@ -3,6 +3,7 @@ approval, rejection and payment, and the claims a caller sees."""
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
@@ -17,7 +18,7 @@ from domain import commands as c
 
 router = APIRouter(prefix="/v1", tags=["money"])
 
-WRITE = {"response_model": money_views.ClaimOut, "responses": WRITE_RESPONSES}
+WRITE: dict[str, Any] = {"response_model": money_views.ClaimOut, "responses": WRITE_RESPONSES}
 
 
 @router.post("/claims", status_code=201, **WRITE)

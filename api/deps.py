@@ -3,7 +3,8 @@ what a request says besides its body (``If-Match``, ``Idempotency-Key``, ``trace
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import MutableMapping
+from typing import Annotated, Any
 from uuid import uuid4
 
 from fastapi import Depends, Query, Request, Response
@@ -71,7 +72,7 @@ MoneyReader = Annotated[Actor, Depends(require_role(access.MONEY_READERS))]
 # --- what the request says besides its body -------------------------------------------------------
 
 
-def trace_id_of(scope: dict) -> str:
+def trace_id_of(scope: MutableMapping[str, Any]) -> str:
     """The W3C ``traceparent``'s trace id when the caller sent one, else one made for the
     request; kept in the request's state, so every part of the request uses the same one."""
     state = scope.setdefault("state", {})

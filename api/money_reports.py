@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -42,7 +42,7 @@ def parse_as_of(container: ContainerDep, as_of: AsOfParam = None, known: KnownPa
         try:
             if len(known) == 10:
                 end = datetime.combine(date.fromisoformat(known), time.max, ZoneInfo(container.settings.timezone))
-                cutoff = end.astimezone(timezone.utc)
+                cutoff = end.astimezone(UTC)
             else:
                 cutoff = datetime.fromisoformat(known.replace("Z", "+00:00"))
                 if cutoff.tzinfo is None:

@@ -13,7 +13,7 @@ from api import responses
 from api.deps import FunnelReader, MinPosition, QueriesDep, WorklistReader, at_position
 from api.problems import READ_RESPONSES
 from domain.funnel import FUNNEL_STAGES
-from domain.values import TargetGroup
+from domain.values import Stage, TargetGroup
 from leerroute.queries import FunnelLevel
 
 router = APIRouter(prefix="/v1")
@@ -77,9 +77,9 @@ def funnel(
         groups=[
             responses.FunnelGroupOut(
                 cohort=g.cohort,
-                target_group=g.target_group,
+                target_group=TargetGroup(g.target_group),
                 stages=[
-                    responses.FunnelStageOut(stage=name, **stats)
+                    responses.FunnelStageOut(stage=Stage(name), **stats)
                     for name, stats in sorted(g.stages.items(), key=lambda item: order[item[0]])
                 ],
                 drop_outs=[responses.DropOutCountOut(**d) for d in g.drop_outs],

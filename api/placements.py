@@ -4,6 +4,7 @@ employer or a municipality has."""
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Response
@@ -30,7 +31,7 @@ from domain.values import PlacementStatus
 
 router = APIRouter(prefix="/v1")
 
-WRITE = {"response_model": responses.TrajectoryOut, "responses": WRITE_RESPONSES}
+WRITE: dict[str, Any] = {"response_model": responses.TrajectoryOut, "responses": WRITE_RESPONSES}
 P = "/trajectories/{trajectory_id}/placements/{placement_id}"
 
 

@@ -5,6 +5,7 @@ Each parses its body, builds one command and hands it to the service (``api.writ
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
@@ -19,7 +20,7 @@ from domain.values import Phase
 
 router = APIRouter(prefix="/v1")
 
-WRITE = {"response_model": responses.TrajectoryOut, "responses": WRITE_RESPONSES}
+WRITE: dict[str, Any] = {"response_model": responses.TrajectoryOut, "responses": WRITE_RESPONSES}
 T = "/trajectories/{trajectory_id}"
 
 

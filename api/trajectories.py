@@ -3,7 +3,7 @@ the access log. The steps of a route are in ``api.steps``, placements in ``api.p
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
@@ -35,7 +35,7 @@ from domain.values import Stage, TargetGroup, TrajectoryStatus
 
 router = APIRouter(prefix="/v1")
 
-WRITE = {"response_model": responses.TrajectoryOut, "responses": WRITE_RESPONSES}
+WRITE: dict[str, Any] = {"response_model": responses.TrajectoryOut, "responses": WRITE_RESPONSES}
 
 
 @router.post("/trajectories", status_code=201, **WRITE)

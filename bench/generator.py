@@ -26,12 +26,19 @@ from domain.trajectory import Trajectory
 from domain.values import (
     SYSTEM_ACTOR,
     Actor,
+    BenefitChangeKind,
     CertificateKind,
+    DeviationRule,
     DropOutReason,
+    JobLevel,
     LanguageLevel,
     LanguageSkill,
     MilestoneTerms,
+    Phase,
+    PlacementEndReason,
     Role,
+    SkipBasis,
+    TargetGroup,
 )
 
 GIVEN = ["Amal", "Yonas", "Rahaf", "Mohammed", "Tesfay", "Lina", "Samir", "Hiwet", "Omar", "Nour", "Daniel", "Sara"]
@@ -47,7 +54,7 @@ def bsn_for(seed: int, index: int) -> str:
     k = 5_000_000 + ((offset + index) * 7_654_321) % 45_000_000  # a bijection on 0..45M (the factor is coprime)
     for prefix in (2 * k, 2 * k + 1):  # the two differ in the last digit only: one passes the check
         digits = [int(c) for c in str(prefix)]
-        last = sum(d * w for d, w in zip(digits, range(9, 1, -1))) % 11
+        last = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True)) % 11
         if last < 10:
             return str(prefix) + str(last)
     raise AssertionError("unreachable: two prefixes one apart never both need check digit 10")
@@ -91,14 +98,14 @@ class _Walk:
             return "re-entered"
         return "stopped"
 
-    def phase(self, name: str, *, skip: float, drop: float, weeks: tuple[int, int], provider: str | None,
+    def phase(self, name: Phase, *, skip: float, drop: float, weeks: tuple[int, int], provider: str | None,
               during: Callable[[], None] | None = None) -> bool:
         """Skip, or start and complete, one phase; drop-outs restart it after re-entry.
         Returns False when the route stops."""
         if self.rng.random() < skip:
             if not self.later(0, 7):
                 return False
-            self.t.skip_phase(name, on=self.day, today=self.today, basis="evc", reason="EVC", actor=self.km)
+            self.t.skip_phase(name, on=self.day, today=self.today, basis=SkipBasis.EVC, reason="EVC", actor=self.km)
             return True
         for _ in range(3):
             if not self.later(1, 21):
@@ -131,7 +138,7 @@ class _Walk:
 
     def bedrijfsvakschool_facts(self) -> None:
         if self.rng.random() < 0.8 and self.later(60, 150):
-            self.t.obtain_certificate(certificate_id=f"c-{self.rng.getrandbits(48):x}", phase="bedrijfsvakschool",
+            self.t.obtain_certificate(certificate_id=f"c-{self.rng.getrandbits(48):x}", phase=Phase.BEDRIJFSVAKSCHOOL,
                                       kind=self.rng.choice([CertificateKind.MBO_CERTIFICAAT, CertificateKind.PRAKTIJKVERKLARING]),
                                       title="vakcertificaat", on=self.day, today=self.today, actor=self.km)
 
@@ -142,7 +149,7 @@ class _Walk:
             kvk = f"{self.rng.randint(10_000_000, 99_999_999)}"
             employer = Actor(subject="hr", role=Role.EMPLOYER, organisation=kvk)
             placement_id = f"pl-{self.rng.getrandbits(64):x}"
-            level = "assistent" if attempt == 0 and self.rng.random() < 0.5 else "full"
+            level = JobLevel.ASSISTENT if attempt == 0 and self.rng.random() < 0.5 else JobLevel.FULL
             self.t.propose_placement(placement_id=placement_id, employer_kvk=kvk, employer_name=f"Bouwbedrijf {kvk[:3]}",
                                      function=self.rng.choice(FUNCTIONS), hours_per_week=self.rng.choice([24, 32, 36, 38, 40]),
                                      level=level, on=self.day, today=self.today, actor=self.km)
@@ -165,13 +172,13 @@ class _Walk:
                     if self.t.guarantee is not None and self.t.guarantee.is_active:
                         self.milestones()
                     self.t.end_placement(placement_id, on=self.day, today=self.today,
-                                         reason=self.rng.choice(["dismissed", "resigned", "contract-completed"]),
+                                         reason=self.rng.choice([PlacementEndReason.DISMISSED, PlacementEndReason.RESIGNED, PlacementEndReason.CONTRACT_COMPLETED]),
                                          explanation=None, actor=self.km)
                     if self.rng.random() < 0.2:  # leaves the route after the placement ended
                         self.maybe_drop_out(1.0)
                         return
                     if self.rng.random() < 0.5 and self.t.benefit.stopped_on is not None and self.later(1, 30):
-                        self.t.change_benefit(kind="resumed", on=self.day, today=self.today,
+                        self.t.change_benefit(kind=BenefitChangeKind.RESUMED, on=self.day, today=self.today,
                                               monthly_cents=self.t.benefit_at_intake.monthly_cents or 100_000, actor=self.km)
                     continue
             return
@@ -182,9 +189,9 @@ class _Walk:
         if self.rng.random() < 0.3 and self.later(0, 10):
             reduced = max(1, self.t.benefit.monthly_cents // 2)
             if reduced < self.t.benefit.monthly_cents:
-                self.t.change_benefit(kind="reduced", on=self.day, today=self.today, monthly_cents=reduced, actor=self.km)
+                self.t.change_benefit(kind=BenefitChangeKind.REDUCED, on=self.day, today=self.today, monthly_cents=reduced, actor=self.km)
         if self.later(10, 60):
-            self.t.change_benefit(kind="stopped", on=self.day, today=self.today, monthly_cents=None, actor=self.km)
+            self.t.change_benefit(kind=BenefitChangeKind.STOPPED, on=self.day, today=self.today, monthly_cents=None, actor=self.km)
 
     def check_ins(self) -> None:
         for _ in range(self.rng.randint(0, 3)):
@@ -207,7 +214,7 @@ def build_route(rng: random.Random, *, seed: int, municipality: str, index: int,
     candidate_id = UUID(int=rng.getrandbits(128), version=4)
     benefit = rng.choice([0, 95_000, 110_000, 125_000, 140_000]) if rng.random() < 0.9 else 0
     trajectory = Trajectory.register(trajectory_id=trajectory_id, municipality=municipality, candidate_id=candidate_id,
-                                     target_group=rng.choice(["statushouder", "statushouder", "other"]), on=registered_on,
+                                     target_group=rng.choice([TargetGroup.STATUSHOUDER, TargetGroup.STATUSHOUDER, TargetGroup.OTHER]), on=registered_on,
                                      today=today, benefit_monthly_cents=benefit,
                                      benefit_since=registered_on - timedelta(days=rng.randint(30, 900)) if benefit else None,
                                      actor=km)
@@ -215,15 +222,15 @@ def build_route(rng: random.Random, *, seed: int, municipality: str, index: int,
     if rng.random() < 0.05:
         walk.later(0, 30)
         if walk.day <= today:
-            trajectory.grant_deviation(deviation_id=f"d-{rng.getrandbits(48):x}", rule="benefit-during-training",
+            trajectory.grant_deviation(deviation_id=f"d-{rng.getrandbits(48):x}", rule=DeviationRule.BENEFIT_DURING_TRAINING,
                                        reason="uitkering behouden tijdens scholing", on=walk.day,
                                        until=walk.day + timedelta(days=rng.randint(30, 200)), granted_by="teamleider",
                                        today=today, actor=km)
     if (
-        walk.phase("orientation", skip=0.15, drop=0.08, weeks=(2, 6), provider=None)
-        and walk.phase("pre-trajectory", skip=0.2, drop=0.12, weeks=(8, 26), provider="Taalschool",
+        walk.phase(Phase.ORIENTATION, skip=0.15, drop=0.08, weeks=(2, 6), provider=None)
+        and walk.phase(Phase.PRE_TRAJECTORY, skip=0.2, drop=0.12, weeks=(8, 26), provider="Taalschool",
                        during=walk.pre_trajectory_facts)
-        and walk.phase("bedrijfsvakschool", skip=0.1, drop=0.1, weeks=(12, 40), provider="Bedrijfsvakschool",
+        and walk.phase(Phase.BEDRIJFSVAKSCHOOL, skip=0.1, drop=0.1, weeks=(12, 40), provider="Bedrijfsvakschool",
                        during=walk.bedrijfsvakschool_facts)
     ):
         walk.placements()
@@ -270,7 +277,7 @@ def population(
 
 
 def generate(
-    container,  # noqa: ANN001
+    container,
     *,
     routes: int,
     seed: int = 1,

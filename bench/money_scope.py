@@ -15,7 +15,7 @@ import statistics
 import tempfile
 import time
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -66,7 +66,7 @@ def main() -> None:
 
     def headers(actor: Actor) -> dict[str, str]:
         token = container.tokens.issue(subject=actor.subject, role=actor.role, organisation=actor.organisation,
-                                       now=datetime.now(timezone.utc), ttl=timedelta(hours=1))
+                                       now=datetime.now(UTC), ttl=timedelta(hours=1))
         return {"Authorization": f"Bearer {token}"}
 
     procesregie = Actor("bench", Role.PROCESREGIE, "APT")

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from sqlalchemy.engine import make_url
 
 RESULTS = Path(__file__).with_name("results")
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-BENCH_TODAY = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+BENCH_TODAY = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 SECRETS = {
     "LEERROUTE_JWT_SECRET": "bench-jwt-" + "b" * 40,
     "LEERROUTE_PSEUDONYM_SECRET": "bench-pseudonyms-" + "p" * 40,
@@ -96,7 +96,7 @@ def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     if not ordered:
         return float("nan")
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def ms(seconds: float) -> float:
@@ -126,16 +126,18 @@ def fresh_database(name: str) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
-def build_container(url: str, data_dir: Path):  # noqa: ANN201
+def build_container(url: str, data_dir: Path):
     from adapters.clock import FixedClock
     from leerroute.bootstrap import build
     from leerroute.settings import Settings
 
-    settings = Settings(DATABASE_URL=url, REDIS_URL=None, LEERROUTE_DATA_DIR=data_dir, LEERROUTE_CATCH_UP_SECONDS=1.0, **SECRETS)
+    settings = Settings.model_validate(
+        {"DATABASE_URL": url, "REDIS_URL": None, "LEERROUTE_DATA_DIR": data_dir, "LEERROUTE_CATCH_UP_SECONDS": 1.0, **SECRETS}
+    )
     return build(settings, clock=FixedClock(BENCH_TODAY))
 
 
-def raw_connection(url: str):  # noqa: ANN201
+def raw_connection(url: str):
     import psycopg
 
     sa_url = make_url(url)
@@ -176,7 +178,7 @@ def raw_insert_rate(url: str, seconds: float) -> tuple[float, list[float]]:
     return count / elapsed, latencies
 
 
-def raw_scan_rate(container) -> tuple[float, int]:  # noqa: ANN001
+def raw_scan_rate(container) -> tuple[float, int]:
     """Read the whole event table in the projections' batch size and decode every event."""
     store = container.store
     batch = container.projections.batch_size
@@ -196,7 +198,7 @@ def raw_scan_rate(container) -> tuple[float, int]:  # noqa: ANN001
 # --- the figures ---------------------------------------------------------------------------------
 
 
-def rebuild_rate(container) -> tuple[float, int]:  # noqa: ANN001
+def rebuild_rate(container) -> tuple[float, int]:
     runner = container.projections
     events = runner.log_size()
     start = time.perf_counter()
@@ -211,7 +213,7 @@ def steady_state(url: str) -> None:
         connection.execute("VACUUM (ANALYZE)")
 
 
-def read_latencies(container, repeats: int) -> dict[str, float]:  # noqa: ANN001
+def read_latencies(container, repeats: int) -> dict[str, float]:
     """Median latency (ms) of the national and a municipal funnel and of a worklist, for the
     largest municipality of the population."""
     from datetime import timedelta
@@ -246,7 +248,7 @@ def median_latencies(reads: dict[str, Callable[[], object]], repeats: int) -> di
     return result
 
 
-def money_latencies(container, trajectory_id: Any, repeats: int = 3) -> dict[str, float]:  # noqa: ANN001
+def money_latencies(container, trajectory_id: Any, repeats: int = 3) -> dict[str, float]:
     """Median latency (ms) of the money report of GM0001's klantmanager and of one trajectory's
     money, as the service layer reads them (each from the part of the log it needs)."""
     from domain.money import AsOf
@@ -274,7 +276,7 @@ def first_trajectory(url: str, municipality: str) -> Any:
         ).scalar_one()
 
 
-def visibility(container, seconds: float) -> tuple[list[float], list[float]]:  # noqa: ANN001
+def visibility(container, seconds: float) -> tuple[list[float], list[float]]:
     """One writer: each command's own latency, then the time from its answer until every read
     model includes it (the workers run in this process, as on the embedded default)."""
     from bench.workload import InProcessRoutes
@@ -319,7 +321,8 @@ def http_server(url: str, data_dir: Path) -> Iterator[str]:
 
         for _ in range(300):
             if process.poll() is not None:
-                raise RuntimeError(f"the API did not start: {process.stderr.read().decode()[-2000:]}")
+                error = process.stderr.read().decode() if process.stderr else ""
+                raise RuntimeError(f"the API did not start: {error[-2000:]}")
             try:
                 if httpx.get(base + "/openapi.json", timeout=1).status_code == 200:
                     break
@@ -358,7 +361,7 @@ def run(options: Options, echo: Callable[[str], None] = print) -> dict[str, Any]
     from bench.generator import generate
     from bench.workload import HttpRoutes, InProcessRoutes
 
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     figures: list[Figure] = []
     facts: dict[str, Any] = {}
     url = fresh_database(options.database)

@@ -13,7 +13,8 @@ import asyncio
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -30,7 +31,7 @@ def bsn_for(number: int) -> str:
     """A valid BSN (11-proof) of its own for every route number (up to 45 million)."""
     for prefix in (10_000_000 + 2 * number, 10_000_000 + 2 * number + 1):
         digits = [int(c) for c in str(prefix)]
-        check = sum(d * w for d, w in zip(digits, range(9, 1, -1))) % 11
+        check = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True)) % 11
         if check < 10:
             return f"{prefix}{check}"
     raise AssertionError("one of two neighbouring prefixes always has a check digit")
@@ -130,7 +131,7 @@ class InProcessRoutes:
     """Routes walked through the service layer in this process, as every entry point writes: one
     command, one unit of work (one transaction), then the workers are told."""
 
-    def __init__(self, container, client: int = 0, first_number: int = 0):  # noqa: ANN001
+    def __init__(self, container, client: int = 0, first_number: int = 0):
         self.service = container.service
         municipality = municipality_for(client)
         self.km = Actor(subject="bench-km", role=Role.KLANTMANAGER, organisation=municipality)
@@ -156,12 +157,16 @@ class InProcessRoutes:
     def commands(self) -> Iterator[Callable[[], Outcome]]:
         """An endless stream of commands: route after route, step after step."""
         while True:
-            holder: list[Outcome] = []
-            yield lambda: holder.append(self.register()) or holder[-1]
-            trajectory_id = holder[-1].aggregate.id
+            registered: list[Outcome] = []
+            def register(registered: list[Outcome] = registered) -> Outcome:
+                registered.append(self.register())
+                return registered[-1]
+
+            yield register
+            trajectory_id = registered[-1].aggregate.id
             ids: dict[str, str] = {}
             for step in SCRIPT:
-                yield lambda step=step: self.step(trajectory_id, step, ids)
+                yield partial(self.step, trajectory_id, step, ids)
 
     def run_for(self, seconds: float) -> Timings:
         timings = Timings()
@@ -181,20 +186,20 @@ class InProcessRoutes:
 class HttpRoutes:
     """Routes walked over HTTP by ``clients`` concurrent clients (asyncio + httpx)."""
 
-    def __init__(self, base_url: str, tokens, first_number: int):  # noqa: ANN001
+    def __init__(self, base_url: str, tokens, first_number: int):
         self.base_url = base_url
         self.tokens = tokens
         self.number = first_number
 
     def _token(self, role: Role, organisation: str) -> str:
         return self.tokens.issue(subject="bench", role=role, organisation=organisation,
-                                 now=datetime.now(timezone.utc), ttl=timedelta(hours=2))
+                                 now=datetime.now(UTC), ttl=timedelta(hours=2))
 
-    async def _client(self, http, client: int, deadline: float, timings: Timings) -> None:  # noqa: ANN001
+    async def _client(self, http, client: int, deadline: float, timings: Timings) -> None:
         km = {"Authorization": f"Bearer {self._token(Role.KLANTMANAGER, municipality_for(client))}"}
         employer = {"Authorization": f"Bearer {self._token(Role.EMPLOYER, EMPLOYER_KVK)}"}
 
-        async def send(path: str, body: dict[str, Any], headers: dict[str, str]):  # noqa: ANN202
+        async def send(path: str, body: dict[str, Any], headers: dict[str, str]):
             t0 = time.perf_counter()
             response = await http.post(path, json=body, headers=headers)
             timings.latencies.append(time.perf_counter() - t0)

@@ -60,7 +60,7 @@ class Candidate(Aggregate):
         trajectory_id: UUID,
         actor: Actor,
         seal: Seal,
-    ) -> "Candidate":
+    ) -> Candidate:
         validate_municipality_code(municipality)
         validate_bsn(person.bsn)
         validate_person(

@@ -53,7 +53,7 @@ class FinancingAgreement(Aggregate):
         on: date,
         today: date,
         actor: Actor,
-    ) -> "FinancingAgreement":
+    ) -> FinancingAgreement:
         payer_kind, kind, trigger = PayerKind(payer_kind), FinancingKind(kind), Trigger(trigger)
         expected_role = Role.KLANTMANAGER if payer_kind is PayerKind.MUNICIPALITY else Role.FUND
         if actor.role is not expected_role or actor.organisation != payer:
@@ -123,7 +123,7 @@ class FinancingAgreement(Aggregate):
 
     # -- terms ------------------------------------------------------------------------------
 
-    def view(self) -> "AgreementView":
+    def view(self) -> AgreementView:
         return AgreementView(
             id=self.id,
             payer_kind=self.payer_kind,
@@ -238,7 +238,7 @@ class Claim(Aggregate):
         on: date,
         today: date,
         actor: Actor,
-    ) -> "Claim":
+    ) -> Claim:
         cls.check_filing_date(agreement, on, today)
         check_cents("amountCents", amount_cents, positive=True)
         return cls(

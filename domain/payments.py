@@ -156,7 +156,7 @@ class Figures:
     savings: int = 0
     net: int = 0
 
-    def add(self, other: "Figures") -> None:
+    def add(self, other: Figures) -> None:
         for name in FIGURES:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 

@@ -53,11 +53,12 @@ def build_report(
     national = Figures()
     for figures in by_party.values():
         national.add(figures)
-    municipalities = [ReportLine(l, p, f) for (l, p), f in sorted(by_party.items()) if l == "municipality"]
-    funds = [ReportLine(l, p, f) for (l, p), f in sorted(by_party.items()) if l == "fund"]
+    municipalities = [ReportLine(level, p, f) for (level, p), f in sorted(by_party.items()) if level == "municipality"]
+    funds = [ReportLine(level, p, f) for (level, p), f in sorted(by_party.items()) if level == "fund"]
     positions, break_even = {}, {}
-    for line in municipalities:
-        series, month = municipality_position(savings_by_municipality.get(line.party, {}), payments.get(line.party, []), as_of.day)
-        positions[line.party] = series
-        break_even[line.party] = month
+    for municipality_line in municipalities:
+        party = municipality_line.party
+        series, month = municipality_position(savings_by_municipality.get(party, {}), payments.get(party, []), as_of.day)
+        positions[party] = series
+        break_even[party] = month
     return Report(as_of, municipalities, funds, national, break_even, positions)

@@ -64,7 +64,7 @@ class Terms:
     municipalities: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
 
-    def validated(self) -> "Terms":
+    def validated(self) -> Terms:
         check_cents("amountCents", self.amount_cents, positive=True)
         if isinstance(self.min_placement_months, bool) or not isinstance(self.min_placement_months, int):
             raise InvalidField("minPlacementMonths", "a whole number of months")
@@ -98,7 +98,7 @@ class Terms:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Terms":
+    def from_dict(cls, data: dict[str, Any]) -> Terms:
         return cls(
             effective_from=data["effective_from"],
             amount_cents=data["amount_cents"],

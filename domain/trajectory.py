@@ -11,6 +11,7 @@ so that it can be erased without touching the route.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -125,7 +126,7 @@ class Trajectory(Aggregate):
         benefit_monthly_cents: int,
         benefit_since: date | None,
         actor: Actor,
-    ) -> "Trajectory":
+    ) -> Trajectory:
         validate_municipality_code(municipality)
         if actor.role is not Role.KLANTMANAGER or actor.organisation != municipality:
             raise RuleViolation(
@@ -799,7 +800,7 @@ class Trajectory(Aggregate):
 
     def record_due_milestones(self, *, today: date, terms: MilestoneTerms, actor: Actor) -> int:
         """Record what time has made due; running it again records nothing new."""
-        recorders = {
+        recorders: dict[str, Callable[..., None]] = {
             "lasting": self._lasting_placement_reached,
             "check-in": self._check_in_became_due,
             "stalled": self._route_stalled,

@@ -176,7 +176,7 @@ def validate_bsn(value: str) -> str:
     if not isinstance(value, str) or not _BSN_RE.match(value):
         raise ValueError("a BSN is exactly nine digits")
     digits = [int(c) for c in value]
-    total = sum(d * w for d, w in zip(digits[:8], range(9, 1, -1))) - digits[8]
+    total = sum(d * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - digits[8]
     if total % 11 != 0 or value == "000000000":
         raise ValueError("this BSN fails the 11-check")
     return value

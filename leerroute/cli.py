@@ -19,7 +19,7 @@ console = Console(stderr=True)
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
-    workers: Annotated[bool, typer.Option(help="Run the workers in this process (default: when REDIS_URL is unset)")] = None,  # type: ignore[assignment]
+    workers: Annotated[bool | None, typer.Option(help="Run the workers in this process (default: when REDIS_URL is unset)")] = None,
 ) -> None:
     """Apply migrations and serve the HTTP API (docs at /docs)."""
     import uvicorn

@@ -61,8 +61,8 @@ def derive(log: MoneyLog, as_of: AsOf, region_of: Callable[[str], str], baseline
         f = trajectory_facts(trajectory_id, events, as_of, region_of(municipality))
         if f is not None:
             facts[trajectory_id] = f
-    agreements = {a: v for a, events in log.agreements.items() if (v := agreement_as_of(a, events, as_of)) is not None}
-    claims = {c: v for c, events in log.claims.items() if (v := claim_as_of(c, events, as_of)) is not None}
+    agreements = {a: view for a, events in log.agreements.items() if (view := agreement_as_of(a, events, as_of)) is not None}
+    claims = {c: claim for c, events in log.claims.items() if (claim := claim_as_of(c, events, as_of)) is not None}
     claim_of = {(c.agreement_id, c.trajectory_id): c for c in claims.values()}
     # Which agreements can concern a trajectory at all: those naming its municipality or region
     # in any of their terms, those without such a restriction, and those it has a claim under.

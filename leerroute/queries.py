@@ -196,12 +196,13 @@ class Queries:
         scope = placement_scope(actor)
         position = self._read_models_at(min_position)
         result = queries.list_placements(self._url, page, scope, status=status)
-        rows, shown = [], {}
+        rows: list[PlacementRow] = []
+        shown: dict[UUID, Trajectory] = {}
         for row in result.rows:
             name = None
             trajectory = self._store.aggregate(row["trajectory_id"])
             view = self._access.view(actor, trajectory) if isinstance(trajectory, Trajectory) else None
-            if view is not None and view.candidate_name:
+            if isinstance(trajectory, Trajectory) and view is not None and view.candidate_name:
                 person = self._candidate(trajectory, personal=True).person
                 name = person.name if person else None
                 shown[trajectory.id] = trajectory

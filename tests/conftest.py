@@ -16,7 +16,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from adapters.clock import FixedClock
 from domain.values import Role
 
-TODAY = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+TODAY = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
@@ -69,7 +69,7 @@ requires_postgres_and_redis = pytest.mark.skipif(
 )
 
 
-def test_settings(data_dir: Path, database_url: str, **overrides: object):  # noqa: ANN201
+def test_settings(data_dir: Path, database_url: str, **overrides: object):
     """Settings for a leerroute under test; secrets fixed so tokens of one test run agree."""
     from leerroute.settings import Settings
 
@@ -90,7 +90,7 @@ test_settings.__test__ = False  # a helper, not a test
 
 
 @pytest.fixture(scope="session")
-def container(database_url: str, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def container(database_url: str, tmp_path_factory: pytest.TempPathFactory):
     from leerroute.bootstrap import build
 
     redis_url = os.environ.get("REDIS_URL")
@@ -125,7 +125,7 @@ def fresh_database(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def api(container):  # noqa: ANN001, ANN201
+def api(container):
     from fastapi.testclient import TestClient
 
     from api.main import create_app
@@ -135,7 +135,7 @@ def api(container):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="session")
-def live_server(container) -> Iterator[str]:  # noqa: ANN001
+def live_server(container) -> Iterator[str]:
     """The API on a real uvicorn server on loopback, for tests that need true concurrency."""
     import uvicorn
 
@@ -160,12 +160,12 @@ def live_server(container) -> Iterator[str]:  # noqa: ANN001
 
 
 class Tokens:
-    def __init__(self, container) -> None:  # noqa: ANN001
+    def __init__(self, container) -> None:
         self._container = container
 
     def headers(self, role: str, org: str, subject: str = "tester") -> dict[str, str]:
         token = self._container.tokens.issue(
-            subject=subject, role=Role(role), organisation=org, now=datetime.now(timezone.utc), ttl=timedelta(hours=1)
+            subject=subject, role=Role(role), organisation=org, now=datetime.now(UTC), ttl=timedelta(hours=1)
         )
         return {"Authorization": f"Bearer {token}"}
 
@@ -177,7 +177,7 @@ class Tokens:
 
 
 @pytest.fixture(scope="session")
-def tokens(container) -> Tokens:  # noqa: ANN001
+def tokens(container) -> Tokens:
     return Tokens(container)
 
 
@@ -188,7 +188,7 @@ def new_bsn() -> str:
     """A random BSN that passes the 11-check."""
     while True:
         digits = [_rng.randint(0, 9) for _ in range(8)]
-        total = sum(d * w for d, w in zip(digits, range(9, 1, -1)))
+        total = sum(d * w for d, w in zip(digits, range(9, 1, -1), strict=True))
         last = total % 11
         if last < 10 and digits[0] != 0:
             return "".join(map(str, digits)) + str(last)
@@ -217,7 +217,7 @@ def registration(bsn: str | None = None, registered_on: str = "2026-01-05", **ov
     return body
 
 
-def assert_problem(response, status: int) -> dict:  # noqa: ANN001
+def assert_problem(response, status: int) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"].startswith("application/problem+json"), response.headers
     body = response.json()

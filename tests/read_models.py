@@ -33,13 +33,13 @@ TABLES = {
 def table_contents(url: str) -> dict[str, list[tuple]]:
     contents = {}
     with read_session(url) as session:
-        for name, (table, keys) in TABLES.items():
+        for name, (table, _keys) in TABLES.items():
             rows = session.execute(select(table)).all()
             contents[name] = sorted(tuple(str(v) for v in row) for row in rows)
     return contents
 
 
-def full_replay(container) -> dict[str, list[tuple]]:  # noqa: ANN001
+def full_replay(container) -> dict[str, list[tuple]]:
     """The rows every read model must hold, computed here from each trajectory in the log."""
     terms = container.settings.milestone_terms
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
@@ -62,7 +62,7 @@ def full_replay(container) -> dict[str, list[tuple]]:  # noqa: ANN001
             rows["drop_out_facts"].append({**scope, "sequence": f.sequence, "stage": str(f.stage), "reason": f.reason,
                                            "dropped_on": f.on})
     result = {}
-    for name, (table, keys) in TABLES.items():
+    for name, (table, _keys) in TABLES.items():
         result[name] = sorted(tuple(str(r[c.name]) for c in table.columns) for r in rows[name])
     return result
 

@@ -107,7 +107,8 @@ def digests_of(session: Session, *, kind: str | None = None, ids: Sequence[UUID]
     return found
 
 
-Logged = tuple[int, int, LoggedEvent]  # log position, version, event
+# log position, version, and the event as the money keeps it (None: a trajectory event it does not read)
+Logged = tuple[int, int, LoggedEvent | None]
 
 
 def from_log(store: EventStore, session: Session, ids: Sequence[UUID], end: int) -> dict[UUID, list[Logged]]:
@@ -127,7 +128,7 @@ def from_log(store: EventStore, session: Session, ids: Sequence[UUID], end: int)
         if kind is None:
             continue
         stored = StoredEvent(originator_id=originator_id, originator_version=version, topic=topic, state=bytes(state))
-        found[originator_id].append((position, version, decoded(store, kind, stored)))  # type: ignore[arg-type]
+        found[originator_id].append((position, version, decoded(store, kind, stored)))
     return found
 
 

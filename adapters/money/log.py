@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from adapters.database import read_session
-from adapters.eventstore import EventStore
+from adapters.eventstore import EventStore, originator
 from adapters.money.codec import decode_events
 from adapters.money.digests import (
     AGREEMENT_PREFIX,
@@ -81,7 +81,7 @@ def decode_log(store: EventStore) -> MoneyLog:
             target = log.claims
         else:
             continue
-        target[notification.originator_id].append(logged(store.mapper.to_domain_event(notification)))
+        target[originator(notification)].append(logged(store.mapper.to_domain_event(notification)))
     return log
 
 
@@ -121,10 +121,10 @@ def _assemble(
 
 
 def _position(session: Session, names: Sequence[str]) -> int:
-    stored = dict(
+    stored: dict[str, int] = dict(
         session.execute(
             select(projection_positions.c.name, projection_positions.c.position).where(projection_positions.c.name.in_(names))
-        ).all()
+        ).tuples().all()
     )
     return min(int(stored.get(name) or 0) for name in names)
 
@@ -208,7 +208,9 @@ def read_scoped_log(store: EventStore, database_url: str, scope: MoneyScope) -> 
                 trajectory_rows = select(trajectory_summaries.c.trajectory_id)
                 tail_trajectories += list(born[TRAJECTORY_PREFIX])
             else:
-                mapping = dict(session.execute(select(municipality_regions.c.municipality, municipality_regions.c.region)).all())
+                mapping: dict[str, str] = dict(
+                    session.execute(select(municipality_regions.c.municipality, municipality_regions.c.region)).tuples().all()
+                )
                 municipalities = places | {m for m, region in mapping.items() if region in places}
                 trajectory_rows = select(trajectory_summaries.c.trajectory_id).where(
                     trajectory_summaries.c.municipality.in_(sorted(municipalities))
@@ -238,7 +240,7 @@ def _tail(store: EventStore, session: Session, position: int, end: int) -> _Tail
         for prefix, target in found.items():
             if topic.startswith(prefix):
                 stored = StoredEvent(originator_id=originator_id, originator_version=version, topic=topic, state=bytes(state))
-                target[originator_id].append((log_position, version, decoded(store, KINDS[prefix], stored)))  # type: ignore[arg-type]
+                target[originator_id].append((log_position, version, decoded(store, KINDS[prefix], stored)))
                 break
     return found
 

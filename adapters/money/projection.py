@@ -14,7 +14,7 @@ from eventsourcing.persistence import Notification
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
-from adapters.eventstore import EventStore
+from adapters.eventstore import EventStore, originator
 from adapters.money.codec import decode_events
 from adapters.money.digests import (
     AGREEMENT_PREFIX,
@@ -120,12 +120,13 @@ class MoneyProjection:
         batch: dict[UUID, list[Notification]] = defaultdict(list)
         for n in notifications:
             if kind_of(n.topic) is not None:
-                batch[n.originator_id].append(n)
+                batch[originator(n)].append(n)
         histories: dict[UUID, list[LoggedEvent]] = {}
         if not batch:
             return histories
         stored = digests_of(session, ids=list(batch))
-        rows, missing = [], []
+        rows: list[dict[str, Any]] = []
+        missing: list[UUID] = []
         for aggregate_id, seen in batch.items():
             kind = kind_of(seen[0].topic)
             assert kind is not None
@@ -138,7 +139,7 @@ class MoneyProjection:
                 missing.append(aggregate_id)
                 continue
             found = [(n.id, n.originator_version, decoded(store, kind, n, decode)) for n in new]
-            rows.append(digest_row(aggregate_id, kind, found, earlier))  # type: ignore[arg-type]
+            rows.append(digest_row(aggregate_id, kind, found, earlier))
             if aggregate_id in wanted:
                 before = decode_events(earlier.events) if earlier is not None else []
                 histories[aggregate_id] = before + [e for _, _, e in found if e is not None]
@@ -164,9 +165,9 @@ class MoneyProjection:
         benefit_touched: set[UUID] = set()
         for n in notifications:
             if n.topic.startswith((AGREEMENT_PREFIX, CLAIM_PREFIX, TRAJECTORY_PREFIX)):
-                latest[n.originator_id] = (n.topic, n.originator_version)
+                latest[originator(n)] = (n.topic, n.originator_version)
                 if n.topic.startswith(TRAJECTORY_PREFIX) and n.topic.rsplit(".", 1)[-1] in _BENEFIT_EVENTS:
-                    benefit_touched.add(n.originator_id)
+                    benefit_touched.add(originator(n))
         agreements, claims = [], []
         periods: list[dict[str, Any]] = []
         # The saving periods come from the trajectories' digests as the batch leaves them (all

@@ -11,7 +11,7 @@ from tests.conftest import assert_problem, new_bsn, new_kvk, new_municipality, r
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 
 
-def _log(api, tokens, municipality: str, trajectory_id: str) -> list[dict]:  # noqa: ANN001
+def _log(api, tokens, municipality: str, trajectory_id: str) -> list[dict]:
     response = api.get(f"/v1/trajectories/{trajectory_id}/access-log?pageSize=100", headers=tokens.headers("privacy-officer", municipality))
     assert response.status_code == 200, response.text
     return response.json()["items"]

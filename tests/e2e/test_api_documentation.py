@@ -11,13 +11,13 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture(scope="module")
-def document(api):  # noqa: ANN001, ANN201
+def document(api):
     response = api.get("/openapi.json")
     assert response.status_code == 200
     return response.json()
 
 
-def _operations(document):  # noqa: ANN001, ANN202
+def _operations(document):
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             yield path, method, operation

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
@@ -10,8 +10,8 @@ from domain.values import Role
 from tests.conftest import assert_problem, new_municipality, registration
 
 
-def _token(container, **overrides) -> str:  # noqa: ANN001
-    now = datetime.now(timezone.utc)
+def _token(container, **overrides) -> str:
+    now = datetime.now(UTC)
     claims = {
         "sub": "km-1",
         "role": "klantmanager",
@@ -33,7 +33,7 @@ def test_no_token_is_401_problem(api):
 
 
 def test_invalid_tokens_are_401(api, container):
-    past = int((datetime.now(timezone.utc) - timedelta(hours=1)).timestamp())
+    past = int((datetime.now(UTC) - timedelta(hours=1)).timestamp())
     bad = [
         "not-a-jwt",
         _token(container, exp=past),
@@ -106,7 +106,7 @@ class _Issuer:
         issuer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 document = issuer.documents.get(self.path)
                 if self.path == "/jwks.json":
                     issuer.fetches += 1
@@ -117,7 +117,7 @@ class _Issuer:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, *args) -> None:  # noqa: ANN002
+            def log_message(self, *args) -> None:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -127,7 +127,7 @@ class _Issuer:
         self.publish(rsa.generate_private_key(public_exponent=65537, key_size=2048), "key-1")
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def publish(self, private_key, kid: str) -> None:  # noqa: ANN001
+    def publish(self, private_key, kid: str) -> None:
         self.keys = {kid: private_key}
         jwks = []
         for k, key in self.keys.items():
@@ -135,8 +135,8 @@ class _Issuer:
             jwks.append({**jwk, "kid": k, "use": "sig", "alg": "RS256"})
         self.documents["/jwks.json"] = {"keys": jwks}
 
-    def token(self, kid: str = "key-1", key=None, algorithm: str = "RS256", **overrides) -> str:  # noqa: ANN001
-        now = datetime.now(timezone.utc)
+    def token(self, kid: str = "key-1", key=None, algorithm: str = "RS256", **overrides) -> str:
+        now = datetime.now(UTC)
         claims = {
             "sub": "km-oidc", "realm_access": {"roles": ["offline_access", "klantmanager"]}, "gemeente": "GM0363",
             "iss": self.url, "aud": "leerroute-api", "iat": int(now.timestamp()), "exp": int((now + timedelta(minutes=5)).timestamp()),
@@ -147,7 +147,7 @@ class _Issuer:
 
 
 @pytest.fixture(scope="module")
-def oidc(database_url: str, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def oidc(database_url: str, tmp_path_factory: pytest.TempPathFactory):
     from fastapi.testclient import TestClient
 
     from adapters.clock import FixedClock
@@ -166,7 +166,7 @@ def oidc(database_url: str, tmp_path_factory: pytest.TempPathFactory):  # noqa: 
     issuer.server.shutdown()
 
 
-def _status(client, token: str) -> int:  # noqa: ANN001
+def _status(client, token: str) -> int:
     response = client.get("/v1/trajectories", headers={"Authorization": f"Bearer {token}"})
     if response.status_code == 401:
         assert_problem(response, 401)
@@ -185,7 +185,7 @@ def test_oidc_tokens_of_the_issuer_are_accepted_with_mapped_role_and_organisatio
 
 def test_oidc_refuses_every_bad_token_with_401(oidc, container):
     issuer, client = oidc
-    past = int((datetime.now(timezone.utc) - timedelta(hours=1)).timestamp())
+    past = int((datetime.now(UTC) - timedelta(hours=1)).timestamp())
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     public_pem = issuer.keys["key-1"].public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     header, payload, signature = issuer.token().split(".")
@@ -208,7 +208,7 @@ def test_oidc_refuses_every_bad_token_with_401(oidc, container):
         "no expiry": issuer.token(exp=None),
         "malformed": "eyJhbGciOiJSUzI1NiJ9.not-json.x",
         "a local development token": container.tokens.issue(
-            subject="km", role=Role.KLANTMANAGER, organisation="GM0363", now=datetime.now(timezone.utc), ttl=timedelta(hours=1)
+            subject="km", role=Role.KLANTMANAGER, organisation="GM0363", now=datetime.now(UTC), ttl=timedelta(hours=1)
         ),
     }
     statuses = {name: _status(client, token) for name, token in bad.items()}

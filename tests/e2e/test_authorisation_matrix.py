@@ -9,7 +9,7 @@ A new operation fails ``test_every_operation_has_a_fixture`` until it gets its l
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +132,7 @@ FORBIDDEN_KEYS = {
 
 
 @pytest.fixture(scope="module")
-def matrix(container, database_url: str, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN001, ANN201
+def matrix(container, database_url: str, tmp_path_factory: pytest.TempPathFactory):
     """The API as built by default: OWN_FUND sees the trajectories of OWN through a financing
     agreement it pays that covers OWN."""
     from fastapi.testclient import TestClient
@@ -147,7 +147,7 @@ def matrix(container, database_url: str, tmp_path_factory: pytest.TempPathFactor
     )
 
     def headers(role: str, org: str) -> dict[str, str]:
-        token = covered.tokens.issue(subject=f"{role}-m", role=Role(role), organisation=org, now=datetime.now(timezone.utc), ttl=timedelta(hours=1))
+        token = covered.tokens.issue(subject=f"{role}-m", role=Role(role), organisation=org, now=datetime.now(UTC), ttl=timedelta(hours=1))
         return {"Authorization": f"Bearer {token}"}
 
     with TestClient(create_app(covered, run_worker=False)) as api:
@@ -157,7 +157,7 @@ def matrix(container, database_url: str, tmp_path_factory: pytest.TempPathFactor
         yield api, lambda role, org: headers(role, org), agreement.json()["id"]
 
 
-def _prepare(api, headers, state: str, agreement_id: str) -> dict[str, str]:  # noqa: ANN001
+def _prepare(api, headers, state: str, agreement_id: str) -> dict[str, str]:
     """A trajectory of OWN in ``state``, with a placement proposed to OWN_KVK and one to THIRD_KVK."""
     km, employer = headers("klantmanager", OWN), headers("employer", OWN_KVK)
     bsn = new_bsn()
@@ -168,7 +168,7 @@ def _prepare(api, headers, state: str, agreement_id: str) -> dict[str, str]:  # 
     t = created.json()["id"]
     base = f"/v1/trajectories/{t}"
 
-    def post(path: str, payload: dict, who: dict[str, str] = km):  # noqa: ANN202
+    def post(path: str, payload: dict, who: dict[str, str] = km):
         response = api.post(base + path, json=payload, headers=who)
         assert response.status_code in (200, 201), (state, path, response.text)
         return response

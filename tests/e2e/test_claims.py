@@ -13,7 +13,7 @@ from tests.conftest import assert_problem, new_municipality, registration
 THREADS = 8
 
 
-def _setup(api, tokens, *, budget_cap: int | None = None, fund_claimant: bool = False):  # noqa: ANN001, ANN202
+def _setup(api, tokens, *, budget_cap: int | None = None, fund_claimant: bool = False):
     m = new_municipality()
     km = tokens.klantmanager(m)
     fund = f"OO-claims-{m}"
@@ -30,7 +30,7 @@ def _setup(api, tokens, *, budget_cap: int | None = None, fund_claimant: bool = 
     return m, km, fund, agreement.json()["id"]
 
 
-def _register(api, km, on: str = "2026-01-05") -> str:  # noqa: ANN001
+def _register(api, km, on: str = "2026-01-05") -> str:
     created = api.post("/v1/trajectories", json=registration(registered_on=on), headers=km)
     assert created.status_code == 201, created.text
     return created.json()["id"]
@@ -108,7 +108,7 @@ def test_the_budget_cap_refuses_an_approval_and_a_rejection_releases_the_reserva
 
 
 def test_claims_are_listed_for_the_parties_only(api, tokens):
-    m, km, _, agreement = _setup(api, tokens)
+    _, km, _, agreement = _setup(api, tokens)
     trajectory = _register(api, km)
     filed = api.post("/v1/claims", json={"agreementId": agreement, "trajectoryId": trajectory, "filedOn": "2026-01-10"}, headers=km)
     position = filed.headers["Leerroute-Log-Position"]

@@ -19,7 +19,7 @@ def _register(base_url: str, headers: dict[str, str]) -> tuple[str, int]:
         return response.json()["id"], response.json()["version"]
 
 
-def _all_at_once(base_url: str, send) -> list[httpx.Response]:  # noqa: ANN001
+def _all_at_once(base_url: str, send) -> list[httpx.Response]:
     barrier = threading.Barrier(THREADS)
 
     def one(_: int) -> httpx.Response:
@@ -31,7 +31,7 @@ def _all_at_once(base_url: str, send) -> list[httpx.Response]:  # noqa: ANN001
         return list(pool.map(one, range(THREADS)))
 
 
-def _event_count(api, headers, trajectory_id: str) -> int:  # noqa: ANN001
+def _event_count(api, headers, trajectory_id: str) -> int:
     return len(api.get(f"/v1/trajectories/{trajectory_id}/history", headers=headers).json()["events"])
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ FAMILY = "Oyelaran-Vrolijk"
 PERSONAL_KEYS = {"candidate", "candidateName"}
 
 
-def figures(api, headers: dict[str, str], paths: list[str]) -> dict[str, object]:  # noqa: ANN001
+def figures(api, headers: dict[str, str], paths: list[str]) -> dict[str, object]:
     """The bodies of GET ``paths`` without the candidate's own section: the figures erasure must
     leave as they were."""
 
@@ -66,7 +66,7 @@ def database_bytes(url: str) -> bytes:
 
 
 @pytest.fixture
-def leerroute(fresh_database: str, tmp_path: Path):  # noqa: ANN201
+def leerroute(fresh_database: str, tmp_path: Path):
     from fastapi.testclient import TestClient
 
     from api.main import create_app
@@ -76,7 +76,7 @@ def leerroute(fresh_database: str, tmp_path: Path):  # noqa: ANN201
 
     def headers(role: str, org: str) -> dict[str, str]:
         token = container.tokens.issue(
-            subject=f"{role}-1", role=Role(role), organisation=org, now=datetime.now(timezone.utc), ttl=timedelta(hours=1)
+            subject=f"{role}-1", role=Role(role), organisation=org, now=datetime.now(UTC), ttl=timedelta(hours=1)
         )
         return {"Authorization": f"Bearer {token}"}
 
@@ -155,7 +155,7 @@ def test_erasure_leaves_no_personal_data_and_the_same_figures(leerroute):
 
 
 def test_erasure_is_for_the_own_municipality_only(leerroute):
-    container, api, headers = leerroute
+    _, api, headers = leerroute
     km = headers("klantmanager", "GM0363")
     t = api.post("/v1/trajectories", json=registration(), headers=km).json()["id"]
     path = f"/v1/trajectories/{t}/candidate/erasure"

@@ -31,7 +31,7 @@ def _nearest_rank_interpolated(values: list[int], fraction: float) -> float | No
     return round(values[f] + (values[c] - values[f]) * (k - f), 2)
 
 
-def expected_from_events(app) -> dict:  # noqa: ANN001
+def expected_from_events(app) -> dict:
     """Walk the raw event log: per (cohort, target group) who entered and completed each stage,
     drop-outs by stage and reason, and lead times from first entry to completion."""
     scope: dict = {}
@@ -79,7 +79,7 @@ def expected_from_events(app) -> dict:  # noqa: ANN001
 
 
 @pytest.fixture(scope="module")
-def population(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def population(tmp_path_factory: pytest.TempPathFactory):
     from leerroute.bootstrap import build
 
     directory = tmp_path_factory.mktemp("population")
@@ -122,7 +122,7 @@ def test_funnel_per_region_and_municipality_are_parts_of_the_national_one(popula
     one = funnel(population.database_url, FunnelScope(municipality="GM0001"))
     unmapped = funnel(population.database_url, FunnelScope(region="onbekend"))
 
-    def registered(groups) -> int:  # noqa: ANN001
+    def registered(groups) -> int:
         return sum(g.stages.get("registered", {}).get("entered", 0) for g in groups)
 
     groningen = funnel(population.database_url, FunnelScope(region="Groningen"))

@@ -32,25 +32,25 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from openpyxl import load_workbook
 
 from tests.conftest import new_kvk, new_municipality, registration
 
 
-def _recorded(api, headers: dict, trajectory: str) -> list[str]:  # noqa: ANN001
+def _recorded(api, headers: dict, trajectory: str) -> list[str]:
     """When each of a trajectory's events was recorded, from its history."""
     return [e["recordedAt"] for e in _ok(api.get(f"/v1/trajectories/{trajectory}/history", headers=headers))["events"]]
 
 
-def _ok(response, status=(200, 201)):  # noqa: ANN001, ANN202
+def _ok(response, status=(200, 201)):
     assert response.status_code in ((status,) if isinstance(status, int) else status), response.text
     return response.json()
 
 
 class Cohort:
-    def __init__(self, api, tokens) -> None:  # noqa: ANN001
+    def __init__(self, api, tokens) -> None:
         self.api = api
         self.m = new_municipality()
         self.fund = f"OO-{self.m}"
@@ -59,7 +59,7 @@ class Cohort:
         self.kvk = new_kvk()
         self.employer = tokens.employer(self.kvk)
 
-    def post(self, path: str, body: dict, headers: dict | None = None, status=(200, 201)) -> dict:  # noqa: ANN001
+    def post(self, path: str, body: dict, headers: dict | None = None, status=(200, 201)) -> dict:
         return _ok(self.api.post(path, json=body, headers=headers or self.km), status)
 
     def register(self, on: str, group: str, cents: int, since: str) -> str:
@@ -95,7 +95,7 @@ def _figures(line: dict) -> dict:
     return {k: line[k] for k in keys}
 
 
-def F(committed=0, due=0, claimed=0, approved=0, paid=0, lapsed=0, toRecover=0, savings=0, net=0):  # noqa: N802, N803, ANN001, ANN201
+def F(committed=0, due=0, claimed=0, approved=0, paid=0, lapsed=0, toRecover=0, savings=0, net=0):
     return dict(committed=committed, due=due, claimed=claimed, approved=approved, paid=paid, lapsed=lapsed,
                 toRecover=toRecover, savings=savings, net=net)
 
@@ -212,7 +212,7 @@ def test_hand_computed_cohort_to_the_cent_as_happened_and_as_known(api, tokens):
     assert _figures(m) == F(1100000, 1100000, 1100000, 1100000, 1100000, 0, 0, 1961423, 861423)
     assert known["known"] == before.isoformat()
     # ... and as known now, the late step is included, exactly as in the as-happened view.
-    known_now = c.report(c.km, asOf="2026-06-30", known=datetime.now(timezone.utc).isoformat())
+    known_now = c.report(c.km, asOf="2026-06-30", known=datetime.now(UTC).isoformat())
     assert _figures(known_now["municipalities"][0]) == _figures(after["municipalities"][0])
 
     # --- the fund sees its own line only ------------------------------------------------------------------
@@ -260,6 +260,6 @@ def test_hand_computed_cohort_to_the_cent_as_happened_and_as_known(api, tokens):
     sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
     table = [list(r) for r in sheet.iter_rows(values_only=True)]
     header = table[0]
-    by_level = {(r[0], r[1] or ""): dict(zip(header, r)) for r in table[1:]}
+    by_level = {(r[0], r[1] or ""): dict(zip(header, r, strict=True)) for r in table[1:]}
     assert {k: by_level[("fund", c.fund)][k] for k in F()} == _figures(after["funds"][0])
     assert {k: by_level[("national", "")][k] for k in F()} == _figures(after["national"])

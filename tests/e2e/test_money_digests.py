@@ -5,7 +5,7 @@ gets exactly the events decoded from the log, a trajectory's reduced to the fiel
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -26,7 +26,7 @@ def _expected(kind: str, history: list[LoggedEvent]) -> list[LoggedEvent]:
     return [e for e in (money_event(kind, e) for e in history) if e is not None]
 
 
-def _assert_same(container, url: str) -> None:  # noqa: ANN001
+def _assert_same(container, url: str) -> None:
     whole = decode_log(container.store)
     digested = read_log(container.store, url)
     for kind, name in (("trajectory", "trajectories"), ("agreement", "agreements"), ("claim", "claims")):
@@ -35,14 +35,14 @@ def _assert_same(container, url: str) -> None:  # noqa: ANN001
         assert list(found) == list(expected), kind  # the same aggregates, in the order of the log
         for aggregate_id, history in expected.items():
             assert found[aggregate_id] == history, (kind, aggregate_id)
-            for seen, wanted in zip(found[aggregate_id], history):  # the same types, not only equal values
+            for seen, wanted in zip(found[aggregate_id], history, strict=True):  # the same types, not only equal values
                 assert type(seen.on) is type(wanted.on) and seen.recorded_at.tzinfo is not None
                 assert {k: type(v) for k, v in seen.data.items()} == {
                     k: type(v) if not isinstance(v, str) else str for k, v in wanted.data.items()
                 } or seen.data == wanted.data
 
 
-def _population(tmp_path, url: str):  # noqa: ANN001, ANN202
+def _population(tmp_path, url: str):
     from bench.generator import generate
     from leerroute.bootstrap import build
 
@@ -78,7 +78,7 @@ def test_the_digests_give_the_events_decoded_from_the_log_also_with_a_tail(tmp_p
 
 def test_a_digest_that_misses_events_is_read_from_the_log_and_rewritten_by_the_projection(tmp_path):
     with own_database(tmp_path) as url:
-        container, p, ids = _population(tmp_path, url)
+        container, p, _ = _population(tmp_path, url)
         container.projections.catch_up()
         trajectory = p.trajectories[A][0]
         with write_session(url) as session:
@@ -124,7 +124,7 @@ def test_trajectory_facts_read_only_the_events_and_fields_the_digests_keep(tmp_p
         names = {e.name for h in whole.trajectories.values() for e in h}
         assert names > set(TRAJECTORY_FIELDS)  # the population has events the money does not read
         moments = [AsOf(date(2024, 6, 30)), AsOf(date(2025, 6, 30)), AsOf(TODAY.date()),
-                   AsOf(TODAY.date(), datetime(2020, 1, 1, tzinfo=timezone.utc))]
+                   AsOf(TODAY.date(), datetime(2020, 1, 1, tzinfo=UTC))]
         for trajectory_id, history in whole.trajectories.items():
             read: dict[str, set[str]] = {}
             watched = [LoggedEvent(e.name, e.on, e.recorded_at, _Reading(e.data, read.setdefault(e.name, set())))
@@ -162,7 +162,7 @@ def test_the_migration_has_the_money_projection_replay_the_log_into_the_digests_
     from alembic import command
 
     with own_database(tmp_path) as url:
-        container, p, ids = _population(tmp_path, url)
+        container, _, _ = _population(tmp_path, url)
         container.projections.catch_up()
         with read_session(url) as session:
             agreements = session.execute(select(money_agreements).order_by(money_agreements.c.agreement_id)).all()

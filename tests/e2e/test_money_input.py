@@ -71,7 +71,7 @@ def test_only_municipalities_and_funds_conclude_agreements(api, tokens):
 
 
 @pytest.fixture
-def world(api, tokens):  # noqa: ANN001, ANN201
+def world(api, tokens):
     m = new_municipality()
     km = tokens.klantmanager(m)
     agreement = api.post("/v1/financing-agreements", json={**AGREEMENT, "trigger": "registered", "terms": {"amountCents": 100000}},

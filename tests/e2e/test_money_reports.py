@@ -41,14 +41,14 @@ def test_procesregie_sees_every_line_and_the_lines_add_up_to_the_national_totals
     as_csv = api.get("/v1/money/reports", params={"asOf": "2026-10-31", "format": "csv"}, headers=procesregie)
     rows = list(csv.DictReader(io.StringIO(as_csv.text)))
     assert len(rows) == len(lines) + 1
-    for row, line in zip(rows, lines):
+    for row, line in zip(rows, lines, strict=False):
         assert {k: int(row[k]) for k in FIGURES} == {k: line[k] for k in FIGURES}
     assert {k: int(rows[-1][k]) for k in FIGURES} == report["national"]
 
     as_xlsx = api.get("/v1/money/reports", params={"asOf": "2026-10-31", "format": "xlsx"}, headers=procesregie)
     table = list(load_workbook(io.BytesIO(as_xlsx.content)).active.iter_rows(values_only=True))
     header = table[0]
-    assert [dict(zip(header, r))["committed"] for r in table[1:]] == [line["committed"] for line in lines] + [
+    assert [dict(zip(header, r, strict=True))["committed"] for r in table[1:]] == [line["committed"] for line in lines] + [
         report["national"]["committed"]
     ]
 

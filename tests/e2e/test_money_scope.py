@@ -10,7 +10,7 @@ new regional agreement of X (Haaglanden) with a claim under it, a benefit change
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from uuid import UUID
 
 import pytest
@@ -28,7 +28,7 @@ AS_OF = [None, "2025-03-31", "2025-09-30", "2026-06-30"]
 
 
 class Population:
-    def __init__(self, container) -> None:  # noqa: ANN001
+    def __init__(self, container) -> None:
         from api.main import create_app
 
         self.container = container
@@ -148,7 +148,7 @@ def test_scoped_money_equals_the_whole_log_for_every_caller_also_while_the_read_
         p = Population(container)
         ids = build_population(p)
         container.projections.catch_up()
-        known = datetime.now(timezone.utc).isoformat()
+        known = datetime.now(UTC).isoformat()
 
         # Written after the projections' position: the tail the read models do not know yet.
         late = p.register(A, "2025-09-01")
@@ -185,7 +185,7 @@ def test_the_scoped_read_touches_only_the_aggregates_in_scope(tmp_path):
         of = {m: {UUID(t) for t in ts} for m, ts in p.trajectories.items()}
         claims = {UUID(c): (UUID(a), UUID(t)) for c, (a, t) in p.claims.items()}
 
-        def read(**scope: object):  # noqa: ANN202
+        def read(**scope: object):
             return read_scoped_log(app, url, MoneyScope(**scope))  # type: ignore[arg-type]
 
         # A municipality: its own trajectories (the tail's too), every agreement, the claims on its trajectories.

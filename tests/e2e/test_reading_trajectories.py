@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.conftest import assert_problem, new_kvk, new_municipality, registration
 
 
-def _register(api, km, **overrides) -> tuple[str, int]:  # noqa: ANN001
+def _register(api, km, **overrides) -> tuple[str, int]:
     response = api.post("/v1/trajectories", json=registration(**overrides), headers=km)
     assert response.status_code == 201, response.text
     return response.json()["id"], int(response.headers["Leerroute-Log-Position"])

@@ -3,7 +3,7 @@ changed, removed, inserted or reordered, and exits with 1."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from tests.conftest import TODAY, new_kvk, registration, test_settings
 
 
 @pytest.fixture
-def store(fresh_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+def store(fresh_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A store of its own with two routes of several events each; the CLI reads it too."""
     from fastapi.testclient import TestClient
 
@@ -36,7 +36,7 @@ def store(fresh_database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("REDIS_URL", raising=False)
     token = container.tokens.issue(
-        subject="km", role=Role.KLANTMANAGER, organisation="GM0363", now=datetime.now(timezone.utc), ttl=timedelta(hours=1)
+        subject="km", role=Role.KLANTMANAGER, organisation="GM0363", now=datetime.now(UTC), ttl=timedelta(hours=1)
     )
     km = {"Authorization": f"Bearer {token}"}
     ids = []
@@ -63,7 +63,7 @@ def _verify(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def _event(url: str, trajectory_id: str, version: int):  # noqa: ANN202
+def _event(url: str, trajectory_id: str, version: int):
     with get_engine(url).connect() as connection:
         return connection.execute(
             select(events).where(events.c.originator_id == trajectory_id, events.c.originator_version == version)
@@ -146,7 +146,7 @@ def test_events_stored_before_the_chain_existed_are_chained_by_the_migration(sto
     from adapters.migrations import alembic_config
     from alembic import command
 
-    url, ids = store
+    url, _ = store
     command.downgrade(alembic_config(url), "0003")  # the store as it was before tamper evidence
     command.upgrade(alembic_config(url), "head")
     code, output = _verify()

@@ -4,7 +4,7 @@ run."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -21,8 +21,8 @@ TERMS = MilestoneTerms(
 
 
 class Clocked:
-    def __init__(self, container, terms: MilestoneTerms = TERMS) -> None:  # noqa: ANN001
-        self.clock = FixedClock(datetime(2025, 1, 1, 12, tzinfo=timezone.utc))
+    def __init__(self, container, terms: MilestoneTerms = TERMS) -> None:
+        self.clock = FixedClock(datetime(2025, 1, 1, 12, tzinfo=UTC))
         service = Service(
             container.unit_of_work, today=self.clock.today, access=container.access, region_of=container.region_of, terms=terms
         )
@@ -31,11 +31,11 @@ class Clocked:
     def run_on(self, day: date, trajectory_id: str) -> int:
         from uuid import UUID
 
-        self.clock.move_to(datetime(day.year, day.month, day.day, 9, tzinfo=timezone.utc))
+        self.clock.move_to(datetime(day.year, day.month, day.day, 9, tzinfo=UTC))
         return self.policies.run_one(UUID(trajectory_id), self.clock.today())
 
 
-def _milestones(api, headers, trajectory_id: str) -> list[tuple[str, str]]:  # noqa: ANN001
+def _milestones(api, headers, trajectory_id: str) -> list[tuple[str, str]]:
     events = api.get(f"/v1/trajectories/{trajectory_id}/history", headers=headers).json()["events"]
     return [
         (e["type"], e["occurredOn"])
@@ -44,7 +44,7 @@ def _milestones(api, headers, trajectory_id: str) -> list[tuple[str, str]]:  # n
     ]
 
 
-def _placed(api, tokens, *, registered_on: str, proposed_on: str, confirmed_on: str, contract_on: str):  # noqa: ANN001, ANN202
+def _placed(api, tokens, *, registered_on: str, proposed_on: str, confirmed_on: str, contract_on: str):
     km = tokens.klantmanager(new_municipality())
     kvk = new_kvk()
     body = registration(registered_on=registered_on, benefit={"monthlyAmountCents": 125_000, "since": "2023-01-02"})
@@ -200,7 +200,7 @@ def test_the_worklist_shows_what_needs_the_klantmanager(api, tokens, container):
     assert other["placementsAwaitingEmployer"] == [] and other["stalledRoutes"] == []
 
 
-def _placed_in(api, tokens, km, municipality: str):  # noqa: ANN001, ANN202
+def _placed_in(api, tokens, km, municipality: str):
     kvk = new_kvk()
     trajectory_id = api.post("/v1/trajectories", json=registration(registered_on="2025-09-01"), headers=km).json()["id"]
     base = f"/v1/trajectories/{trajectory_id}"

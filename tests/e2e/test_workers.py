@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from tests.read_models import full_replay, table_contents
 pytestmark = requires_postgres_and_redis
 
 ROOT = Path(__file__).resolve().parents[2]
-def wait_until(condition, timeout: float, what: str) -> None:  # noqa: ANN001
+def wait_until(condition, timeout: float, what: str) -> None:
     """A bounded poll: the condition must hold within ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     pause = threading.Event()
@@ -69,7 +69,7 @@ class Processes:
                 self.worker.kill()
 
 
-def process_env(settings) -> dict[str, str]:  # noqa: ANN001
+def process_env(settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEERROUTE_")}
     env.update(
         DATABASE_URL=settings.effective_database_url,
@@ -98,7 +98,7 @@ def leerroute(tmp_path: Path) -> Iterator[tuple[Any, Processes]]:
             processes.stop()
 
 
-def _write_some(container, count: int, seed: int) -> None:  # noqa: ANN001
+def _write_some(container, count: int, seed: int) -> None:
     """More routes through the application, as the API would write them."""
     generate(container, routes=count, seed=seed, batch=5)
 
@@ -206,7 +206,7 @@ def test_writes_are_accepted_while_redis_is_down_and_the_read_models_catch_up(tm
         processes = Processes(process_env(settings), tmp_path)
         processes.start_worker()
         token = container.tokens.issue(subject="km", role=Role.KLANTMANAGER, organisation="GM0344",
-                                       now=datetime.now(timezone.utc), ttl=timedelta(hours=1))
+                                       now=datetime.now(UTC), ttl=timedelta(hours=1))
         headers = {"Authorization": f"Bearer {token}"}
         try:
             with TestClient(create_app(container, run_worker=False)) as api:

@@ -16,7 +16,7 @@ from tests.conftest import assert_problem, new_kvk, new_municipality, registrati
 class Route:
     """Drives one trajectory over the API into the state a test needs."""
 
-    def __init__(self, api, tokens) -> None:  # noqa: ANN001
+    def __init__(self, api, tokens) -> None:
         self.api = api
         self.municipality = new_municipality()
         self.kvk = new_kvk()
@@ -39,27 +39,27 @@ class Route:
         return len(self.api.get(f"{self.base}/history", headers=self.km).json()["events"])
 
     # states
-    def registered(self) -> "Route":
+    def registered(self) -> Route:
         response = self.api.post("/v1/trajectories", json=registration(registered_on="2026-01-05"), headers=self.km)
         assert response.status_code == 201, response.text
         self.trajectory_id = response.json()["id"]
         return self
 
-    def in_orientation(self) -> "Route":
+    def in_orientation(self) -> Route:
         self.registered().post("/phases/orientation/start", {"date": "2026-01-12"})
         return self
 
-    def in_pre_trajectory(self) -> "Route":
+    def in_pre_trajectory(self) -> Route:
         self.registered().post("/phases/orientation/skip", {"date": "2026-01-06", "basis": "evc", "reason": "werkervaring"})
         self.post("/phases/pre-trajectory/start", {"date": "2026-01-12"})
         return self
 
-    def in_bedrijfsvakschool(self) -> "Route":
+    def in_bedrijfsvakschool(self) -> Route:
         self.in_pre_trajectory().post("/phases/pre-trajectory/completion", {"date": "2026-03-01"})
         self.post("/phases/bedrijfsvakschool/start", {"date": "2026-03-02", "provider": "Bouwmensen"})
         return self
 
-    def with_proposal(self) -> "Route":
+    def with_proposal(self) -> Route:
         self.registered().post(
             "/placements",
             {
@@ -72,21 +72,21 @@ class Route:
         )
         return self
 
-    def with_confirmed(self) -> "Route":
+    def with_confirmed(self) -> Route:
         self.with_proposal().post(f"/placements/{self.placement_id}/confirmation", {"date": "2026-02-03"}, self.employer)
         return self
 
-    def with_contract(self) -> "Route":
+    def with_contract(self) -> Route:
         self.with_confirmed().post(
             f"/placements/{self.placement_id}/contract-start", {"date": "2026-02-10", "hoursPerWeek": 32}, self.employer
         )
         return self
 
-    def with_guarantee(self) -> "Route":
+    def with_guarantee(self) -> Route:
         self.with_confirmed().post("/guarantee", {"date": "2026-02-10", "issuedBy": "sociale partners"})
         return self
 
-    def dropped_out(self) -> "Route":
+    def dropped_out(self) -> Route:
         self.registered().post("/drop-out", {"date": "2026-02-01", "reason": "health", "explanation": "langdurig ziek"})
         return self
 
@@ -168,7 +168,7 @@ def _path(route: Route, endpoint: Endpoint) -> str:
 
 
 @pytest.fixture(params=ENDPOINTS, ids=[e.name for e in ENDPOINTS])
-def endpoint(request) -> Endpoint:  # noqa: ANN001
+def endpoint(request) -> Endpoint:
     return request.param
 
 

@@ -27,7 +27,7 @@ def funnel_from_facts(url: str, scope: FunnelScope) -> list[FunnelGroup]:
     s, d = stage_facts, drop_out_facts
     groups: dict[tuple[str, str], FunnelGroup] = {}
 
-    def scoped(query, table):  # noqa: ANN001, ANN202
+    def scoped(query, table):
         regions = select(municipality_regions.c.municipality)
         if scope.municipality is not None:
             query = query.where(table.c.municipality == scope.municipality)
