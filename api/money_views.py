@@ -56,25 +56,6 @@ class AgreementPageOut(Output):
     total: int
 
 
-class ClaimOut(Output):
-    id: UUID
-    agreement_id: UUID
-    trajectory_id: UUID
-    municipality: str
-    payer: str
-    claimant: str
-    trigger: Trigger
-    trigger_on: date
-    amount_cents: int
-    status: ClaimStatus
-    filed_on: date
-    approved_on: date | None
-    rejected_on: date | None
-    rejection_reason: str | None
-    paid_on: date | None
-    version: int
-
-
 class ClaimSummaryOut(Output):
     id: UUID
     agreement_id: UUID
@@ -88,6 +69,13 @@ class ClaimSummaryOut(Output):
     status: ClaimStatus
     filed_on: date
     paid_on: date | None
+
+
+class ClaimOut(ClaimSummaryOut):
+    approved_on: date | None
+    rejected_on: date | None
+    rejection_reason: str | None
+    version: int
 
 
 class ClaimPageOut(Output):
