@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from logging.config import fileConfig
 
+from alembic import context
 from sqlalchemy_utils.types.uuid import UUIDType
 
 from adapters.database import get_engine
 from adapters.tables import metadata
-from alembic import context
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):

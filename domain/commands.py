@@ -47,6 +47,8 @@ class Command:
 
     # The processing activity the access log records for this command.
     activity: ClassVar[str] = ""
+    # Whether ``expected_version`` applies (False: the command applies whatever the version).
+    versioned: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -207,7 +209,10 @@ class GrantDeviation(TrajectoryCommand):
 
 @dataclass(frozen=True, kw_only=True)
 class EraseCandidate(TrajectoryCommand):
-    """Erase the candidate's personal data (AVG art. 17); the route stays."""
+    """Erase the candidate's personal data (AVG art. 17), whatever the trajectory's version (it
+    does not change); the route stays."""
+
+    versioned: ClassVar[bool] = False
 
 
 @dataclass(frozen=True, kw_only=True)

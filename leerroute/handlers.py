@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from domain import commands as c
-from domain.access import AccessPolicy, can_see_agreement, can_see_claim, check_role, roles_for
+from domain.access import AccessPolicy, can_see_agreement, can_see_claim
 from domain.candidate import Candidate
 from domain.errors import Ineligible, InvalidField, NotFound, RuleViolation
 from domain.financing import Claim, FinancingAgreement, claim_id_for
@@ -73,7 +73,6 @@ def _get(uow: UnitOfWork, aggregate_id: UUID, kind: type[A], what: str) -> A:
 
 def register_trajectory(command: c.RegisterTrajectory, ctx: Context) -> Outcome:
     actor, uow = command.actor, ctx.uow
-    check_role(actor, roles_for(c.RegisterTrajectory))
     municipality = actor.organisation
     found = uow.find_candidate(municipality, command.person.bsn)
     existing = uow.get(found) if found is not None else None
@@ -228,7 +227,6 @@ def _visible_agreement(command: c.Command, agreement_id: UUID, ctx: Context) -> 
 
 def conclude_agreement(command: c.ConcludeAgreement, ctx: Context) -> Outcome:
     actor = command.actor
-    check_role(actor, roles_for(c.ConcludeAgreement))
     agreement = FinancingAgreement.conclude(
         agreement_id=ctx.new_id(), payer_kind=payer_kind_of(actor), payer=actor.organisation, claimant=command.claimant,
         kind=command.kind, trigger=command.trigger, phase=command.phase, valid_from=command.valid_from,
@@ -239,9 +237,9 @@ def conclude_agreement(command: c.ConcludeAgreement, ctx: Context) -> Outcome:
 
 
 def change_agreement_terms(command: c.ChangeAgreementTerms, ctx: Context) -> Outcome:
-    check_role(command.actor, roles_for(c.ChangeAgreementTerms))
     ctx.uow.lock(command.agreement_id)
     agreement = _visible_agreement(command, command.agreement_id, ctx)
+    agreement.check_payer(command.actor)  # who may, before which version
     _version(agreement, command.expected_version)
     agreement.change_terms(replace(command.terms, effective_from=command.on), today=ctx.today, actor=command.actor)
     return Outcome(agreement, ctx.uow.save(agreement), recorded=1)
@@ -252,16 +250,13 @@ def file_claim(command: c.FileClaim, ctx: Context) -> Outcome:
     claims share one id (``claim_id_for``): of racing ones the first is filed, the others meet
     it and are refused; a rejected claim is filed again under the same id."""
     actor, uow = command.actor, ctx.uow
-    check_role(actor, roles_for(c.FileClaim))
     agreement = uow.get(command.agreement_id)
-    if not isinstance(agreement, FinancingAgreement):
+    if not isinstance(agreement, FinancingAgreement) or not can_see_agreement(actor, agreement.view(), _own_region(actor, ctx)):
         raise InvalidField("agreementId", f"no financing agreement {command.agreement_id}")
     trajectory = _get(uow, command.trajectory_id, Trajectory, "trajectory")
     region = ctx.region_of(trajectory.municipality)
     if not ctx.access.can_name_in_claim(actor, trajectory, agreement.view(), region):
         raise NotFound("trajectory", f"no trajectory {command.trajectory_id}")
-    if not can_see_agreement(actor, agreement.view(), _own_region(actor, ctx)):
-        raise InvalidField("agreementId", f"no financing agreement {command.agreement_id}")
     if not agreement.may_claim(actor, trajectory.municipality):
         who = agreement.claimant or f"the municipality of the trajectory ({trajectory.municipality})"
         raise RuleViolation("claimant-claims", f"under this agreement {who} files the claims")
@@ -296,13 +291,13 @@ DECISIONS: dict[type[c.ClaimDecision], Callable[[Claim, FinancingAgreement, Any,
 def decide_claim(command: c.ClaimDecision, ctx: Context) -> Outcome:
     """Approve, reject or pay a claim; the agreement's budget changes in the same transaction."""
     uow = ctx.uow
-    check_role(command.actor, roles_for(type(command)))
     uow.lock(command.claim_id)
     claim = _get(uow, command.claim_id, Claim, "claim")
     if not can_see_claim(command.actor, claim):
         raise NotFound("claim", f"no claim {command.claim_id}")
     uow.lock(claim.agreement_id)
     agreement = _get(uow, claim.agreement_id, FinancingAgreement, "financing agreement")
+    agreement.check_payer(command.actor)  # who may, before which version
     _version(claim, command.expected_version)
     before = claim.version + agreement.version
     DECISIONS[type(command)](claim, agreement, command, ctx)

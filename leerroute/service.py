@@ -34,10 +34,10 @@ from enum import Enum
 from typing import Any
 from uuid import UUID, uuid4
 
-from domain.access import AccessPolicy
+from domain.access import AccessPolicy, check_role, roles_for
 from domain.commands import Command
 from domain.errors import InvalidField
-from domain.values import MilestoneTerms
+from domain.values import Actor, MilestoneTerms
 from leerroute import handlers
 from leerroute.errors import ConcurrentWriteConflict, IdempotencyKeyReused
 from leerroute.handlers import Context, Outcome
@@ -70,6 +70,8 @@ class Service:
 
     def handle(self, command: Command, *, idempotency_key: str | None = None, trace_id: str | None = None) -> Outcome:
         handler = handlers.handler_of(command)
+        # The role first: a role that may not issue the command learns nothing of what it names.
+        check_role(command.actor, roles_for(type(command)))
         key = request_key(command, idempotency_key) if idempotency_key is not None else None
         trace = trace_id or uuid4().hex
         for attempt in range(self._retries + 1):
@@ -87,7 +89,7 @@ class Service:
                         uow.remember_request(key, command.activity, stored(outcome))
                     uow.commit()
             except Conflict as error:
-                if command.expected_version is not None or attempt == self._retries:
+                if (command.versioned and command.expected_version is not None) or attempt == self._retries:
                     raise ConcurrentWriteConflict() from error
                 _pause.wait(random.uniform(0, 0.01 * 2**attempt))
                 continue
@@ -116,10 +118,13 @@ def request_key(command: Command, key: str) -> RequestKey:
         raise InvalidField("Idempotency-Key", "1 to 200 characters")
     fields = {f.name: getattr(command, f.name) for f in dataclasses.fields(command) if f.name != "expected_version"}
     canonical = json.dumps([type(command).__name__, fields], default=_plain, sort_keys=True, separators=(",", ":"))
-    actor = command.actor
-    return RequestKey(
-        scope=f"{actor.organisation}/{actor.subject}", key=key, fingerprint=hashlib.sha256(canonical.encode()).hexdigest()
-    )
+    return RequestKey(scope=request_scope(command.actor), key=key, fingerprint=hashlib.sha256(canonical.encode()).hexdigest())
+
+
+def request_scope(actor: Actor) -> str:
+    """Whose keys these are: the caller's organisation and subject (a digest: fixed in length,
+    and no two callers share one, whatever their names hold)."""
+    return hashlib.sha256(json.dumps([actor.organisation, actor.subject]).encode()).hexdigest()
 
 
 def _plain(value: Any) -> Any:

@@ -15,6 +15,7 @@ Create Date: 2026-12-01
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 
@@ -53,6 +54,11 @@ def _outcome(body: str, headers: str) -> dict | None:
     return {"aggregate_id": aggregate_id, "version": version, "position": int(position) if position else None, "created": created}
 
 
+def _scope(old: str) -> str:
+    organisation, _, subject = old.partition("/")
+    return hashlib.sha256(json.dumps([organisation, subject]).encode()).hexdigest()
+
+
 def upgrade() -> None:
     big_id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
     with op.batch_alter_table("idempotency_records") as batch:
@@ -69,7 +75,7 @@ def upgrade() -> None:
         if outcome is None:  # a request that was still running, or did not name an aggregate
             connection.execute(sa.delete(_records).where(where))
         else:
-            connection.execute(sa.update(_records).where(where).values(**outcome))
+            connection.execute(sa.update(_records).where(where).values(scope=_scope(scope), **outcome))
     with op.batch_alter_table("idempotency_records") as batch:
         batch.drop_column("status_code")
         batch.drop_column("body")

@@ -55,7 +55,8 @@ MONEY_READ = {**MUNICIPALITY_LIST, ("fund", "own"): OK, ("fund", "other"): OK}
 AGREEMENT_WRITE = {**KLANTMANAGER_ONLY, ("fund", "own"): OK, ("fund", "other"): OK}
 AGREEMENT_READ = {**ROUTE_WRITE, ("fund", "own"): OK, ("fund", "other"): 404, ("procesregie", "own"): OK, ("procesregie", "other"): OK}
 TERMS_CHANGE = {("klantmanager", "own"): 403, ("klantmanager", "other"): 404, ("fund", "own"): OK, ("fund", "other"): 404}
-CLAIM_FILE = {**ROUTE_WRITE, ("fund", "own"): 409, ("fund", "other"): 404}  # 409: under this agreement the municipality claims
+# 409: under this agreement the municipality claims; 400: another organisation cannot see the agreement it names
+CLAIM_FILE = {**ROUTE_WRITE, ("klantmanager", "other"): 400, ("fund", "own"): 409, ("fund", "other"): 400}
 CLAIM_READ = AGREEMENT_READ
 CLAIM_DECIDE = TERMS_CHANGE  # the payer decides
 TRAJECTORY_MONEY = TRAJECTORY_READ

@@ -155,11 +155,11 @@ def test_the_digests_hold_nothing_of_the_candidate(tmp_path):
 
 
 def test_the_migration_has_the_money_projection_replay_the_log_into_the_digests_and_goes_back(tmp_path):
+    from alembic import command
     from sqlalchemy import inspect
 
     from adapters.migrations import alembic_config
     from adapters.tables import money_agreements, projection_positions
-    from alembic import command
 
     with own_database(tmp_path) as url:
         container, _, _ = _population(tmp_path, url)

@@ -114,8 +114,10 @@ def test_a_bad_claim_is_refused_naming_what_is_wrong(api, world, change, status,
 
 def test_another_municipality_cannot_claim_change_or_read_what_is_not_its_own(api, world):
     other = world["other_km"]
-    assert_problem(api.post("/v1/claims", json={"agreementId": world["agreement"], "trajectoryId": world["trajectory"],
-                                                "filedOn": "2026-01-10"}, headers=other), 404)
+    # An agreement it cannot see is named as one that does not exist, whatever the trajectory.
+    refused = assert_problem(api.post("/v1/claims", json={"agreementId": world["agreement"], "trajectoryId": world["trajectory"],
+                                                          "filedOn": "2026-01-10"}, headers=other), 400)
+    assert [p["name"] for p in refused["invalidParams"]] == ["agreementId"]
     assert_problem(api.post(f"/v1/financing-agreements/{world['agreement']}/terms",
                             json={"effectiveFrom": "2026-01-01", "amountCents": 1}, headers=other), 404)
     assert_problem(api.get(f"/v1/financing-agreements/{world['agreement']}", headers=other), 404)

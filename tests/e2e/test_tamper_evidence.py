@@ -143,8 +143,9 @@ def test_verify_names_a_removed_last_event_and_an_altered_chain_record(store):
 
 
 def test_events_stored_before_the_chain_existed_are_chained_by_the_migration(store):
-    from adapters.migrations import alembic_config
     from alembic import command
+
+    from adapters.migrations import alembic_config
 
     url, _ = store
     command.downgrade(alembic_config(url), "0003")  # the store as it was before tamper evidence

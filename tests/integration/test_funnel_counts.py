@@ -4,6 +4,7 @@ moves a route's facts to other counts, after a rebuild and after the migration t
 
 from __future__ import annotations
 
+from alembic import command
 from sqlalchemy import case, func, inspect, select
 
 from adapters.clock import FixedClock
@@ -14,7 +15,6 @@ from adapters.queries import FunnelGroup, FunnelScope, funnel
 from adapters.regions import UNMAPPED
 from adapters.tables import NATIONAL, drop_out_facts, funnel_stage_counts, municipality_regions, stage_facts
 from adapters.upserts import replace_rows
-from alembic import command
 from bench.generator import generate
 from domain.funnel import percentile_of_counts
 from tests.conftest import TODAY, own_database, test_settings

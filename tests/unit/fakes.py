@@ -8,7 +8,12 @@ municipality) is a ``Conflict``, as the unique indexes make it on SQLite and Pos
 Aggregates are rebuilt from their events, as the event store rebuilds them.
 
 ``between_transactions`` lets a test run a competing write just before a transaction commits,
-to see what the service does when it loses a race.
+to see what the service does when it loses a race; ``while_claiming`` runs one while a
+transaction takes its idempotency key, as a request with the same key that commits while this one
+waits for the key (the ``INSERT ... ON CONFLICT DO NOTHING`` of the real unit of work waits there).
+
+``World`` is the setting of one test: a log, the service on it, what the service told the
+workers, the actors and a few steps of a route to start from.
 """
 
 from __future__ import annotations
@@ -16,15 +21,40 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
+import pytest
+
+from domain import commands as c
 from domain.access import AccessPolicy, FundCoverage, covers_nothing
 from domain.candidate import PersonalData
+from domain.financing import FinancingAgreement
 from domain.money import LoggedEvent, logged
+from domain.payments import fund_covers
+from domain.terms import FinancingKind, Terms, Trigger
 from domain.trajectory import Trajectory
-from domain.values import Actor, MilestoneTerms
+from domain.values import (
+    SYSTEM_ACTOR,
+    Actor,
+    BenefitChangeKind,
+    CertificateKind,
+    DeviationRule,
+    DropOutReason,
+    GuaranteeEndReason,
+    JobLevel,
+    LanguageLevel,
+    LanguageSkill,
+    MilestoneTerms,
+    Phase,
+    PlacementEndReason,
+    Role,
+    SkipBasis,
+    TargetGroup,
+)
+from leerroute import service as service_module
+from leerroute.handlers import Outcome
 from leerroute.service import Service
 from leerroute.unit_of_work import Conflict, RequestKey, StoredOutcome, StoredRequest
 
@@ -49,8 +79,11 @@ class MemoryLog:
     requests: dict[tuple[str, str], tuple[str, str | None, StoredOutcome | None]] = field(default_factory=dict)
     positions: itertools.count = field(default_factory=lambda: itertools.count(1))
     commits: int = 0
-    # Run once just before the next commit (a competing transaction that wins the race).
+    # Run once just before the next commit (a competing transaction that wins the race; its own
+    # commit runs no hook, and a hook it adds waits for the commit after).
     between_transactions: list[Callable[[], None]] = field(default_factory=list)
+    # Run once when the next transaction takes an idempotency key, before it reads the records.
+    while_claiming: list[Callable[[], None]] = field(default_factory=list)
 
     def unit_of_work(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)
@@ -63,6 +96,35 @@ class MemoryLog:
 
     def last_position(self) -> int:
         return max((p for seen in self.events.values() for p, _ in seen), default=0)
+
+    def event_names(self, aggregate_id: UUID) -> list[str]:
+        return [type(e).__name__ for e in self.history(aggregate_id)]
+
+    def snapshot(self) -> tuple[Any, ...]:
+        """Everything a transaction can change, to compare before and after a refused command."""
+        return (
+            self.commits, {a: list(e) for a, e in self.events.items()}, dict(self.sealed), dict(self.lookup),
+            list(self.access_log), dict(self.requests),
+        )
+
+    def agreements_cover(self, region_of: Callable[[str], str]) -> FundCoverage:
+        """The default coverage of ``leerroute.bootstrap``: a fund sees the trajectories that the
+        committed agreements it pays or claims under cover."""
+
+        def covers(fund: str, trajectory: Trajectory) -> bool:
+            agreements = [a for a in (self.aggregate(i) for i in self.events) if isinstance(a, FinancingAgreement)]
+            views = [a.view() for a in agreements if fund in (a.payer, a.claimant)]
+            return fund_covers(views, trajectory, region_of(trajectory.municipality))
+
+        return covers
+
+
+def _run_once(hooks: list[Callable[[], None]]) -> None:
+    """Run the hooks waiting now, each once; one may arm a hook for the next transaction."""
+    waiting = list(hooks)
+    hooks.clear()
+    for hook in waiting:
+        hook()
 
 
 def _replay(events: Any) -> Any | None:
@@ -92,8 +154,7 @@ class MemoryUnitOfWork:
         pass  # whatever was not committed is dropped with this object
 
     def commit(self) -> None:
-        while self.log.between_transactions:
-            self.log.between_transactions.pop(0)()
+        _run_once(self.log.between_transactions)
         log = self.log
         for aggregate_id, new in self._events.items():
             stored = log.events.get(aggregate_id, [])
@@ -113,7 +174,7 @@ class MemoryUnitOfWork:
                 del log.lookup[key]
         log.access_log.extend(self._access)
         for command, aggregate_id in self._forgotten:
-            for key in [k for k, (_, c, o) in log.requests.items() if c == command and o and o.aggregate_id == aggregate_id]:
+            for key in [k for k, (_, kept, o) in log.requests.items() if kept == command and o and o.aggregate_id == aggregate_id]:
                 del log.requests[key]
         if self._claimed is not None and self._remembered is not None:
             command, outcome = self._remembered
@@ -163,6 +224,7 @@ class MemoryUnitOfWork:
         self._access.extend(AccessEntry(actor, t.id, activity, trace_id) for t in trajectories)
 
     def claim_request(self, key: RequestKey) -> StoredRequest | None:
+        _run_once(self.log.while_claiming)
         found = self.log.requests.get((key.scope, key.key))
         if found is not None and found[2] is not None:
             return StoredRequest(found[0], found[2])
@@ -192,3 +254,207 @@ def make_service(
         log.unit_of_work, today=lambda: today, access=AccessPolicy(fund_coverage), region_of=lambda m: mapping.get(m, "onbekend"),
         terms=terms, notify=notify, retries=retries,
     )
+
+
+def without_backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Let the service retry at once (its pause between attempts waits on an event that is never
+    set); returns the pauses it asked for."""
+    pauses: list[float] = []
+
+    class NoPause:
+        def wait(self, seconds: float) -> bool:
+            pauses.append(seconds)
+            return False
+
+    monkeypatch.setattr(service_module, "_pause", NoPause())
+    return pauses
+
+
+# --- the world of a test ---------------------------------------------------------------------------
+
+TODAY = date(2026, 11, 22)
+REGISTERED_ON = date(2026, 1, 5)
+
+KM = Actor("km-1", Role.KLANTMANAGER, "GM0363")
+KM_COLLEAGUE = Actor("km-2", Role.KLANTMANAGER, "GM0363")
+OTHER_KM = Actor("km-9", Role.KLANTMANAGER, "GM0599")
+PRIVACY = Actor("po-1", Role.PRIVACY_OFFICER, "GM0363")
+OTHER_PRIVACY = Actor("po-9", Role.PRIVACY_OFFICER, "GM0599")
+EMPLOYER = Actor("hr-1", Role.EMPLOYER, "12345678")
+OTHER_EMPLOYER = Actor("hr-2", Role.EMPLOYER, "87654321")
+FUND = Actor("fund-1", Role.FUND, "OOI-TECHNIEK")
+OTHER_FUND = Actor("fund-2", Role.FUND, "OOI-BOUW")
+APT = Actor("apt-1", Role.PROCESREGIE, "APT")
+
+PERSON = PersonalData("111222333", "Amal", "Haddad", date(1990, 3, 4))
+OTHER_PERSON = PersonalData("123456782", "Yonas", "Tesfaye", date(1995, 7, 1))
+
+
+class World:
+    """A log, the service on it and how often the service told the workers; the default coverage
+    of a fund is that of ``leerroute.bootstrap`` (the committed agreements it pays or claims under)."""
+
+    def __init__(
+        self,
+        *,
+        today: date = TODAY,
+        regions: dict[str, str] | None = None,
+        fund_coverage: FundCoverage | None = None,
+        retries: int = 5,
+        terms: MilestoneTerms = TERMS,
+    ):
+        self.log = MemoryLog()
+        self.notified = 0
+        mapping = regions or {}
+        coverage = fund_coverage or self.log.agreements_cover(lambda m: mapping.get(m, "onbekend"))
+        self.service = make_service(
+            self.log, today=today, fund_coverage=coverage, regions=mapping, terms=terms, retries=retries, notify=self._notify
+        )
+
+    def _notify(self) -> None:
+        self.notified += 1
+
+    def handle(self, command: c.Command, **options: Any) -> Outcome:
+        return self.service.handle(command, **options)
+
+    def step(self, kind: type[c.TrajectoryCommand], trajectory_id: UUID, /, *, actor: Actor = KM, on: date, **fields: Any) -> Outcome:
+        """One command on a trajectory (``fields``: the command's own)."""
+        return self.service.handle(kind(actor=actor, trajectory_id=trajectory_id, on=on, **fields))
+
+    def refuses(self, command: c.Command, error: type[Exception], **options: Any) -> Any:
+        """Handle ``command``, expecting exactly ``error``, and that nothing was committed (no
+        event, no personal data, no access-log entry, no kept request) and the workers were not
+        told; returns the error."""
+        before, notified = self.log.snapshot(), self.notified
+        with pytest.raises(error) as caught:
+            self.service.handle(command, **options)
+        assert type(caught.value) is error, f"{type(caught.value).__name__}: {caught.value}"
+        assert self.log.snapshot() == before, "a refused command committed something"
+        assert self.notified == notified
+        return caught.value
+
+    # -- a route to start from -------------------------------------------------------------------
+
+    def register(
+        self, *, actor: Actor = KM, person: PersonalData = PERSON, on: date = REGISTERED_ON,
+        target_group: TargetGroup = TargetGroup.STATUSHOUDER, benefit_monthly_cents: int = 0, benefit_since: date | None = None,
+    ) -> UUID:
+        return self.service.handle(
+            c.RegisterTrajectory(actor=actor, on=on, person=person, target_group=target_group,
+                                 benefit_monthly_cents=benefit_monthly_cents, benefit_since=benefit_since)
+        ).aggregate.id
+
+    def propose(self, trajectory_id: UUID, *, employer: Actor = EMPLOYER, on: date = date(2026, 3, 2)) -> str:
+        outcome = self.step(c.ProposePlacement, trajectory_id, on=on, employer_kvk=employer.organisation,
+                            employer_name="Bouw BV", function="monteur", hours_per_week=32, level=JobLevel.ASSISTENT)
+        assert outcome.created is not None
+        return outcome.created
+
+    def confirmed(self, trajectory_id: UUID, *, employer: Actor = EMPLOYER, on: date = date(2026, 3, 5)) -> str:
+        placement_id = self.propose(trajectory_id, employer=employer)
+        self.step(c.ConfirmPlacement, trajectory_id, actor=employer, on=on, placement_id=placement_id)
+        return placement_id
+
+    def working(self, trajectory_id: UUID, *, on: date = date(2026, 3, 9)) -> str:
+        """A placement proposed on 2 March, confirmed on 5 March, its contract started on ``on``."""
+        placement_id = self.confirmed(trajectory_id)
+        self.step(c.StartContract, trajectory_id, actor=EMPLOYER, on=on, placement_id=placement_id, hours_per_week=32)
+        return placement_id
+
+    def skip_to_bedrijfsvakschool(self, trajectory_id: UUID, *, on: date = date(2026, 1, 10)) -> None:
+        for phase in (Phase.ORIENTATION, Phase.PRE_TRAJECTORY):
+            self.step(c.SkipPhase, trajectory_id, on=on, phase=phase, basis=SkipBasis.EVC, reason="EVC")
+
+    # -- the money -------------------------------------------------------------------------------
+
+    def conclude(
+        self, *, actor: Actor = FUND, trigger: Trigger = Trigger.PLACEMENT_STARTED, phase: Phase | None = None,
+        claimant: str | None = None, valid_from: date = date(2026, 1, 1), valid_until: date | None = None,
+        budget_cap_cents: int | None = None, on: date = date(2026, 1, 1), kind: FinancingKind = FinancingKind.RESULT,
+        amount_cents: int = 250_000, municipalities: tuple[str, ...] = ("GM0363",), **terms: Any,
+    ) -> UUID:
+        return self.service.handle(
+            c.ConcludeAgreement(
+                actor=actor, on=on, kind=kind, trigger=trigger, phase=phase, claimant=claimant, valid_from=valid_from,
+                valid_until=valid_until, budget_cap_cents=budget_cap_cents,
+                terms=Terms(effective_from=valid_from, amount_cents=amount_cents, municipalities=municipalities, **terms),
+            )
+        ).aggregate.id
+
+    def file(self, agreement_id: UUID, trajectory_id: UUID, *, actor: Actor = KM, on: date = date(2026, 3, 20)) -> Outcome:
+        return self.service.handle(c.FileClaim(actor=actor, on=on, agreement_id=agreement_id, trajectory_id=trajectory_id))
+
+
+# --- one command of each kind on a trajectory -------------------------------------------------------
+
+# Who issues each kind by default: the klantmanager, except where the employer answers or reports.
+DEFAULT_ACTORS: dict[type[c.TrajectoryCommand], Actor] = {
+    c.ConfirmPlacement: EMPLOYER, c.DeclinePlacement: EMPLOYER, c.StartContract: EMPLOYER, c.EndPlacement: EMPLOYER,
+    c.EraseCandidate: PRIVACY, c.RecordDueMilestones: SYSTEM_ACTOR,
+}
+
+
+def sample(
+    kind: type[c.TrajectoryCommand], trajectory_id: UUID, /, *, on: date, placement_id: str = "p-1", actor: Actor | None = None,
+    **overrides: Any,
+) -> c.TrajectoryCommand:
+    """A command of ``kind`` with plausible fields: on a trajectory with a placement proposed to
+    ``EMPLOYER`` (``placement_id``) it is valid apart, perhaps, from its date and the route's state."""
+    fields: dict[str, Any] = {
+        c.StartPhase: {"phase": Phase.ORIENTATION},
+        c.CompletePhase: {"phase": Phase.ORIENTATION},
+        c.EndPhase: {"phase": Phase.ORIENTATION, "reason": "no show"},
+        c.SkipPhase: {"phase": Phase.ORIENTATION, "basis": SkipBasis.EVC, "reason": "EVC"},
+        c.AssessLanguage: {"levels": {LanguageSkill.READING: LanguageLevel.A2}},
+        c.RecordPractice: {"until": None, "description": "werkplaats", "hours_per_week": 16},
+        c.ObtainCertificate: {"phase": Phase.PRE_TRAJECTORY, "kind": CertificateKind.VCA, "title": "VCA basis"},
+        c.ProposePlacement: {"employer_kvk": OTHER_EMPLOYER.organisation, "employer_name": "Installatie BV",
+                             "function": "monteur", "hours_per_week": 32, "level": JobLevel.ASSISTENT},
+        c.ConfirmPlacement: {"placement_id": placement_id},
+        c.DeclinePlacement: {"placement_id": placement_id, "reason": "no vacancy"},
+        c.StartContract: {"placement_id": placement_id, "hours_per_week": 32},
+        c.EndPlacement: {"placement_id": placement_id, "reason": PlacementEndReason.CONTRACT_COMPLETED},
+        c.IssueGuarantee: {"issued_by": "OTIB"},
+        c.RecordCheckIn: {"summary": "going well"},
+        c.EndGuarantee: {"reason": GuaranteeEndReason.TERM_COMPLETED},
+        c.DropOut: {"reason": DropOutReason.HEALTH, "explanation": "long illness"},
+        c.ReEnter: {"explanation": "recovered"},
+        c.ChangeBenefit: {"kind": BenefitChangeKind.STOPPED},
+        c.GrantDeviation: {"rule": DeviationRule.PHASE_ORDER, "reason": "EVC pending", "until": on + timedelta(days=30),
+                           "granted_by": "team leader"},
+        c.EraseCandidate: {},
+        c.RecordDueMilestones: {},
+    }[kind]
+    fields.update(overrides)
+    return kind(actor=actor or DEFAULT_ACTORS.get(kind, KM), trajectory_id=trajectory_id, on=on, **fields)
+
+
+ROUTE_COMMANDS: list[type[c.TrajectoryCommand]] = list(DEFAULT_ACTORS.keys() | {
+    c.StartPhase, c.CompletePhase, c.EndPhase, c.SkipPhase, c.AssessLanguage, c.RecordPractice, c.ObtainCertificate,
+    c.ProposePlacement, c.IssueGuarantee, c.RecordCheckIn, c.EndGuarantee, c.DropOut, c.ReEnter, c.ChangeBenefit,
+    c.GrantDeviation,
+})
+ROUTE_COMMANDS.sort(key=lambda k: k.__name__)
+
+
+def ready(world: World, kind: type[c.TrajectoryCommand], *, actor: Actor | None = None) -> c.TrajectoryCommand:
+    """Register a trajectory (on a benefit), bring it to where a command of ``kind`` applies and
+    return that command (dated 10 March 2026, a check-in or the end of the guarantee 1 April)."""
+    t = world.register(benefit_monthly_cents=125_000, benefit_since=date(2024, 6, 1))
+    placement, on = "p-1", date(2026, 3, 10)
+    if kind in (c.CompletePhase, c.EndPhase):
+        world.step(c.StartPhase, t, on=date(2026, 1, 12), phase=Phase.ORIENTATION)
+    elif kind in (c.AssessLanguage, c.RecordPractice, c.ObtainCertificate):
+        world.step(c.SkipPhase, t, on=date(2026, 1, 10), phase=Phase.ORIENTATION, basis=SkipBasis.EVC, reason="EVC")
+        world.step(c.StartPhase, t, on=date(2026, 1, 12), phase=Phase.PRE_TRAJECTORY)
+    elif kind in (c.ConfirmPlacement, c.DeclinePlacement):
+        placement = world.propose(t)
+    elif kind in (c.StartContract, c.EndPlacement, c.IssueGuarantee):
+        placement = world.confirmed(t)
+    elif kind in (c.RecordCheckIn, c.EndGuarantee):
+        placement = world.confirmed(t)
+        world.step(c.IssueGuarantee, t, on=on, issued_by="OTIB")
+        on = date(2026, 4, 1)
+    elif kind is c.ReEnter:
+        world.step(c.DropOut, t, on=date(2026, 3, 1), reason=DropOutReason.HEALTH, explanation="long illness")
+    return sample(kind, t, on=on, placement_id=placement, actor=actor)

@@ -19,7 +19,7 @@ def _routes(seed: int, first: int, count: int, **options: Any) -> list:
     return list(population(seed=seed, first=first, count=count, today=TODAY, terms=TERMS, **options))
 
 
-def _facts(route) -> list[tuple[str, int, dict]]:  # noqa: ANN001
+def _facts(route) -> list[tuple[str, int, dict]]:
     """Each event of a route without the time it was recorded (the only part that is not seeded)."""
     facts = []
     for event in route.trajectory.collect_events():

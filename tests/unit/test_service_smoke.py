@@ -11,13 +11,15 @@ from domain.candidate import PersonalData
 from domain.errors import Forbidden, NotFound
 from domain.values import Actor, Phase, Role, TargetGroup
 from leerroute.errors import IdempotencyKeyReused
+from leerroute.handlers import Outcome
+from leerroute.service import Service
 from tests.unit.fakes import MemoryLog, make_service
 
 KM = Actor("km-1", Role.KLANTMANAGER, "GM0363")
 PERSON = PersonalData("111222333", "Amal", "Haddad", date(1990, 3, 4))
 
 
-def _register(service, **overrides):  # noqa: ANN001, ANN202
+def _register(service: Service, **overrides: object) -> Outcome:
     values = {"actor": KM, "on": date(2026, 1, 5), "person": PERSON, "target_group": TargetGroup.STATUSHOUDER}
     values.update(overrides)
     return service.handle(c.RegisterTrajectory(**values))
