@@ -18,8 +18,8 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str) -> None:
-    command.upgrade(alembic_config(database_url), "head")
+def upgrade(database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(database_url), revision)
 
 
 def check(database_url: str) -> None:
