@@ -161,7 +161,7 @@ class AccessPolicy:
         view = self.view(actor, trajectory)
         if placement is None or view is None:
             return False
-        return view.placements_of is None or placement.employer_kvk == view.placements_of
+        return (view.route and view.placements_of is None) or placement.employer_kvk == view.placements_of
 
     def can_manage_route(self, actor: Actor, trajectory: Trajectory) -> bool:
         """Log steps, benefit changes and maatwerk: the municipality's own klantmanagers."""

@@ -114,6 +114,7 @@ CHANGE_CASES = [
 def test_a_terms_change_that_breaks_a_rule_is_refused(payer, change, field):
     world = World()
     agreement = world.handle(_conclude(payer, valid_until=date(2026, 6, 30))).aggregate.id
+    change = dict(change)  # the case is shared by every run of the test
     on = change.pop("on", date(2026, 6, 1))
     assert world.refuses(_change(agreement, on, payer, **change), InvalidField).name == field
 
