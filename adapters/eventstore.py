@@ -153,6 +153,12 @@ class EventStore(Application):
         recordings = self.save(*aggregates, session=session)
         return recordings[-1].notification.id if recordings else None
 
+    def recorded_at(self, row: Any) -> Any:
+        """When the event of a row of the events table was recorded (its timestamp)."""
+        stored = StoredEvent(originator_id=row.originator_id, originator_version=row.originator_version, topic=row.topic,
+                             state=bytes(row.state))
+        return self.mapper.to_domain_event(stored).timestamp  # type: ignore[attr-defined]
+
     def log_size(self) -> int:
         return self.recorder.max_notification_id() or 0
 

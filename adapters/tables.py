@@ -331,3 +331,52 @@ money_digests = Table(
     Column("events", Text, nullable=False),
     Index("money_digests_municipality_idx", "kind", "municipality"),
 )
+
+# --- notifications ------------------------------------------------------------------------------
+
+# A subscription's signing secrets, encrypted (``adapters.notification_store``): the current
+# version, and the previous one until ``valid_until`` (a rotation loses no delivery).
+subscription_secrets = Table(
+    "subscription_secrets",
+    metadata,
+    Column("subscription_id", Uuid, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("valid_until", DateTime(timezone=True)),
+)
+
+# Each subscription's cursor on the log: the position of the last event delivered (or passed
+# over), advanced only after a 2xx; the lease a delivery run holds; the retry state.
+notification_cursors = Table(
+    "notification_cursors",
+    metadata,
+    Column("subscription_id", Uuid, primary_key=True),
+    Column("organisation", String(20), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("position", _big_id, nullable=False),
+    Column("lease_owner", String(32)),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("next_attempt_at", DateTime(timezone=True)),
+    Column("failures", Integer, nullable=False, server_default=text("0")),
+    Column("failing_since", DateTime(timezone=True)),
+    Column("delivered", _big_id, nullable=False, server_default=text("0")),
+    Column("last_delivered_at", DateTime(timezone=True)),
+    Index("notification_cursors_organisation_idx", "organisation", "role"),
+)
+
+# The recent delivery attempts per subscription (the delivery log).
+notification_attempts = Table(
+    "notification_attempts",
+    metadata,
+    Column("id", _big_id, primary_key=True, autoincrement=True),
+    Column("subscription_id", Uuid, nullable=False),
+    Column("attempted_at", DateTime(timezone=True), nullable=False),
+    Column("position", _big_id, nullable=False),
+    Column("event_id", String(64), nullable=False),
+    Column("event_type", String(80), nullable=False),
+    Column("status_code", Integer),
+    Column("latency_ms", Integer, nullable=False),
+    Column("error", String(300)),
+    Index("notification_attempts_subscription_idx", "subscription_id", "id"),
+)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +26,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from adapters import notification_store
 from adapters.access_log import Access, AccessLog
 from adapters.clock import Clock
 from adapters.database import lock_aggregate, scrub_deleted_data, write_session
@@ -50,6 +52,7 @@ class SqlUnitOfWork:
         pseudonymise: Pseudonymiser,
         access_log: AccessLog,
         clock: Clock,
+        secret_box: notification_store.SecretBox | None = None,
     ):
         self._url = database_url
         self._store = store
@@ -57,6 +60,7 @@ class SqlUnitOfWork:
         self._pseudonymise = pseudonymise
         self._access_log = access_log
         self._clock = clock
+        self._secret_box = secret_box
         self._stack: ExitStack | None = None
         self._session: Session | None = None
         self._committed = False
@@ -185,3 +189,21 @@ class SqlUnitOfWork:
                 records.c.aggregate_id == aggregate_id, (records.c.command == command) | records.c.command.is_(None)
             )
         )
+
+    # -- notifications -------------------------------------------------------------------------------
+
+    def keep_secret(self, subscription_id: UUID, version: int, secret: str, *, previous_valid_until: datetime | None) -> None:
+        assert self._secret_box is not None, "a unit of work for subscriptions is given the secret box"
+        notification_store.keep_secret(self.session, self._secret_box, subscription_id, version, secret, previous_valid_until)
+
+    def open_cursor(self, subscription_id: UUID, organisation: str, role: str, position: int) -> None:
+        notification_store.open_cursor(self.session, subscription_id, organisation, role, position)
+
+    def set_delivery_status(self, subscription_id: UUID, status: str) -> None:
+        notification_store.set_status(self.session, subscription_id, status)
+
+    def move_cursor(self, subscription_id: UUID, position: int) -> None:
+        notification_store.move_cursor(self.session, subscription_id, position)
+
+    def position_at(self, moment: datetime) -> int:
+        return notification_store.first_position_at(self.session, moment, self._store.recorded_at)

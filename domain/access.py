@@ -33,6 +33,7 @@ from domain.errors import Forbidden, NotFound
 from domain.financing import Claim
 from domain.money import MoneyScope
 from domain.payments import MoneyLine, fund_covers
+from domain.subscriptions import SUBSCRIBER_ROLES
 from domain.terms import AgreementView
 from domain.trajectory import Trajectory
 from domain.values import Actor, Role
@@ -76,6 +77,7 @@ ERASERS = frozenset({Role.KLANTMANAGER, Role.PRIVACY_OFFICER})
 AGREEMENT_WRITERS = frozenset({Role.KLANTMANAGER, Role.FUND})
 CLAIM_WRITERS = frozenset({Role.KLANTMANAGER, Role.FUND})
 SYSTEM = frozenset({Role.SYSTEM})
+SUBSCRIBERS = SUBSCRIBER_ROLES
 
 COMMAND_ROLES: dict[type[c.Command], frozenset[Role]] = {
     **dict.fromkeys(
@@ -98,6 +100,11 @@ COMMAND_ROLES: dict[type[c.Command], frozenset[Role]] = {
     c.ApproveClaim: CLAIM_WRITERS,
     c.RejectClaim: CLAIM_WRITERS,
     c.RecordPayment: CLAIM_WRITERS,
+    **dict.fromkeys(
+        (c.RegisterSubscription, c.RotateSubscriptionSecret, c.PauseSubscription, c.ResumeSubscription,
+         c.DeleteSubscription, c.ReplaySubscription),
+        SUBSCRIBERS,
+    ),
 }
 
 # Roles that may call each kind of read at all.

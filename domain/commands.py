@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import ClassVar
 from uuid import UUID
 
 from domain.candidate import PersonalData
+from domain.subscriptions import Filters
 from domain.terms import FinancingKind, Terms, Trigger
 from domain.values import (
     SYSTEM_ACTOR,
@@ -273,3 +274,48 @@ class RejectClaim(ClaimDecision):
 @dataclass(frozen=True, kw_only=True)
 class RecordPayment(ClaimDecision):
     pass
+
+
+# --- notifications ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterSubscription(Command):
+    """The actor's organisation subscribes, in the actor's role, to events of ``event_types``."""
+
+    callback_url: str
+    event_types: tuple[str, ...]
+    filters: Filters = field(default_factory=Filters)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubscriptionCommand(Command):
+    subscription_id: UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class RotateSubscriptionSecret(SubscriptionCommand):
+    """A new secret; the previous one keeps signing deliveries for the configured grace period."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PauseSubscription(SubscriptionCommand):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResumeSubscription(SubscriptionCommand):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeleteSubscription(SubscriptionCommand):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReplaySubscription(SubscriptionCommand):
+    """Deliver again from a log position, or from the first event recorded at or after a time."""
+
+    from_position: int | None = None
+    from_time: datetime | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from adapters import migrations, queries, regions
@@ -16,6 +17,10 @@ from adapters.access_log import AccessLog
 from adapters.clock import Clock, SystemClock
 from adapters.eventstore import EventStore
 from adapters.money.projection import MoneyProjection
+from adapters.notification_store import SecretBox
+from adapters.notifications.cloudevents import source_of
+from adapters.notifications.dispatcher import DeliveryTerms, Dispatcher
+from adapters.notifications.sender import Sender
 from adapters.personal_data import PersonalDataVault
 from adapters.projection_runner import ProjectionRunner
 from adapters.projections import Funnel, RouteSummaries
@@ -24,8 +29,10 @@ from adapters.tokens import OidcVerifier, TokenService, TokenVerifier
 from adapters.unit_of_work import SqlUnitOfWork
 from domain.access import AccessPolicy, FundCoverage
 from domain.payments import fund_covers
+from domain.subscriptions import SubscriptionTerms
 from domain.trajectory import Trajectory
 from leerroute.money_queries import MoneyQueries
+from leerroute.notifications import SubscriptionQueries
 from leerroute.policies import TimePolicies
 from leerroute.queries import Queries
 from leerroute.service import Service
@@ -55,6 +62,8 @@ class Container:
     pseudonymise: Pseudonymiser
     access_log: AccessLog
     unit_of_work: Callable[[], SqlUnitOfWork]
+    dispatcher: Dispatcher
+    subscriptions: SubscriptionQueries
 
     @property
     def database_url(self) -> str:
@@ -81,10 +90,12 @@ def build(
     migrate: bool = True,
     fund_coverage: FundCoverage | None = None,
     store: EventStore | None = None,
+    notification_clock: Clock | None = None,
 ) -> Container:
     """``fund_coverage`` says which trajectories a fund may see; by default those its financing
     agreements cover (``domain.payments.fund_covers``). ``store``: the event store (by default
-    leerroute's own, with the hash chain)."""
+    leerroute's own, with the hash chain). ``notification_clock``: the clock of deliveries (their
+    backoff, leases, failing time and secrets' grace; by default the wall clock)."""
     settings = settings or Settings()
     clock = clock or SystemClock(settings.timezone)
     url = settings.effective_database_url
@@ -108,18 +119,38 @@ def build(
     access = AccessPolicy(fund_coverage or agreements_cover)
     projections = ProjectionRunner(store, url, [RouteSummaries(terms), Funnel(), MoneyProjection(settings.savings_baseline)])
 
+    secret_box = SecretBox(settings.effective_personal_data_secret)
+
     def unit_of_work() -> SqlUnitOfWork:
-        return SqlUnitOfWork(url, store, vault, pseudonymise, access_log, clock)
+        return SqlUnitOfWork(url, store, vault, pseudonymise, access_log, clock, secret_box)
+
+    delivery_clock = notification_clock or SystemClock(settings.timezone)
+    dispatcher = Dispatcher(
+        store=store, database_url=url, access=access, region_of=region_of, agreements_of=money.fund_agreements,
+        secret_box=secret_box, sender=Sender(settings.allowed_callback_hosts, settings.notification_timeout_seconds),
+        clock=delivery_clock, ceiling=lambda: projections.lowest_position(),
+        terms=DeliveryTerms(
+            source=source_of(settings.oin, settings.public_url), public_url=settings.public_url,
+            backoff_base_seconds=settings.notification_backoff_seconds,
+            backoff_cap_seconds=settings.notification_max_backoff_seconds,
+            lease_seconds=settings.notification_lease_seconds,
+        ),
+    )
 
     # The service tells the workers after each write; the workers run the time policies, which
     # go through the service (the lambda reads ``time_policies`` when it runs).
     workers = Workers(
         make_broker(settings.redis_url), catch_up=projections.catch_up, run_policies=lambda: time_policies.run(),
-        catch_up_seconds=settings.catch_up_seconds, policy_seconds=settings.policy_seconds,
+        catch_up_seconds=settings.catch_up_seconds, policy_seconds=settings.policy_seconds, notifications=dispatcher,
     )
+    dispatcher.schedule = workers.retry_later
     service = Service(
         unit_of_work, today=clock.today, access=access, region_of=region_of, terms=terms,
         notify=workers.log_grew, retries=settings.command_retries,
+        subscription_terms=SubscriptionTerms(
+            allowed_hosts=settings.allowed_callback_hosts, secret_grace=timedelta(hours=settings.notification_secret_grace_hours),
+        ),
+        now=delivery_clock.now,
     )
     time_policies = TimePolicies(service, lambda today: queries.due_trajectories(url, today), clock.today)
     tokens = TokenService(settings.effective_jwt_secret, settings.jwt_issuer, settings.jwt_audience)
@@ -145,4 +176,9 @@ def build(
         pseudonymise=pseudonymise,
         access_log=access_log,
         unit_of_work=unit_of_work,
+        dispatcher=dispatcher,
+        subscriptions=SubscriptionQueries(
+            store=store, database_url=url, dispatcher=dispatcher, secret_box=secret_box,
+            failing_after=timedelta(seconds=settings.notification_failing_after_seconds),
+        ),
     )

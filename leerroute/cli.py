@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from domain.values import Role
+from leerroute import notifications_cli as notifications
 
 cli = typer.Typer(help="leerroute: leerwerktrajecten, event-sourced.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -254,6 +255,10 @@ def money_reconcile(
     if remaining:
         raise typer.Exit(1)
     typer.echo("repaired: the money read models equal the log")
+
+
+notifications_cli = notifications.notifications_cli
+cli.add_typer(notifications_cli, name="notifications")
 
 
 def main() -> None:

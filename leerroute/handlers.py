@@ -7,9 +7,11 @@ asks ``domain.access`` who may, and hands the command's data to the aggregate's 
 
 from __future__ import annotations
 
+import base64
+import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -20,9 +22,11 @@ from domain.errors import Ineligible, InvalidField, NotFound, RuleViolation
 from domain.financing import Claim, FinancingAgreement, claim_id_for
 from domain.money import AsOf, trajectory_facts
 from domain.payments import eligibility
+from domain.subscriptions import SubscriptionTerms
 from domain.terms import payer_kind_of
 from domain.trajectory import Trajectory
 from domain.values import Actor, MilestoneTerms, Role
+from leerroute import subscription_handlers
 from leerroute.errors import VersionMismatch
 from leerroute.unit_of_work import UnitOfWork
 
@@ -41,6 +45,15 @@ class Outcome:
     replayed: bool = False
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_webhook_secret() -> str:
+    """A Standard Webhooks secret: ``whsec_`` and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
 @dataclass(frozen=True)
 class Context:
     uow: UnitOfWork
@@ -50,9 +63,12 @@ class Context:
     region_of: Callable[[str], str]
     terms: MilestoneTerms
     new_id: Callable[[], UUID]
+    subscription_terms: SubscriptionTerms = field(default_factory=SubscriptionTerms)
+    now: Callable[[], datetime] = _utc_now
+    new_secret: Callable[[], str] = new_webhook_secret
 
 
-def _version(aggregate: Any, expected: int | None) -> None:
+def check_version(aggregate: Any, expected: int | None) -> None:
     if expected is not None and aggregate.version != expected:
         raise VersionMismatch(expected, aggregate.version)
 
@@ -177,7 +193,7 @@ def change_trajectory(command: c.TrajectoryCommand, ctx: Context) -> Outcome:
     uow.lock(command.trajectory_id)
     trajectory = _get(uow, command.trajectory_id, Trajectory, "trajectory")
     ctx.access.check_command(command, trajectory)
-    _version(trajectory, command.expected_version)
+    check_version(trajectory, command.expected_version)
     before = trajectory.version
     created = ROUTE_CHANGES[type(command)](trajectory, command, ctx)
     position = uow.save(trajectory)
@@ -240,7 +256,7 @@ def change_agreement_terms(command: c.ChangeAgreementTerms, ctx: Context) -> Out
     ctx.uow.lock(command.agreement_id)
     agreement = _visible_agreement(command, command.agreement_id, ctx)
     agreement.check_payer(command.actor)  # who may, before which version
-    _version(agreement, command.expected_version)
+    check_version(agreement, command.expected_version)
     agreement.change_terms(replace(command.terms, effective_from=command.on), today=ctx.today, actor=command.actor)
     return Outcome(agreement, ctx.uow.save(agreement), recorded=1)
 
@@ -298,7 +314,7 @@ def decide_claim(command: c.ClaimDecision, ctx: Context) -> Outcome:
     uow.lock(claim.agreement_id)
     agreement = _get(uow, claim.agreement_id, FinancingAgreement, "financing agreement")
     agreement.check_payer(command.actor)  # who may, before which version
-    _version(claim, command.expected_version)
+    check_version(claim, command.expected_version)
     before = claim.version + agreement.version
     DECISIONS[type(command)](claim, agreement, command, ctx)
     position = uow.save(claim, agreement)
@@ -315,6 +331,7 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.ChangeAgreementTerms: change_agreement_terms,
     c.FileClaim: file_claim,
     **dict.fromkeys(DECISIONS, decide_claim),
+    **subscription_handlers.HANDLERS,
 }
 
 

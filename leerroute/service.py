@@ -29,7 +29,7 @@ import json
 import random
 import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 from uuid import UUID, uuid4
@@ -37,6 +37,7 @@ from uuid import UUID, uuid4
 from domain.access import AccessPolicy, check_role, roles_for
 from domain.commands import Command
 from domain.errors import InvalidField
+from domain.subscriptions import SubscriptionTerms
 from domain.values import Actor, MilestoneTerms
 from leerroute import handlers
 from leerroute.errors import ConcurrentWriteConflict, IdempotencyKeyReused
@@ -58,6 +59,8 @@ class Service:
         notify: Callable[[], None] = lambda: None,
         new_id: Callable[[], UUID] = uuid4,
         retries: int = 5,
+        subscription_terms: SubscriptionTerms | None = None,
+        now: Callable[[], datetime] | None = None,
     ):
         self._unit_of_work = unit_of_work
         self._today = today
@@ -67,6 +70,12 @@ class Service:
         self._notify = notify
         self._new_id = new_id
         self._retries = retries
+        self._subscription_terms = subscription_terms or SubscriptionTerms()
+        self._now = now or (lambda: datetime.now(UTC))
+
+    def today(self) -> date:
+        """Today, by the service's clock: the business date of a command that has none of its own."""
+        return self._today()
 
     def handle(self, command: Command, *, idempotency_key: str | None = None, trace_id: str | None = None) -> Outcome:
         handler = handlers.handler_of(command)
@@ -83,7 +92,8 @@ class Service:
                             if earlier.fingerprint != key.fingerprint:
                                 raise IdempotencyKeyReused()
                             return replay(uow, earlier.outcome)
-                    context = Context(uow, self._today(), trace, self._access, self._region_of, self._terms, self._new_id)
+                    context = Context(uow, self._today(), trace, self._access, self._region_of, self._terms, self._new_id,
+                                      self._subscription_terms, self._now)
                     outcome = handler(command, context)
                     if key is not None:
                         uow.remember_request(key, command.activity, stored(outcome))

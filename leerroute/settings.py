@@ -57,6 +57,28 @@ class Settings(BaseSettings):
     )
     regions_file: Path | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_REGIONS_FILE"))
 
+    public_url: str = Field(default="http://127.0.0.1:8000", validation_alias=AliasChoices("LEERROUTE_PUBLIC_URL"))
+    oin: str | None = Field(default=None, pattern=r"^\d{20}$", validation_alias=AliasChoices("LEERROUTE_OIN"))
+    notification_allowed_hosts: str = Field(
+        default="localhost,127.0.0.1,::1", validation_alias=AliasChoices("LEERROUTE_NOTIFICATION_ALLOWED_HOSTS")
+    )
+    notification_failing_after_seconds: float = Field(
+        default=3600.0, gt=0, validation_alias=AliasChoices("LEERROUTE_NOTIFICATION_FAILING_AFTER_SECONDS")
+    )
+    notification_backoff_seconds: float = Field(default=1.0, gt=0, validation_alias=AliasChoices("LEERROUTE_NOTIFICATION_BACKOFF_SECONDS"))
+    notification_max_backoff_seconds: float = Field(
+        default=300.0, gt=0, validation_alias=AliasChoices("LEERROUTE_NOTIFICATION_MAX_BACKOFF_SECONDS")
+    )
+    notification_lease_seconds: float = Field(default=60.0, gt=0, validation_alias=AliasChoices("LEERROUTE_NOTIFICATION_LEASE_SECONDS"))
+    notification_timeout_seconds: float = Field(default=10.0, gt=0, validation_alias=AliasChoices("LEERROUTE_NOTIFICATION_TIMEOUT_SECONDS"))
+    notification_secret_grace_hours: float = Field(
+        default=24.0, ge=0, validation_alias=AliasChoices("LEERROUTE_NOTIFICATION_SECRET_GRACE_HOURS")
+    )
+
+    @property
+    def allowed_callback_hosts(self) -> tuple[str, ...]:
+        return tuple(h.strip() for h in self.notification_allowed_hosts.split(",") if h.strip())
+
     @property
     def milestone_terms(self) -> MilestoneTerms:
         return MilestoneTerms(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -106,3 +107,20 @@ class UnitOfWork(Protocol):
     def forget_requests(self, command: str, aggregate_id: UUID) -> None:
         """Drop the kept requests of ``command`` whose outcome is this aggregate: an erasure drops
         the registration's, whose fingerprint is a hash over the candidate's personal data."""
+
+    # -- notifications ------------------------------------------------------------------------------
+
+    def keep_secret(self, subscription_id: UUID, version: int, secret: str, *, previous_valid_until: datetime | None) -> None:
+        """Keep a subscription's secret (encrypted); the previous version stays valid until then."""
+
+    def open_cursor(self, subscription_id: UUID, organisation: str, role: str, position: int) -> None:
+        """Start the subscription's cursor on the log at ``position``."""
+
+    def set_delivery_status(self, subscription_id: UUID, status: str) -> None:
+        """``active``, ``paused`` or ``deleted`` (which also drops its secrets)."""
+
+    def move_cursor(self, subscription_id: UUID, position: int) -> None:
+        """Deliver again after ``position`` (a replay)."""
+
+    def position_at(self, moment: datetime) -> int:
+        """The log position just before the first event recorded at or after ``moment``."""

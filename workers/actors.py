@@ -8,17 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from uuid import UUID
 
 import dramatiq
 
 PROJECTIONS_QUEUE = "projections"
 POLICIES_QUEUE = "policies"
+NOTIFICATIONS_QUEUE = "notifications"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Actors:
     catch_up_projections: dramatiq.Actor
     run_time_policies: dramatiq.Actor
+    dispatch_notifications: dramatiq.Actor | None = None
+    deliver_notifications: dramatiq.Actor | None = None
 
 
 def bind_actors(broker: dramatiq.Broker, *, catch_up: Callable[[], object], run_policies: Callable[[], int]) -> Actors:
@@ -43,3 +47,26 @@ def bind_actors(broker: dramatiq.Broker, *, catch_up: Callable[[], object], run_
             queue_name=POLICIES_QUEUE, priority=10, options=options,
         ),
     )
+
+
+def bind_notification_actors(
+    broker: dramatiq.Broker, *, due: Callable[[], list], deliver: Callable[[UUID], int]
+) -> tuple[dramatiq.Actor, dramatiq.Actor]:
+    """``dispatch_notifications`` sends one ``deliver_notifications`` per subscription that is due;
+    that one delivers from its cursor (the dispatcher's lease keeps one run per subscription).
+    Their retries are the dispatcher's own (a delayed message after a backoff), not dramatiq's."""
+
+    deliver_actor = dramatiq.Actor(
+        lambda subscription_id: deliver(UUID(subscription_id)), broker=broker, actor_name="deliver_notifications",
+        queue_name=NOTIFICATIONS_QUEUE, priority=5, options={"max_retries": 0, "time_limit": 3_600_000},
+    )
+
+    def dispatch_notifications() -> None:
+        for subscription_id in due():
+            deliver_actor.send(str(subscription_id))
+
+    dispatch_actor = dramatiq.Actor(
+        dispatch_notifications, broker=broker, actor_name="dispatch_notifications", queue_name=NOTIFICATIONS_QUEUE,
+        priority=5, options={"max_retries": 0},
+    )
+    return dispatch_actor, deliver_actor

@@ -9,10 +9,12 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
+from uuid import UUID
 
 import dramatiq
 
-from workers.actors import bind_actors
+from workers.actors import bind_actors, bind_notification_actors
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +28,19 @@ class Workers:
         run_policies: Callable[[], int],
         catch_up_seconds: float,
         policy_seconds: float,
+        notifications: NotificationWork | None = None,
     ):
         self.broker = broker
         self._catch_up = catch_up
         self._run_policies = run_policies
         self._catch_up_seconds = catch_up_seconds
         self._policy_seconds = policy_seconds
-        self.actors = bind_actors(broker, catch_up=catch_up, run_policies=run_policies)
+        self._notifications = notifications
+        self.actors = bind_actors(broker, catch_up=self._catch_up_and_dispatch, run_policies=run_policies)
+        if notifications is not None:
+            self.actors.dispatch_notifications, self.actors.deliver_notifications = bind_notification_actors(
+                broker, due=notifications.due, deliver=notifications.deliver
+            )
         self._worker: dramatiq.Worker | None = None
         self._stop = threading.Event()
         self._periodic: threading.Thread | None = None
@@ -69,6 +77,7 @@ class Workers:
         while not self._stop.is_set():
             try:
                 self._catch_up()
+                self._dispatch_due()
                 if policies and time.monotonic() >= next_policies:
                     next_policies = time.monotonic() + self._policy_seconds
                     if self._run_policies():
@@ -76,3 +85,31 @@ class Workers:
             except Exception:
                 log.exception("periodic work failed; trying again in %s s", self._catch_up_seconds)
             self._stop.wait(self._catch_up_seconds)
+
+    def _catch_up_and_dispatch(self) -> object:
+        """Bring the read models up to date, then deliver what they now include."""
+        applied = self._catch_up()
+        self._dispatch_due()
+        return applied
+
+    def _dispatch_due(self) -> None:
+        """The periodic dispatch: finds the subscriptions that are due (a retry whose message
+        was lost, a write whose message was) and sends their deliveries."""
+        if self._notifications is not None and self.actors.deliver_notifications is not None:
+            for subscription_id in self._notifications.due():
+                self.actors.deliver_notifications.send(str(subscription_id))
+
+    def retry_later(self, subscription_id: UUID, delay_seconds: float) -> None:
+        """The dispatcher's retry of a subscription, after its backoff."""
+        if self.actors.deliver_notifications is None:
+            return
+        try:
+            self.actors.deliver_notifications.send_with_options(args=(str(subscription_id),), delay=int(delay_seconds * 1000))
+        except Exception as error:  # the broker is down: the periodic dispatch finds it when it is due
+            log.warning("could not schedule a notification retry (%s)", error)
+
+
+class NotificationWork(Protocol):
+    def due(self) -> list[UUID]: ...
+
+    def deliver(self, subscription_id: UUID) -> int: ...

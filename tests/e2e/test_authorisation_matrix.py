@@ -60,6 +60,11 @@ CLAIM_FILE = {**ROUTE_WRITE, ("klantmanager", "other"): 400, ("fund", "own"): 40
 CLAIM_READ = AGREEMENT_READ
 CLAIM_DECIDE = TERMS_CHANGE  # the payer decides
 TRAJECTORY_MONEY = TRAJECTORY_READ
+# Notifications: every role that subscribes may list and register; a subscription is its
+# organisation's in the role that registered it (here a klantmanager of OWN), to others unknown.
+SUBSCRIBE = {**MONEY_READ, ("employer", "own"): OK, ("employer", "other"): OK}
+OWN_SUBSCRIPTION = {**{caller: 404 for caller in SUBSCRIBE}, ("klantmanager", "own"): OK}
+SUBSCRIPTION_BODY = {"callbackUrl": "http://127.0.0.1:9/hooks", "eventTypes": ["nl.leerroute.placement.proposed"]}
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,16 @@ OPERATIONS: dict[str, Op] = {
     "POST /v1/claims/{claim_id}/payment": Op(CLAIM_DECIDE, "approved", {"date": "2026-01-25"}),
     "GET /v1/trajectories/{trajectory_id}/money": Op(TRAJECTORY_MONEY, "claimed"),
     "GET /v1/money/reports": Op(MONEY_READ),
+    "GET /v1/subscriptions/event-types": Op(SUBSCRIBE),
+    "POST /v1/subscriptions": Op(SUBSCRIBE, body=SUBSCRIPTION_BODY),
+    "GET /v1/subscriptions": Op(SUBSCRIBE),
+    "GET /v1/subscriptions/{subscription_id}": Op(OWN_SUBSCRIPTION, "subscribed"),
+    "GET /v1/subscriptions/{subscription_id}/status": Op(OWN_SUBSCRIPTION, "subscribed"),
+    "POST /v1/subscriptions/{subscription_id}/secret-rotation": Op(OWN_SUBSCRIPTION, "subscribed"),
+    "POST /v1/subscriptions/{subscription_id}/pause": Op(OWN_SUBSCRIPTION, "subscribed"),
+    "POST /v1/subscriptions/{subscription_id}/resumption": Op(OWN_SUBSCRIPTION, "paused"),
+    "POST /v1/subscriptions/{subscription_id}/replay": Op(OWN_SUBSCRIPTION, "subscribed", {"fromPosition": 0}),
+    "DELETE /v1/subscriptions/{subscription_id}": Op(OWN_SUBSCRIPTION, "subscribed"),
 }
 
 PERSONAL_KEYS = {"bsn", "givenNames", "familyName", "birthDate", "candidateName"}
@@ -199,7 +214,15 @@ def _prepare(api, headers, state: str, agreement_id: str) -> dict[str, str]:
     if state == "approved":
         approved = api.post(f"/v1/claims/{claim_id}/approval", json={"date": "2026-01-20"}, headers=headers("fund", OWN_FUND))
         assert approved.status_code == 200, approved.text
-    return {"trajectory_id": t, "placement_id": placements[0], "bsn": bsn, "agreement_id": agreement_id, "claim_id": claim_id}
+    subscription_id = ""
+    if state in ("subscribed", "paused"):
+        subscribed = api.post("/v1/subscriptions", json=SUBSCRIPTION_BODY, headers=km)
+        assert subscribed.status_code == 201, subscribed.text
+        subscription_id = subscribed.json()["id"]
+    if state == "paused":
+        assert api.post(f"/v1/subscriptions/{subscription_id}/pause", headers=km).status_code == 200
+    return {"trajectory_id": t, "placement_id": placements[0], "bsn": bsn, "agreement_id": agreement_id, "claim_id": claim_id,
+            "subscription_id": subscription_id}
 
 
 def _fill(value: Any, names: dict[str, str]) -> Any:
@@ -266,7 +289,7 @@ def test_operation_as_every_role(matrix, operation: str):
             assert response.status_code == expected, (label, response.text)
             assert response.headers["content-type"].startswith("application/problem+json"), label
         text = response.text
-        forbidden = FORBIDDEN_KEYS[role] & _keys_with_values(response.json())
+        forbidden = FORBIDDEN_KEYS[role] & _keys_with_values(response.json() if response.content else {})
         assert not forbidden, (label, f"forbidden fields {forbidden}", text)
         if role != "klantmanager" or scope != "own":
             for value in (subject or names)["bsn"], BIRTH, str(BENEFIT_CENTS):
@@ -276,4 +299,4 @@ def test_operation_as_every_role(matrix, operation: str):
         if role in ("procesregie", "privacy-officer") or scope == "other":
             assert GIVEN not in text and FAMILY not in text, (label, "a name leaked", text)
         if role == "employer":
-            assert _employer_kvks(response.json()) <= {org}, (label, "another employer's placement leaked", text)
+            assert _employer_kvks(response.json() if response.content else {}) <= {org}, (label, "another employer's placement leaked", text)

@@ -79,6 +79,9 @@ class MemoryLog:
     requests: dict[tuple[str, str], tuple[str, str | None, StoredOutcome | None]] = field(default_factory=dict)
     positions: itertools.count = field(default_factory=lambda: itertools.count(1))
     commits: int = 0
+    # notifications: (subscription, version) → (secret, valid until); subscription → cursor fields
+    secrets: dict[tuple[UUID, int], tuple[str, Any]] = field(default_factory=dict)
+    cursors: dict[UUID, dict[str, Any]] = field(default_factory=dict)
     # Run once just before the next commit (a competing transaction that wins the race; its own
     # commit runs no hook, and a hook it adds waits for the commit after).
     between_transactions: list[Callable[[], None]] = field(default_factory=list)
@@ -145,6 +148,7 @@ class MemoryUnitOfWork:
         self._claimed: RequestKey | None = None
         self._remembered: tuple[str, StoredOutcome] | None = None
         self._forgotten: list[tuple[str, UUID]] = []
+        self._notifications: list[Callable[[MemoryLog], None]] = []
         self.locks: list[UUID] = []
 
     def __enter__(self) -> MemoryUnitOfWork:
@@ -179,6 +183,8 @@ class MemoryUnitOfWork:
         if self._claimed is not None and self._remembered is not None:
             command, outcome = self._remembered
             log.requests[(self._claimed.scope, self._claimed.key)] = (self._claimed.fingerprint, command, outcome)
+        for change in self._notifications:
+            change(log)
         log.commits += 1
 
     # -- aggregates --------------------------------------------------------------------------------
@@ -236,6 +242,30 @@ class MemoryUnitOfWork:
 
     def forget_requests(self, command: str, aggregate_id: UUID) -> None:
         self._forgotten.append((command, aggregate_id))
+
+    # -- notifications -------------------------------------------------------------------------------
+
+    def keep_secret(self, subscription_id: UUID, version: int, secret: str, *, previous_valid_until: Any) -> None:
+        def keep(log: MemoryLog) -> None:
+            if (subscription_id, version - 1) in log.secrets:
+                log.secrets[(subscription_id, version - 1)] = (log.secrets[(subscription_id, version - 1)][0], previous_valid_until)
+            log.secrets[(subscription_id, version)] = (secret, None)
+
+        self._notifications.append(keep)
+
+    def open_cursor(self, subscription_id: UUID, organisation: str, role: str, position: int) -> None:
+        cursor = {"organisation": organisation, "role": role, "status": "active", "position": position}
+        self._notifications.append(lambda log: log.cursors.__setitem__(subscription_id, cursor))
+
+    def set_delivery_status(self, subscription_id: UUID, status: str) -> None:
+        self._notifications.append(lambda log: log.cursors[subscription_id].__setitem__("status", status))
+
+    def move_cursor(self, subscription_id: UUID, position: int) -> None:
+        self._notifications.append(lambda log: log.cursors[subscription_id].__setitem__("position", position))
+
+    def position_at(self, moment: Any) -> int:
+        recorded = sorted((p, e.timestamp) for seen in self.log.events.values() for p, e in seen)
+        return max((p for p, t in recorded if t < moment), default=0)
 
 
 def make_service(

@@ -318,7 +318,7 @@ def test_every_command_names_the_roles_that_may_issue_it():
                 found |= {sub} | concrete(sub)
         return found
 
-    abstract = {c.TrajectoryCommand, c.PlacementCommand, c.ClaimDecision}
+    abstract = {c.TrajectoryCommand, c.PlacementCommand, c.ClaimDecision, c.SubscriptionCommand}
     assert concrete(c.Command) - abstract == set(COMMAND_ROLES)
     klantmanager, employer, fund, privacy, system = (Role.KLANTMANAGER, Role.EMPLOYER, Role.FUND, Role.PRIVACY_OFFICER, Role.SYSTEM)
     assert all(roles_for(kind) == {klantmanager} for kind in [c.RegisterTrajectory, *ROUTE_COMMANDS])

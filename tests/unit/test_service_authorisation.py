@@ -76,6 +76,11 @@ def _money_command(kind: type[c.Command], actor: Actor, ids: dict[str, UUID]) ->
         c.ApproveClaim: lambda: c.ApproveClaim(actor=actor, on=ON, claim_id=ids["claim"]),
         c.RejectClaim: lambda: c.RejectClaim(actor=actor, on=ON, claim_id=ids["claim"], reason="no proof"),
         c.RecordPayment: lambda: c.RecordPayment(actor=actor, on=ON, claim_id=ids["claim"]),
+        c.RegisterSubscription: lambda: c.RegisterSubscription(actor=actor, on=ON, callback_url="http://127.0.0.1/hook",
+                                                               event_types=("nl.leerroute.placement.proposed",)),
+        **{kind: (lambda kind=kind: kind(actor=actor, on=ON, subscription_id=uuid4()))
+           for kind in (c.RotateSubscriptionSecret, c.PauseSubscription, c.ResumeSubscription, c.DeleteSubscription,
+                        c.ReplaySubscription)},
     }[kind]()
 
 
