@@ -216,15 +216,18 @@ class Attempt:
     error: str | None
 
 
-def record_attempt(session: Session, subscription_id: UUID, attempt: Attempt) -> None:
+def record_attempts(session: Session, subscription_id: UUID, made: list[Attempt]) -> None:
+    """Record attempts; every so often drop those beyond the most recent ``KEPT_ATTEMPTS``."""
+    if not made:
+        return
     a = notification_attempts
-    session.execute(insert(a).values(subscription_id=subscription_id, **attempt.__dict__))
-    # keep the most recent ones only
-    oldest_kept = session.execute(
-        select(a.c.id).where(a.c.subscription_id == subscription_id).order_by(desc(a.c.id)).offset(KEPT_ATTEMPTS).limit(1)
-    ).scalar()
-    if oldest_kept is not None:
-        session.execute(delete(a).where(a.c.subscription_id == subscription_id, a.c.id <= oldest_kept))
+    session.execute(insert(a), [{"subscription_id": subscription_id, **attempt.__dict__} for attempt in made])
+    if os.urandom(1)[0] < 16:  # about one flush in sixteen
+        oldest_kept = session.execute(
+            select(a.c.id).where(a.c.subscription_id == subscription_id).order_by(desc(a.c.id)).offset(KEPT_ATTEMPTS).limit(1)
+        ).scalar()
+        if oldest_kept is not None:
+            session.execute(delete(a).where(a.c.subscription_id == subscription_id, a.c.id <= oldest_kept))
 
 
 def attempts(session: Session, subscription_id: UUID, limit: int = 20) -> list[Attempt]:

@@ -6,8 +6,9 @@ the local PostgreSQL), generates the small population, rebuilds the read models 
 the reads, grows the population to the large size (the small one is its prefix) and measures
 the reads again (among them a municipality's money report and one trajectory's money, each read
 from the part of the log it needs), then measures the writes on that database: raw single-row INSERTs, commands
-in-process, commands over HTTP (uvicorn on loopback) and the time until a write shows in the
-read models. One line per figure goes to the console; everything lands in a JSON file.
+in-process, commands over HTTP (uvicorn on loopback), the time until a write shows in the
+read models, and notifications (``bench.notifications``: deliveries per second against plain
+POSTs, and a write's time to delivery against the write itself). One line per figure goes to the console; everything lands in a JSON file.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ TARGETS = {
     "rebuild": (">=", 0.3),
     "report latency": ("<=", 2.0),
     "visibility p99": ("<=", 2.0),
+    "deliveries": (">=", 0.25),
+    "delivery p99": ("<=", 5.0),
 }
 
 
@@ -429,6 +432,17 @@ def run(options: Options, echo: Callable[[str], None] = print) -> dict[str, Any]
     figures.append(Figure("read-model visibility p99 after a write", visible_p99, "ms", write_p99, "write p99",
                           "visibility p99", {"samples": len(visible), "visibleP50Ms": round(ms(percentile(visible, 0.5)), 3),
                                              "writeP50Ms": round(ms(percentile(writes, 0.5)), 3)}))
+    echo(figures[-1].line())
+
+    from bench import notifications as notification_bench
+
+    n = notification_bench.measure(container, options.seconds)
+    figures.append(Figure(f"notification deliveries/s ({n.deliveries} from a backlog)", n.deliveries_per_second, "del/s",
+                          n.posts_per_second, "plain POSTs/s", "deliveries"))
+    echo(figures[-1].line())
+    figures.append(Figure("write-to-delivery p99 (workers in process)", n.delivery_p99_ms, "ms", n.write_p99_ms, "write p99",
+                          "delivery p99", {"samples": n.samples, "deliveryP50Ms": round(n.delivery_p50_ms, 3),
+                                           "writeP50Ms": round(n.write_p50_ms, 3)}))
     echo(figures[-1].line())
 
     with http_server(url, data_dir) as base:

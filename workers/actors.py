@@ -21,7 +21,6 @@ NOTIFICATIONS_QUEUE = "notifications"
 class Actors:
     catch_up_projections: dramatiq.Actor
     run_time_policies: dramatiq.Actor
-    dispatch_notifications: dramatiq.Actor | None = None
     deliver_notifications: dramatiq.Actor | None = None
 
 
@@ -49,24 +48,15 @@ def bind_actors(broker: dramatiq.Broker, *, catch_up: Callable[[], object], run_
     )
 
 
-def bind_notification_actors(
-    broker: dramatiq.Broker, *, due: Callable[[], list], deliver: Callable[[UUID], int]
-) -> tuple[dramatiq.Actor, dramatiq.Actor]:
-    """``dispatch_notifications`` sends one ``deliver_notifications`` per subscription that is due;
-    that one delivers from its cursor (the dispatcher's lease keeps one run per subscription).
-    Their retries are the dispatcher's own (a delayed message after a backoff), not dramatiq's."""
+def bind_notification_actors(broker: dramatiq.Broker, *, deliver: Callable[[UUID], int]) -> dramatiq.Actor:
+    """``deliver_notifications`` delivers to one subscription from its cursor (the dispatcher's
+    lease keeps one run per subscription). Its retries are the dispatcher's own (a delayed message
+    after a backoff), not dramatiq's."""
 
-    deliver_actor = dramatiq.Actor(
-        lambda subscription_id: deliver(UUID(subscription_id)), broker=broker, actor_name="deliver_notifications",
-        queue_name=NOTIFICATIONS_QUEUE, priority=5, options={"max_retries": 0, "time_limit": 3_600_000},
+    def deliver_notifications(subscription_id: str) -> None:
+        deliver(UUID(subscription_id))
+
+    return dramatiq.Actor(
+        deliver_notifications, broker=broker, actor_name="deliver_notifications", queue_name=NOTIFICATIONS_QUEUE,
+        priority=5, options={"max_retries": 0, "time_limit": 3_600_000},
     )
-
-    def dispatch_notifications() -> None:
-        for subscription_id in due():
-            deliver_actor.send(str(subscription_id))
-
-    dispatch_actor = dramatiq.Actor(
-        dispatch_notifications, broker=broker, actor_name="dispatch_notifications", queue_name=NOTIFICATIONS_QUEUE,
-        priority=5, options={"max_retries": 0},
-    )
-    return dispatch_actor, deliver_actor

@@ -38,9 +38,7 @@ class Workers:
         self._notifications = notifications
         self.actors = bind_actors(broker, catch_up=self._catch_up_and_dispatch, run_policies=run_policies)
         if notifications is not None:
-            self.actors.dispatch_notifications, self.actors.deliver_notifications = bind_notification_actors(
-                broker, due=notifications.due, deliver=notifications.deliver
-            )
+            self.actors.deliver_notifications = bind_notification_actors(broker, deliver=notifications.deliver)
         self._worker: dramatiq.Worker | None = None
         self._stop = threading.Event()
         self._periodic: threading.Thread | None = None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -74,6 +75,19 @@ class States:
         return state
 
 
+class _Cached:
+    """A lookup by organisation, asked once per organisation."""
+
+    def __init__(self, lookup: Callable[[str], list[AgreementView]]):
+        self._lookup = lookup
+        self._found: dict[str, list[AgreementView]] = {}
+
+    def __call__(self, organisation: str) -> list[AgreementView]:
+        if organisation not in self._found:
+            self._found[organisation] = self._lookup(organisation)
+        return self._found[organisation]
+
+
 class Dispatcher:
     def __init__(
         self, *, store: EventStore, database_url: str, access: AccessPolicy, region_of: Callable[[str], str],
@@ -113,13 +127,12 @@ class Dispatcher:
     def deliver(self, subscription_id: UUID) -> int:
         """One delivery run: from the cursor to the end of the log, or to the first failure."""
         owner = uuid4().hex
-        lease = timedelta(seconds=self.terms.lease_seconds)
         with write_session(self._url) as session:
-            position = store_rows.take_lease(session, subscription_id, owner, self._clock.now(), lease)
+            position = store_rows.take_lease(session, subscription_id, owner, self._clock.now(), self._lease)
         if position is None:
             return 0
         subscription = self._store.aggregate(subscription_id)
-        delivered = 0
+        run = _Run(self, subscription_id, owner, position)
         try:
             if not isinstance(subscription, Subscription) or subscription.status is not SubscriptionStatus.ACTIVE:
                 return 0
@@ -127,30 +140,30 @@ class Dispatcher:
                 secrets = store_rows.secrets(session, self._box, subscription_id, self._clock.now())
             states = States(self._store)
             while True:
-                batch = self._events_after(position, self._ceiling())
+                batch = self._events_after(run.position, self._ceiling())
                 if not batch:
-                    return delivered
+                    run.flush()
+                    return run.delivered
+                agreements = _Cached(self._agreements_of)  # the rights as they are, read once per batch
                 for at, event in batch:
-                    notifications = self.notifications_for(subscription, at, event, states)
-                    for note in notifications:
-                        sent = self._send(subscription, note, secrets)
+                    for note in self.notifications_for(subscription, at, event, states, agreements):
+                        sent = self._send(subscription, note, secrets, run)
                         if not sent.ok:
-                            self._failed(subscription, owner, position)
-                            return delivered
-                    delivered += len(notifications)
-                    position = at
-                    if notifications and not self._advance(subscription_id, owner, position, len(notifications)):
-                        return delivered  # a replay moved the cursor: that run takes over
-                if not self._advance(subscription_id, owner, position, 0):
-                    return delivered
+                            run.flush()
+                            self._failed(subscription, owner, run.position)
+                            return run.delivered
+                    run.passed(at)
+                    if run.due() and not run.flush():
+                        return run.delivered  # a replay moved the cursor: the next run takes over
+                if not run.flush():
+                    return run.delivered
         finally:
             with write_session(self._url) as session:
                 store_rows.release(session, subscription_id, owner)
 
-    def _advance(self, subscription_id: UUID, owner: str, position: int, delivered: int) -> bool:
-        with write_session(self._url) as session:
-            return store_rows.advance(session, subscription_id, owner, position, delivered=delivered, now=self._clock.now(),
-                                      lease=timedelta(seconds=self.terms.lease_seconds))
+    @property
+    def _lease(self) -> timedelta:
+        return timedelta(seconds=self.terms.lease_seconds)
 
     def _failed(self, subscription: Subscription, owner: str, position: int) -> None:
         with read_session(self._url) as session:
@@ -163,13 +176,14 @@ class Dispatcher:
             store_rows.failed(session, subscription.id, owner, position, now=now, next_attempt_at=now + timedelta(seconds=delay))
         self.schedule(subscription.id, delay)
 
-    def _send(self, subscription: Subscription, note: Notification, secrets: list[str]) -> Sent:
+    def _send(self, subscription: Subscription, note: Notification, secrets: list[str], run: _Run) -> Sent:
         text = body(note, self.terms.source)
         sent = self._sender.post(subscription.callback_url, note.id, text, secrets)
-        attempt = store_rows.Attempt(self._clock.now(), note.position, note.id, note.type, sent.status_code, sent.latency_ms,
-                                     sent.error)
-        with write_session(self._url) as session:
-            store_rows.record_attempt(session, subscription.id, attempt)
+        run.attempts.append(store_rows.Attempt(self._clock.now(), note.position, note.id, note.type, sent.status_code,
+                                               sent.latency_ms, sent.error))
+        if sent.ok:
+            run.delivered += 1
+            run.unsaved += 1
         self._observe(str(subscription.id), sent)
         return sent
 
@@ -190,7 +204,8 @@ class Dispatcher:
 
     # -- what a subscription receives of one event --------------------------------------------------------
 
-    def notifications_for(self, subscription: Subscription, position: int, event: Any, states: States) -> list[Notification]:
+    def notifications_for(self, subscription: Subscription, position: int, event: Any, states: States,
+                          agreements_of: Callable[[str], list[AgreementView]] | None = None) -> list[Notification]:
         name = type(event).__name__
         kind = of_domain_event(name)
         derived = TRIGGER_REACHED in subscription.event_types
@@ -214,7 +229,7 @@ class Dispatcher:
                 out.append(self._trajectory_notification(subscription, position, event, kind.name, state, fields, employer))
             if derived:
                 region = self._region_of(state.municipality)
-                for agreement in triggers_reached(subscriber, name, fields, state, region, self._agreements_of):
+                for agreement in triggers_reached(subscriber, name, fields, state, region, agreements_of or self._agreements_of):
                     out.append(self._trigger_notification(subscription, position, event, state, fields, agreement))
         elif isinstance(state, Claim) and wanted and kind is not None:
             if matches_filters(subscription.filters, municipality=state.municipality, trajectory_id=state.trajectory_id,
@@ -266,3 +281,42 @@ class Dispatcher:
 
     def now(self) -> datetime:
         return self._clock.now()
+
+
+class _Run:
+    """One delivery run's progress: the cursor moves (with the attempts recorded) in one
+    transaction every ``FLUSH_EVERY`` deliveries or ``FLUSH_SECONDS``, and before the run ends. A
+    run that dies between two of them leaves the cursor before notifications that were
+    delivered: they go again, with the same ids (at least once)."""
+
+    FLUSH_EVERY = 20
+    FLUSH_SECONDS = 0.5
+
+    def __init__(self, dispatcher: Dispatcher, subscription_id: UUID, owner: str, position: int):
+        self._dispatcher = dispatcher
+        self._subscription_id = subscription_id
+        self._owner = owner
+        self.position = position
+        self._saved = position
+        self.delivered = 0
+        self.unsaved = 0
+        self.attempts: list[store_rows.Attempt] = []
+        self._since = time.monotonic()
+
+    def passed(self, position: int) -> None:
+        self.position = position
+
+    def due(self) -> bool:
+        return self.unsaved >= self.FLUSH_EVERY or (bool(self.unsaved) and time.monotonic() - self._since >= self.FLUSH_SECONDS)
+
+    def flush(self) -> bool:
+        """Record the attempts and move the cursor; False when the lease was lost."""
+        if self.position == self._saved and not self.attempts:
+            return True
+        d = self._dispatcher
+        with write_session(d._url) as session:
+            store_rows.record_attempts(session, self._subscription_id, self.attempts)
+            kept = store_rows.advance(session, self._subscription_id, self._owner, self.position, delivered=self.unsaved,
+                                      now=d._clock.now(), lease=d._lease)
+        self.attempts, self.unsaved, self._saved, self._since = [], 0, self.position, time.monotonic()
+        return kept
