@@ -26,7 +26,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidField, RuleViolation
 from domain.event_types import CATALOGUE
-from domain.values import Actor, Role, validate_kvk, validate_municipality_code
+from domain.values import Actor, Role, checked, validate_kvk, validate_municipality_code
 
 SUBSCRIBER_ROLES = frozenset({Role.KLANTMANAGER, Role.EMPLOYER, Role.FUND, Role.PROCESREGIE})
 
@@ -111,14 +111,10 @@ def check_event_types(names: list[str]) -> tuple[str, ...]:
 
 
 def check_filters(filters: Filters) -> Filters:
-    checks = (("filters.municipality", filters.municipality, validate_municipality_code),
-              ("filters.employerKvk", filters.employer_kvk, validate_kvk))
-    for name, value, validate in checks:
-        if value is not None:
-            try:
-                validate(value)
-            except ValueError as error:
-                raise InvalidField(name, str(error)) from None
+    if filters.municipality is not None:
+        checked("filters.municipality", validate_municipality_code, filters.municipality)
+    if filters.employer_kvk is not None:
+        checked("filters.employerKvk", validate_kvk, filters.employer_kvk)
     return filters
 
 

@@ -107,7 +107,7 @@ class MemoryLog:
         """Everything a transaction can change, to compare before and after a refused command."""
         return (
             self.commits, {a: list(e) for a, e in self.events.items()}, dict(self.sealed), dict(self.lookup),
-            list(self.access_log), dict(self.requests),
+            list(self.access_log), dict(self.requests), dict(self.secrets), {k: dict(v) for k, v in self.cursors.items()},
         )
 
     def agreements_cover(self, region_of: Callable[[str], str]) -> FundCoverage:
