@@ -213,3 +213,29 @@ def test_pause_resume_replay_and_delete(world: World):
     world.deliver()
     assert len(receiver.events()) == 3
     assert world.api.get(base, headers=km).status_code == 404
+
+
+def test_the_workers_deliver_in_the_background(api, tokens):
+    """The session's leerroute, its workers running (in-process on the embedded default, through
+    Redis with REDIS_URL): a write's notification arrives without anyone asking for it."""
+    import threading
+    import time
+
+    from tests.conftest import new_municipality, registration
+
+    municipality = new_municipality()
+    km = tokens.klantmanager(municipality)
+    receiver = Receiver()
+    created = api.post("/v1/subscriptions", json={"callbackUrl": receiver.url, "eventTypes": ["nl.leerroute.trajectory.registered"]},
+                       headers=km)
+    assert created.status_code == 201, created.text
+    receiver.secrets.append(created.json()["secret"])
+    written = api.post("/v1/trajectories", json=registration(), headers=km)
+    assert written.status_code == 201, written.text
+    deadline, pause = time.monotonic() + 60, threading.Event()
+    while not receiver.events():
+        assert time.monotonic() < deadline, "the notification did not arrive"
+        pause.wait(0.05)
+    event = receiver.events()[0]
+    assert event["subject"] == written.json()["id"] and event["sequence"] == written.headers["Leerroute-Log-Position"]
+    receiver.stop()
