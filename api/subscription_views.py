@@ -9,15 +9,15 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
-from api.schemas import Input, Kvk
+from api.schemas import Input, Kvk, NoControlInLine
 from domain.event_types import EventType
 from domain.subscriptions import Filters, Subscription
 from domain.values import validate_municipality_code
 from leerroute.notifications import DeliveryStatus
 
-Url = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=2000)]
-EventTypeName = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=80, pattern=r"^[a-z0-9.-]+$")]
-Municipality = Annotated[str, StringConstraints(strict=True), AfterValidator(validate_municipality_code)]
+Url = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=2000), NoControlInLine]
+EventTypeName = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=80, pattern=r"^[a-z0-9.-]+$"), NoControlInLine]
+Municipality = Annotated[str, StringConstraints(strict=True), AfterValidator(validate_municipality_code), NoControlInLine]
 
 
 class FiltersIn(Input):

@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse
 
 from api import subscription_views as v
 from api.auth import require_role
-from api.deps import POSITION_HEADER, IdempotencyKey, IfMatch, ServiceDep, TraceId, container_of, etag
-from api.problems import READ_RESPONSES, WRITE_RESPONSES
+from api.deps import POSITION_HEADER, IdempotencyKey, IfMatch, ReadPosition, ServiceDep, TraceId, container_of, etag
+from api.problems import READ_RESPONSES, VERSIONED_READ_RESPONSES, WRITE_RESPONSES
 from domain import access
 from domain import commands as c
 from domain.values import Actor
@@ -64,21 +64,21 @@ def register(body: v.SubscriptionIn, actor: Subscriber, service: ServiceDep, que
 
 
 @router.get("", response_model=v.SubscriptionPageOut, responses=READ_RESPONSES)
-def list_subscriptions(actor: Subscriber, queries: SubscriptionsDep) -> JSONResponse:
+def list_subscriptions(actor: Subscriber, queries: SubscriptionsDep, _: ReadPosition) -> JSONResponse:
     """The subscriptions of the caller's organisation in the caller's role."""
     page = v.SubscriptionPageOut(items=[v.subscription_out(s) for s in queries.subscriptions(actor)])
     return JSONResponse(page.model_dump(mode="json", by_alias=True, exclude_none=True))
 
 
-@router.get("/{subscription_id}", response_model=v.SubscriptionOut, responses=READ_RESPONSES)
-def get_subscription(subscription_id: UUID, actor: Subscriber, queries: SubscriptionsDep) -> JSONResponse:
+@router.get("/{subscription_id}", response_model=v.SubscriptionOut, responses=VERSIONED_READ_RESPONSES)
+def get_subscription(subscription_id: UUID, actor: Subscriber, queries: SubscriptionsDep, _: ReadPosition) -> JSONResponse:
     subscription = queries.subscription(actor, subscription_id)
     body = v.subscription_out(subscription).model_dump(mode="json", by_alias=True, exclude_none=True)
     return JSONResponse(body, headers={"ETag": etag(subscription.version)})
 
 
 @router.get("/{subscription_id}/status", response_model=v.StatusOut, responses=READ_RESPONSES)
-def status(subscription_id: UUID, actor: Subscriber, queries: SubscriptionsDep) -> v.StatusOut:
+def status(subscription_id: UUID, actor: Subscriber, queries: SubscriptionsDep, _: ReadPosition) -> v.StatusOut:
     """The delivery status: the cursor, its lag in events and seconds, whether the subscription
     is failing, and the recent delivery attempts (time, status, latency, error)."""
     return v.status_out(queries.status(actor, subscription_id))
