@@ -13,13 +13,20 @@ from fastapi.responses import JSONResponse
 from api import subscription_views as v
 from api.auth import require_role
 from api.deps import POSITION_HEADER, IdempotencyKey, IfMatch, ReadPosition, ServiceDep, TraceId, container_of, etag
-from api.problems import READ_RESPONSES, VERSIONED_READ_RESPONSES, WRITE_RESPONSES
+from api.problems import READ_RESPONSES, VERSIONED_READ_RESPONSES, WRITE_RESPONSES, Problem
 from domain import access
 from domain import commands as c
 from domain.values import Actor
 from leerroute.notifications import SubscriptionQueries
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["notifications"])
+
+# A POST without a body of its own still passes the request guard (api.edge): 408 and 413 can answer it.
+BODILESS_WRITE_RESPONSES = {
+    **WRITE_RESPONSES,
+    408: {"model": Problem, "description": "The request body did not arrive in time"},
+    413: {"model": Problem, "description": "The request body is larger than the API accepts"},
+}
 
 Subscriber = Annotated[Actor, Depends(require_role(access.SUBSCRIBERS))]
 
@@ -48,19 +55,19 @@ def _write(service: ServiceDep, queries: SubscriptionsDep, command: c.Command, *
 
 
 @router.get("/event-types", response_model=v.EventTypesOut, responses=READ_RESPONSES)
-def event_types(actor: Subscriber, queries: SubscriptionsDep) -> v.EventTypesOut:
+def event_types(actor: Subscriber, queries: SubscriptionsDep, _: ReadPosition) -> v.EventTypesOut:
     """The event types one can subscribe to: stable names, each for one kind of domain event."""
     return v.EventTypesOut(items=[v.event_type_out(t) for t in queries.event_types()])
 
 
 @router.post("", status_code=201, response_model=v.SubscriptionOut, responses=WRITE_RESPONSES)
-def register(body: v.SubscriptionIn, actor: Subscriber, service: ServiceDep, queries: SubscriptionsDep, key: IdempotencyKey,
-             trace_id: TraceId) -> JSONResponse:
+def register(body: v.SubscriptionIn, actor: Subscriber, service: ServiceDep, queries: SubscriptionsDep, if_match: IfMatch,
+             key: IdempotencyKey, trace_id: TraceId) -> JSONResponse:
     """Subscribe the caller's organisation (in the caller's role) to events. The answer holds the
     signing secret (Standard Webhooks, ``whsec_...``); it is shown only here and on rotation."""
     command = c.RegisterSubscription(actor=actor, on=service.today(), callback_url=body.callback_url,
                                      event_types=tuple(body.event_types), filters=body.filters.to_filters())
-    return _write(service, queries, command, if_match=None, key=key, trace_id=trace_id, status_code=201, with_secret=True)
+    return _write(service, queries, command, if_match=if_match, key=key, trace_id=trace_id, status_code=201, with_secret=True)
 
 
 @router.get("", response_model=v.SubscriptionPageOut, responses=READ_RESPONSES)
@@ -84,7 +91,7 @@ def status(subscription_id: UUID, actor: Subscriber, queries: SubscriptionsDep, 
     return v.status_out(queries.status(actor, subscription_id))
 
 
-@router.post("/{subscription_id}/secret-rotation", response_model=v.SubscriptionOut, responses=WRITE_RESPONSES)
+@router.post("/{subscription_id}/secret-rotation", response_model=v.SubscriptionOut, responses=BODILESS_WRITE_RESPONSES)
 def rotate(subscription_id: UUID, actor: Subscriber, service: ServiceDep, queries: SubscriptionsDep, if_match: IfMatch,
            key: IdempotencyKey, trace_id: TraceId) -> JSONResponse:
     """A new signing secret; deliveries carry signatures with both secrets for the grace period
@@ -93,7 +100,7 @@ def rotate(subscription_id: UUID, actor: Subscriber, service: ServiceDep, querie
     return _write(service, queries, command, if_match=if_match, key=key, trace_id=trace_id, with_secret=True)
 
 
-@router.post("/{subscription_id}/pause", response_model=v.SubscriptionOut, responses=WRITE_RESPONSES)
+@router.post("/{subscription_id}/pause", response_model=v.SubscriptionOut, responses=BODILESS_WRITE_RESPONSES)
 def pause(subscription_id: UUID, actor: Subscriber, service: ServiceDep, queries: SubscriptionsDep, if_match: IfMatch,
           key: IdempotencyKey, trace_id: TraceId) -> JSONResponse:
     """Stop delivering; the cursor stays, so resuming delivers what happened meanwhile."""
@@ -101,7 +108,7 @@ def pause(subscription_id: UUID, actor: Subscriber, service: ServiceDep, queries
     return _write(service, queries, command, if_match=if_match, key=key, trace_id=trace_id)
 
 
-@router.post("/{subscription_id}/resumption", response_model=v.SubscriptionOut, responses=WRITE_RESPONSES)
+@router.post("/{subscription_id}/resumption", response_model=v.SubscriptionOut, responses=BODILESS_WRITE_RESPONSES)
 def resume(subscription_id: UUID, actor: Subscriber, service: ServiceDep, queries: SubscriptionsDep, if_match: IfMatch,
            key: IdempotencyKey, trace_id: TraceId) -> JSONResponse:
     command = c.ResumeSubscription(actor=actor, on=service.today(), subscription_id=subscription_id)
