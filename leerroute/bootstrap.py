@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from adapters import migrations, queries, regions
+from adapters import metrics, migrations, queries, regions
 from adapters.access_log import AccessLog
 from adapters.clock import Clock, SystemClock
 from adapters.eventstore import EventStore
@@ -25,12 +25,14 @@ from adapters.unit_of_work import SqlUnitOfWork
 from domain.access import AccessPolicy, FundCoverage
 from domain.payments import fund_covers
 from domain.trajectory import Trajectory
+from leerroute.health import Health
 from leerroute.money_queries import MoneyQueries
 from leerroute.policies import TimePolicies
 from leerroute.queries import Queries
 from leerroute.service import Service
 from leerroute.settings import Settings
-from workers.broker import make_broker
+from workers.actors import POLICIES_QUEUE, PROJECTIONS_QUEUE
+from workers.broker import make_broker, queue_depth
 from workers.runtime import Workers
 
 DEFAULT_REGIONS = Path(__file__).with_name("regions.csv")
@@ -55,6 +57,8 @@ class Container:
     pseudonymise: Pseudonymiser
     access_log: AccessLog
     unit_of_work: Callable[[], SqlUnitOfWork]
+    health: Health
+    live_metrics: metrics.LiveMetrics
 
     @property
     def database_url(self) -> str:
@@ -116,12 +120,20 @@ def build(
     workers = Workers(
         make_broker(settings.redis_url), catch_up=projections.catch_up, run_policies=lambda: time_policies.run(),
         catch_up_seconds=settings.catch_up_seconds, policy_seconds=settings.policy_seconds,
+        on_start=projections.resume,
     )
     service = Service(
         unit_of_work, today=clock.today, access=access, region_of=region_of, terms=terms,
-        notify=workers.log_grew, retries=settings.command_retries,
+        notify=workers.log_grew, retries=settings.command_retries, observe=metrics.count_command,
     )
-    time_policies = TimePolicies(service, lambda today: queries.due_trajectories(url, today), clock.today)
+    time_policies = TimePolicies(
+        service, lambda today: queries.due_trajectories(url, today), clock.today, observe=metrics.count_policy_run
+    )
+    health = Health(url, settings.redis_url, store, projections, settings.ready_max_lag_events, settings.ready_max_lag_seconds)
+    live_metrics = metrics.LiveMetrics(
+        lambda: [(lag.name, lag.events, lag.seconds, lag.stopped_at is not None) for lag in health.lags()],
+        lambda: {queue: queue_depth(workers.broker, queue) for queue in (PROJECTIONS_QUEUE, POLICIES_QUEUE)},
+    )
     tokens = TokenService(settings.effective_jwt_secret, settings.jwt_issuer, settings.jwt_audience)
     return Container(
         settings=settings,
@@ -145,4 +157,6 @@ def build(
         pseudonymise=pseudonymise,
         access_log=access_log,
         unit_of_work=unit_of_work,
+        health=health,
+        live_metrics=live_metrics,
     )

@@ -36,6 +36,7 @@ def serve(
 def worker(
     threads: Annotated[int, typer.Option(help="Worker threads")] = 2,
     policies: Annotated[bool, typer.Option(help="Also run the time-driven policies on their schedule")] = True,
+    metrics_port: Annotated[int | None, typer.Option(help="Serve this worker's Prometheus metrics on this port")] = None,
 ) -> None:
     """Run the dramatiq worker and the periodic catch-up until stopped (SIGINT/SIGTERM)."""
     import signal
@@ -44,6 +45,11 @@ def worker(
     from leerroute.bootstrap import build
 
     container = build()
+    if metrics_port is not None:
+        from prometheus_client import REGISTRY, start_http_server
+
+        REGISTRY.register(container.live_metrics)
+        start_http_server(metrics_port, addr="0.0.0.0")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -87,19 +93,49 @@ def token(
     typer.echo(value)
 
 
-projections_cli = typer.Typer(help="Read models: status and rebuild.", no_args_is_help=True)
+projections_cli = typer.Typer(help="Read models: status, resume and rebuild.", no_args_is_help=True)
 cli.add_typer(projections_cli, name="projections")
 
 
 @projections_cli.command("status")
 def projections_status() -> None:
-    """How far each read model has read the log."""
+    """How far each read model has read the log; a stopped one with the event it stopped at and
+    the error (exit 1 when one is stopped)."""
     from leerroute.bootstrap import build
 
     container = build()
     end = container.projections.log_size()
-    for name in container.projections.names():
-        typer.echo(f"{name}: {container.projections.position(name)} of {end}")
+    states = container.projections.states()
+    for state in states:
+        typer.echo(f"{state.name}: {state.position} of {end}")
+        if state.stopped is not None:
+            f = state.stopped
+            typer.echo(f"  stopped at log position {f.position} ({f.topic}) since {f.failed_at:%Y-%m-%d %H:%M:%S}: {f.error}")
+    if any(state.stopped for state in states):
+        raise typer.Exit(1)
+
+
+@projections_cli.command("resume")
+def projections_resume(
+    name: Annotated[str | None, typer.Argument(help="One projection; every stopped one when left out")] = None,
+) -> None:
+    """Let a stopped read model go on from the event it stopped at (after the fix), without a
+    rebuild; the workers also do this each time they start."""
+    from leerroute.bootstrap import build
+
+    container = build()
+    runner = container.projections
+    if name is not None and name not in runner.names():
+        raise typer.BadParameter(f"unknown projection {name}; known: {', '.join(runner.names())}")
+    resumed = runner.resume([name] if name else None)
+    runner.catch_up()
+    still = [s for s in runner.states() if s.stopped is not None and s.name in resumed]
+    for state in still:
+        assert state.stopped is not None
+        typer.echo(f"{state.name} stopped again at log position {state.stopped.position}: {state.stopped.error}")
+    typer.echo(f"resumed {', '.join(resumed) or 'nothing (none was stopped)'}")
+    if still:
+        raise typer.Exit(1)
 
 
 @projections_cli.command("rebuild")

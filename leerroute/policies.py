@@ -24,11 +24,19 @@ class TimePolicies:
     service: Service
     due_trajectories: Callable[[date], list[UUID]]
     today: Callable[[], date]
+    # Told after each run: how many milestones it recorded, or the error it failed with.
+    observe: Callable[[int, BaseException | None], None] = lambda recorded, error: None
 
     def run(self) -> int:
         """Record every milestone due today; returns how many were recorded."""
         today = self.today()
-        return sum(self.run_one(trajectory_id, today) for trajectory_id in self.due_trajectories(today))
+        try:
+            recorded = sum(self.run_one(trajectory_id, today) for trajectory_id in self.due_trajectories(today))
+        except Exception as error:
+            self.observe(0, error)
+            raise
+        self.observe(recorded, None)
+        return recorded
 
     def run_one(self, trajectory_id: UUID, today: date) -> int:
         return self.service.handle(RecordDueMilestones(trajectory_id=trajectory_id, on=today)).recorded

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     savings_baseline: SavingsBaseline = Field(
         default=SavingsBaseline.INTAKE, validation_alias=AliasChoices("LEERROUTE_SAVINGS_BASELINE")
     )
+    ready_max_lag_events: int = Field(default=10_000, ge=0, validation_alias=AliasChoices("LEERROUTE_READY_MAX_LAG_EVENTS"))
+    ready_max_lag_seconds: float = Field(default=60.0, ge=0, validation_alias=AliasChoices("LEERROUTE_READY_MAX_LAG_SECONDS"))
     regions_file: Path | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_REGIONS_FILE"))
 
     @property
