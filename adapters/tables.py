@@ -69,6 +69,22 @@ projection_positions = Table(
     Column("position", _big_id, nullable=False),
 )
 
+# The retention schedule: per trajectory, when its route ended and when its candidate's personal
+# data falls due for erasure (``domain.retention``), and a documented hold.
+retention_schedule = Table(
+    "retention_schedule",
+    metadata,
+    Column("trajectory_id", Uuid, primary_key=True),
+    Column("candidate_id", Uuid, nullable=False),
+    Column("municipality", String(6), nullable=False),
+    Column("ended_on", Date),
+    Column("due_on", Date),
+    Column("held_on", Date),
+    Column("hold_reason", Text()),
+    Index("retention_schedule_due_idx", "due_on"),
+    Index("retention_schedule_municipality_idx", "municipality", "due_on"),
+)
+
 # A projection that could not process an event stops there (the others go on): the event's log
 # position and the error, until ``leerroute projections resume`` or the next start of the workers.
 projection_failures = Table(

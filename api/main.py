@@ -9,7 +9,18 @@ from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import agreements, claims, money_reports, operations, pipeline, placements, problems, steps, trajectories
+from api import (
+    agreements,
+    claims,
+    money_reports,
+    operations,
+    pipeline,
+    placements,
+    problems,
+    retention,
+    steps,
+    trajectories,
+)
 from api.deps import TRACE_HEADER, trace_id_of
 from api.metrics import RequestMetrics
 from leerroute.bootstrap import Container, build
@@ -49,7 +60,7 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
     )
     app.state.container = container
     problems.install(app)
-    for module in (trajectories, steps, placements, pipeline, agreements, claims, money_reports, operations):
+    for module in (trajectories, steps, placements, pipeline, agreements, claims, money_reports, retention, operations):
         app.include_router(module.router)
     generate = app.openapi
     app.openapi = lambda: operations.document_operations(generate())  # type: ignore[method-assign]

@@ -20,6 +20,7 @@ from adapters.personal_data import PersonalDataVault
 from adapters.projection_runner import ProjectionRunner
 from adapters.projections import Funnel, RouteSummaries
 from adapters.pseudonyms import Pseudonymiser
+from adapters.retention import RetentionSchedule, due_for_erasure
 from adapters.tokens import OidcVerifier, TokenService, TokenVerifier
 from adapters.unit_of_work import SqlUnitOfWork
 from domain.access import AccessPolicy, FundCoverage
@@ -29,6 +30,7 @@ from leerroute.health import Health
 from leerroute.money_queries import MoneyQueries
 from leerroute.policies import TimePolicies
 from leerroute.queries import Queries
+from leerroute.retention_queries import RetentionQueries
 from leerroute.service import Service
 from leerroute.settings import Settings
 from workers.actors import POLICIES_QUEUE, PROJECTIONS_QUEUE
@@ -59,6 +61,7 @@ class Container:
     unit_of_work: Callable[[], SqlUnitOfWork]
     health: Health
     live_metrics: metrics.LiveMetrics
+    retention: RetentionQueries
 
     @property
     def database_url(self) -> str:
@@ -97,7 +100,7 @@ def build(
         regions.load(url, settings.regions_file or DEFAULT_REGIONS)
     region_of = regions.RegionMap(url)
     pseudonymise = Pseudonymiser(settings.effective_pseudonym_secret)
-    vault = PersonalDataVault(url, settings.effective_personal_data_secret)
+    vault = PersonalDataVault(url, settings.effective_personal_data_secret, settings.previous_personal_data_secrets)
     store = store or EventStore(url)
     access_log = AccessLog(url, clock)
     terms = settings.milestone_terms
@@ -110,7 +113,9 @@ def build(
         return fund_covers(money.fund_agreements(fund), trajectory, region_of(trajectory.municipality))
 
     access = AccessPolicy(fund_coverage or agreements_cover)
-    projections = ProjectionRunner(store, url, [RouteSummaries(terms), Funnel(), MoneyProjection(settings.savings_baseline)])
+    projections = ProjectionRunner(
+        store, url, [RouteSummaries(terms), Funnel(), MoneyProjection(settings.savings_baseline), RetentionSchedule(terms)]
+    )
 
     def unit_of_work() -> SqlUnitOfWork:
         return SqlUnitOfWork(url, store, vault, pseudonymise, access_log, clock)
@@ -127,7 +132,8 @@ def build(
         notify=workers.log_grew, retries=settings.command_retries, observe=metrics.count_command,
     )
     time_policies = TimePolicies(
-        service, lambda today: queries.due_trajectories(url, today), clock.today, observe=metrics.count_policy_run
+        service, lambda today: queries.due_trajectories(url, today), clock.today, observe=metrics.count_policy_run,
+        due_for_erasure=lambda today: due_for_erasure(url, today), erased=metrics.RETENTION_ERASURES.inc,
     )
     health = Health(url, settings.redis_url, store, projections, settings.ready_max_lag_events, settings.ready_max_lag_seconds)
     live_metrics = metrics.LiveMetrics(
@@ -159,4 +165,5 @@ def build(
         unit_of_work=unit_of_work,
         health=health,
         live_metrics=live_metrics,
+        retention=RetentionQueries(url, projections, clock.today, settings.read_wait_max_seconds),
     )

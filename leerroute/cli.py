@@ -292,6 +292,47 @@ def money_reconcile(
     typer.echo("repaired: the money read models equal the log")
 
 
+keys_cli = typer.Typer(help="The master key of personal data: rotation.", no_args_is_help=True)
+cli.add_typer(keys_cli, name="keys")
+
+
+@keys_cli.command("status")
+def keys_status() -> None:
+    """How many candidate keys each master key wraps (exit 1 while some are not yet under the current one)."""
+    from adapters.database import read_session
+    from leerroute.bootstrap import build
+
+    container = build()
+    vault = container.vault
+    with read_session(container.database_url) as session:
+        counts = vault.keys_by_master(session)
+    for master, count in sorted(counts.items(), key=lambda item: (item[0] != vault.current_key_id, str(item[0]))):
+        label = "current" if master == vault.current_key_id else "previous" if master in vault.key_ids else "not configured"
+        typer.echo(f"{master or 'before key ids'}: {count} ({label})")
+    if any(master != vault.current_key_id for master in counts):
+        raise typer.Exit(1)
+
+
+@keys_cli.command("rotate")
+def keys_rotate(
+    batch_size: Annotated[int, typer.Option(help="Candidate keys re-wrapped per transaction", min=1)] = 200,
+) -> None:
+    """Re-wrap every candidate's key under the current master key (LEERROUTE_PERSONAL_DATA_SECRET),
+    while the service runs. The previous master keys (LEERROUTE_PERSONAL_DATA_PREVIOUS_SECRETS)
+    stay accepted until this has finished; stopped halfway, it goes on where it was when run again."""
+    from adapters.key_rotation import rotate
+    from leerroute.bootstrap import build
+
+    container = build()
+    vault = container.vault
+    done = rotate(
+        container.database_url, vault, batch_size=batch_size,
+        on_batch=lambda so_far, left: typer.echo(f"re-wrapped {so_far}, {left} to go"),
+    )
+    typer.echo(f"re-wrapped {done} candidate keys; every key is wrapped by master key {vault.current_key_id}")
+    typer.echo("the previous master keys can now be removed from LEERROUTE_PERSONAL_DATA_PREVIOUS_SECRETS")
+
+
 def main() -> None:
     cli()
 
