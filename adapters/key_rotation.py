@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from adapters.database import read_session, scrub_deleted_data, write_session
+from adapters.database import read_session, write_session
 from adapters.personal_data import PersonalDataVault
 
 
@@ -20,17 +20,19 @@ def remaining(url: str, vault: PersonalDataVault) -> int:
         return sum(n for master, n in vault.keys_by_master(session).items() if master != vault.current_key_id)
 
 
-def rotate(url: str, vault: PersonalDataVault, *, batch_size: int = 200, on_batch: Callable[[int, int], None] | None = None) -> int:
-    """Re-wrap every candidate key under the current master key; returns how many were
-    re-wrapped. ``on_batch(done so far, still to do)`` after each committed batch."""
+def rotate(
+    url: str, vault: PersonalDataVault, *, batch_size: int = 200, limit: int | None = None,
+    on_batch: Callable[[int, int], None] | None = None,
+) -> int:
+    """Re-wrap every candidate key (at most ``limit``) under the current master key; returns
+    how many were re-wrapped. ``on_batch(done so far, still to do)`` after each committed batch."""
     done = 0
-    while True:
+    while limit is None or done < limit:
         with write_session(url) as session:
-            count = vault.rotate_batch(session, batch_size)
+            count = vault.rotate_batch(session, batch_size if limit is None else min(batch_size, limit - done))
         if count == 0:
             break
         done += count
         if on_batch is not None:
             on_batch(done, remaining(url, vault))
-    scrub_deleted_data(url)  # no page with a key wrapped by the old master key stays in SQLite's WAL
     return done

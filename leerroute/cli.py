@@ -316,19 +316,25 @@ def keys_status() -> None:
 @keys_cli.command("rotate")
 def keys_rotate(
     batch_size: Annotated[int, typer.Option(help="Candidate keys re-wrapped per transaction", min=1)] = 200,
+    limit: Annotated[int | None, typer.Option(help="Re-wrap at most this many keys, then stop (to spread the work)", min=1)] = None,
 ) -> None:
     """Re-wrap every candidate's key under the current master key (LEERROUTE_PERSONAL_DATA_SECRET),
     while the service runs. The previous master keys (LEERROUTE_PERSONAL_DATA_PREVIOUS_SECRETS)
     stay accepted until this has finished; stopped halfway, it goes on where it was when run again."""
-    from adapters.key_rotation import rotate
+    from adapters.key_rotation import remaining, rotate
     from leerroute.bootstrap import build
 
-    container = build()
+    container = build(migrate=False)  # changes no schema, and writes nothing but the keys
     vault = container.vault
+    typer.echo(f"{remaining(container.database_url, vault)} candidate keys to re-wrap under master key {vault.current_key_id}")
     done = rotate(
-        container.database_url, vault, batch_size=batch_size,
+        container.database_url, vault, batch_size=batch_size, limit=limit,
         on_batch=lambda so_far, left: typer.echo(f"re-wrapped {so_far}, {left} to go"),
     )
+    left = remaining(container.database_url, vault)
+    if left:
+        typer.echo(f"re-wrapped {done} candidate keys; {left} still to do: run leerroute keys rotate again")
+        return
     typer.echo(f"re-wrapped {done} candidate keys; every key is wrapped by master key {vault.current_key_id}")
     typer.echo("the previous master keys can now be removed from LEERROUTE_PERSONAL_DATA_PREVIOUS_SECRETS")
 
