@@ -78,13 +78,12 @@ async def metrics(container: ContainerDep) -> Response:
 
 
 def document_operations(schema: dict[str, Any]) -> dict[str, Any]:
-    """The operational paths live at the root, not under the API's /v1 server, and ask for no
-    token (so they answer no 401 or 403)."""
+    """The operational paths (outside /v1: ``api.contract`` gives them the server "/") ask for
+    no token, so they answer no 401 or 403."""
     for path in OPERATIONAL_PATHS:
         item = schema.get("paths", {}).get(path)
         if item is None:
             continue
-        item["servers"] = [{"url": "/"}]
         for operation in item.values():
             if isinstance(operation, dict) and "responses" in operation:
                 for status in ("401", "403"):
