@@ -15,11 +15,13 @@ lease that simply expires.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -31,19 +33,49 @@ from adapters.tables import events, notification_attempts, notification_cursors,
 KEPT_ATTEMPTS = 100  # per subscription, the most recent
 
 
+def _derive(master_secret: str) -> AESGCM:
+    return AESGCM(
+        HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"leerroute subscription secrets").derive(master_secret.encode())
+    )
+
+
 class SecretBox:
-    def __init__(self, master_secret: str):
-        self._aead = AESGCM(
-            HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"leerroute subscription secrets").derive(master_secret.encode())
-        )
+    """Seals under the current master key; opens what any configured master key sealed (the
+    previous ones of ``LEERROUTE_PERSONAL_DATA_PREVIOUS_SECRETS`` during a rotation)."""
+
+    def __init__(self, master_secret: str, previous_secrets: Sequence[str] = ()):
+        self._aead = _derive(master_secret)
+        self._previous = [_derive(s) for s in previous_secrets]
 
     def seal(self, subscription_id: UUID, version: int, secret: str) -> bytes:
         nonce = os.urandom(12)
         return nonce + self._aead.encrypt(nonce, secret.encode(), _bound(subscription_id, version))
 
     def open(self, subscription_id: UUID, version: int, sealed: bytes) -> str:
+        return self._open(subscription_id, version, sealed)[0]
+
+    def _open(self, subscription_id: UUID, version: int, sealed: bytes) -> tuple[str, bool]:
+        """The secret, and whether the current master key sealed it."""
         sealed = bytes(sealed)
-        return self._aead.decrypt(sealed[:12], sealed[12:], _bound(subscription_id, version)).decode()
+        for index, aead in enumerate([self._aead, *self._previous]):
+            try:
+                return aead.decrypt(sealed[:12], sealed[12:], _bound(subscription_id, version)).decode(), index == 0
+            except InvalidTag:
+                continue
+        raise InvalidTag(f"subscription {subscription_id}: no configured master key opens secret version {version}")
+
+    def reseal(self, session: Session) -> int:
+        """Seal again under the current master key every secret a previous one sealed (part of
+        ``leerroute keys rotate``); returns how many."""
+        s = subscription_secrets
+        done = 0
+        for row in session.execute(select(s)).all():
+            secret, current = self._open(row.subscription_id, row.version, row.sealed)
+            if not current:
+                session.execute(update(s).where(s.c.subscription_id == row.subscription_id, s.c.version == row.version)
+                                .values(sealed=self.seal(row.subscription_id, row.version, secret)))
+                done += 1
+        return done
 
 
 def _bound(subscription_id: UUID, version: int) -> bytes:

@@ -29,12 +29,14 @@ class Workers:
         catch_up_seconds: float,
         policy_seconds: float,
         notifications: NotificationWork | None = None,
+        on_start: Callable[[], object] = lambda: None,
     ):
         self.broker = broker
         self._catch_up = catch_up
         self._run_policies = run_policies
         self._catch_up_seconds = catch_up_seconds
         self._policy_seconds = policy_seconds
+        self._on_start = on_start
         self._notifications = notifications
         self.actors = bind_actors(broker, catch_up=self._catch_up_and_dispatch, run_policies=run_policies)
         if notifications is not None:
@@ -52,7 +54,12 @@ class Workers:
             log.warning("could not notify the workers (%s); the periodic catch-up will follow", error)
 
     def start(self, *, threads: int = 1, consume: bool = True, policies: bool = True) -> None:
-        """Run the dramatiq worker (``consume``) and the periodic catch-up and policies here."""
+        """Run the dramatiq worker (``consume``) and the periodic catch-up and policies here.
+        ``on_start`` runs first (the stopped projections try again: this start may bring the fix)."""
+        try:
+            self._on_start()
+        except Exception:
+            log.exception("the start-up work of the workers failed; going on")
         if consume and self._worker is None:
             self._worker = dramatiq.Worker(self.broker, worker_threads=threads, worker_timeout=100)
             self._worker.start()

@@ -239,3 +239,5 @@ def test_the_workers_deliver_in_the_background(api, tokens):
     event = receiver.events()[0]
     assert event["subject"] == written.json()["id"] and event["sequence"] == written.headers["Leerroute-Log-Position"]
     receiver.stop()
+    scraped = api.get("/metrics").text
+    assert 'leerroute_notification_delivery_seconds_count{outcome="delivered"}' in scraped
