@@ -39,15 +39,16 @@ TODAY = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
 def _apps(data_dir: Path) -> tuple[Any, Any, dict[str, str]]:
-    settings = Settings(
-        LEERROUTE_DATA_DIR=data_dir, DATABASE_URL=f"sqlite:///{data_dir / 'edge.db'}", REDIS_URL=None,
-        LEERROUTE_JWT_SECRET="bench-" + "x" * 40, LEERROUTE_PSEUDONYM_SECRET="bench-" + "y" * 40,
-        LEERROUTE_PERSONAL_DATA_SECRET="bench-" + "p" * 40,
-    )
+    values: dict[str, Any] = {
+        "LEERROUTE_DATA_DIR": data_dir, "DATABASE_URL": f"sqlite:///{data_dir / 'edge.db'}", "REDIS_URL": None,
+        "LEERROUTE_JWT_SECRET": "bench-" + "x" * 40, "LEERROUTE_PSEUDONYM_SECRET": "bench-" + "y" * 40,
+        "LEERROUTE_PERSONAL_DATA_SECRET": "bench-" + "p" * 40,
+    }
+    settings = Settings(**values)
     container = build(settings, clock=FixedClock(TODAY))
     guarded = create_app(container, run_worker=False)
     bare = create_app(container, run_worker=False)
-    bare.user_middleware = [m for m in bare.user_middleware if m.cls is not RequestGuard]
+    bare.user_middleware = [m for m in bare.user_middleware if m.cls is not RequestGuard]  # type: ignore[comparison-overlap]
     token = container.tokens.issue(subject="bench", role=Role.KLANTMANAGER, organisation="GM0363", now=datetime.now(UTC),
                                    ttl=timedelta(hours=1))
     return guarded, bare, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
