@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import agreements, claims, money_reports, pipeline, placements, problems, steps, trajectories
+from api import agreements, claims, console, money_reports, pipeline, placements, problems, steps, trajectories
 from api.deps import TRACE_HEADER, trace_id_of
 from leerroute.bootstrap import Container, build
 
@@ -50,6 +50,7 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
     problems.install(app)
     for module in (trajectories, steps, placements, pipeline, agreements, claims, money_reports):
         app.include_router(module.router)
+    console.install(app)  # the pages for people, under /console (after the API's error handlers)
 
     app.add_middleware(ApiVersionHeader)
     return app
