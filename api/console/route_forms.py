@@ -49,7 +49,7 @@ REGISTER = Form(
     ),
     _register,
     submit="Aanmelden",
-    places={"bsn": "bsn", "plausible-age": "geboortedatum", "birth-before-registration": "geboortedatum",
+    places={"candidate.bsn": "bsn", "plausible-age": "geboortedatum", "birth-before-registration": "geboortedatum",
             "names-required": "achternaam", "candidate-exists": "bsn", "benefit-since-required": "uitkering_sinds",
             "benefit-since-before-registration": "uitkering_sinds", "benefit_monthly_cents": "uitkering"},
 )
@@ -93,7 +93,7 @@ STEPS: dict[str, Form] = {
         lambda a, v, ids, _: c.ProposePlacement(actor=a, trajectory_id=_tid(ids), on=v["datum"], employer_kvk=v["kvk"],
                                                employer_name=v["werkgever"], function=v["functie"],
                                                hours_per_week=v["uren"], level=JobLevel(v["niveau"])),
-        places={"plausible-hours": "uren", "hours_per_week": "uren"},
+        places={"plausible-hours": "uren", "hours_per_week": "uren", "employer.kvkNumber": "kvk"},
     ),
     "uitkering": Form(
         "Wijziging van de bijstand",
