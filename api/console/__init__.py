@@ -16,6 +16,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.console import klantmanager, signin, web
+from api.problems import ApiProblem
 from api.console.session import BadFormToken, SignInRequired, WrongRole
 from domain.errors import Forbidden, NotFound, RuleViolation
 
@@ -67,6 +68,7 @@ def install(app: FastAPI) -> None:
     # The API's handlers answer these as problem+json; on a console page each is a page in words.
     pages = {
         RequestValidationError: (400, "Ongeldig adres", "Dit adres bestaat niet in deze vorm."),
+        ApiProblem: (400, "Ongeldig adres", "Dit adres bestaat niet in deze vorm."),
         StarletteHTTPException: (404, "Niet gevonden", "Deze pagina bestaat niet."),
         NotFound: (404, "Niet gevonden", "Dit bestaat niet, of u heeft er geen toegang toe."),
         Forbidden: (403, "Geen toegang", "U mag dit niet zien of doen."),
@@ -81,7 +83,9 @@ def install(app: FastAPI) -> None:
 def _console_or_api(api_handler: Any, status: int, title: str, detail: str) -> Any:
     async def handler(request: Request, error: Exception) -> Response:
         if request.url.path.startswith("/console") or api_handler is None:
-            code = error.status_code if isinstance(error, StarletteHTTPException) else status
+            code = error.status_code if isinstance(error, StarletteHTTPException) else getattr(error, "status", status)
+            if not isinstance(code, int):
+                code = status
             return web.problem_page(request, code, title if code == status else "Niet gevonden", detail)
         return await api_handler(request, error)
 

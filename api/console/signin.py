@@ -119,7 +119,11 @@ async def oidc_start(request: Request) -> Response:
 
 
 @router.get("/console/aanmelden/terug", name="oidc_callback", include_in_schema=False)
-async def oidc_callback(request: Request) -> Response:
+async def oidc_callback(
+    request: Request, code: str | None = None, state: str | None = None, iss: str | None = None, error: str | None = None,
+    error_description: str | None = None, session_state: str | None = None,
+) -> Response:
+    """The issuer's redirect back (its parameters are read by Authlib from the request)."""
     if not _oidc(request):
         return web.problem_page(request, 404, "Niet gevonden", "Er is geen OpenID Connect-aanbieder ingesteld.")
     try:

@@ -108,7 +108,7 @@ def test_a_form_without_the_sessions_token_changes_nothing(sign_in):
 def test_the_console_answers_in_pages_never_json(sign_in):
     page = sign_in("klantmanager", new_municipality())
     for path, status in (("/console/trajecten/not-a-uuid", 400), ("/console/trajecten/7f3c7c52-1bd1-4c3e-9a39-1a4b3c2d1e0f", 404),
-                         ("/console/bestaat-niet", 404)):
+                         ("/console/bestaat-niet", 404), ("/console/werklijst?onbekend=1", 400)):
         response = page.goto(path)
         assert response.status == status, path
         assert response.headers["content-type"].startswith("text/html"), path
