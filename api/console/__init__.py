@@ -16,8 +16,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.console import klantmanager, signin, web
-from api.problems import ApiProblem
 from api.console.session import BadFormToken, SignInRequired, WrongRole
+from api.problems import ApiProblem
 from domain.errors import Forbidden, NotFound, RuleViolation
 
 SESSION_COOKIE = "leerroute_console"

@@ -61,5 +61,6 @@ def test_the_api_stays_under_v1_without_the_consoles_cookie(console):
     assert response.status_code == 401
     assert response.headers["content-type"].startswith("application/problem+json")
     assert "set-cookie" not in response.headers
-    assert httpx.get(console.url + "/openapi.json").json()["paths"].keys() >= {"/v1/worklist"}
-    assert not any(p.startswith("/console") for p in httpx.get(console.url + "/openapi.json").json()["paths"])
+    paths = httpx.get(console.url + "/openapi.json").json()["paths"]
+    assert any(p.endswith("/worklist") for p in paths)
+    assert not any("console" in p or "aanmelden" in p for p in paths)
