@@ -83,11 +83,10 @@ def test_a_form_posted_twice_records_its_step_once(sign_in):
     page.evaluate("() => { window.name = new URLSearchParams(new FormData(document.querySelector('main form'))).toString(); }")
     page.click("main button[type=submit]")
     assert "De stap is vastgelegd." in page.inner_text("main")
-    again = page.evaluate("""async () => {
-      const r = await fetch('/console/trajecten/%s/stappen/fase-afronden', {method: 'POST', body: new URLSearchParams(window.name),
-                                                                               redirect: 'manual'});
+    again = page.evaluate("""async ([url]) => {
+      const r = await fetch(url, {method: 'POST', body: new URLSearchParams(window.name), redirect: 'manual'});
       return r.type === 'opaqueredirect' ? 303 : r.status;
-    }""" % trajectory_id)
+    }""", [f"/console/trajecten/{trajectory_id}/stappen/fase-afronden"])
     assert again == 303
     assert events_of(page, trajectory_id, "Fase afgerond") == 1
 
