@@ -46,8 +46,8 @@ TARGETS = {
     "rebuild": (">=", 0.3),
     "report latency": ("<=", 2.0),
     "visibility p99": ("<=", 2.0),
-    "deliveries": (">=", 0.25),
-    "delivery p99": ("<=", 5.0),
+    "deliveries": (">=", 0.1),
+    "delivery p99": ("<=", 10.0),
 }
 
 
