@@ -13,6 +13,7 @@ from adapters import telemetry
 from api import (
     agreements,
     claims,
+    console,
     contract,
     money_reports,
     operations,
@@ -71,6 +72,7 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
         app.include_router(module.router)
     generate = app.openapi
     app.openapi = lambda: operations.document_operations(generate())  # type: ignore[method-assign]
+    console.install(app)  # the pages for people, under /console (after the API's error handlers)
 
     app.add_middleware(RequestGuard)
     app.add_middleware(ApiVersionHeader)

@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     ready_max_lag_seconds: float = Field(default=60.0, ge=0, validation_alias=AliasChoices("LEERROUTE_READY_MAX_LAG_SECONDS"))
     regions_file: Path | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_REGIONS_FILE"))
 
+    # The console (pages for people): its session cookie and, with an OIDC issuer, its client.
+    console_secret: str | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_CONSOLE_SECRET"))
+    console_session_minutes: int = Field(default=480, ge=1, validation_alias=AliasChoices("LEERROUTE_CONSOLE_SESSION_MINUTES"))
+    console_secure_cookie: bool = Field(default=False, validation_alias=AliasChoices("LEERROUTE_CONSOLE_SECURE_COOKIE"))
+    oidc_client_id: str | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_OIDC_CLIENT_ID"))
+    oidc_client_secret: str | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_OIDC_CLIENT_SECRET"))
+
     @property
     def milestone_terms(self) -> MilestoneTerms:
         return MilestoneTerms(
@@ -91,6 +98,11 @@ class Settings(BaseSettings):
     @cached_property
     def effective_pseudonym_secret(self) -> str:
         return self.pseudonym_secret or self._dev_secret("pseudonym")
+
+    @cached_property
+    def effective_console_secret(self) -> str:
+        """The key that signs the console's session cookies (shared by every API process)."""
+        return self.console_secret or self._dev_secret("console")
 
     @cached_property
     def effective_personal_data_secret(self) -> str:
