@@ -9,6 +9,7 @@ from fastapi import Depends, FastAPI
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from adapters import telemetry
 from api import (
     agreements,
     claims,
@@ -77,6 +78,9 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
     app.add_middleware(ApiVersionHeader)
     app.add_middleware(ResponseHeaders)
     app.add_middleware(RequestMetrics)
+    tracer_provider = container.tracer_provider if container is not None else telemetry.provider_from_environment()
+    if tracer_provider is not None:
+        telemetry.trace_app(app, tracer_provider)  # outermost: the request's span covers everything
     return app
 
 

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("LEERROUTE_PERSONAL_DATA_PREVIOUS_SECRETS")
     )
 
+    log_format: str = Field(default="json", pattern="^(json|text)$", validation_alias=AliasChoices("LEERROUTE_LOG_FORMAT"))
     timezone: str = Field(default="Europe/Amsterdam", validation_alias=AliasChoices("LEERROUTE_TIMEZONE"))
     read_wait_max_seconds: float = Field(default=5.0, validation_alias=AliasChoices("LEERROUTE_READ_WAIT_MAX_SECONDS"))
     max_body_bytes: int = Field(default=1_048_576, ge=1, validation_alias=AliasChoices("LEERROUTE_MAX_BODY_BYTES"))
