@@ -138,6 +138,7 @@ OPERATIONS: dict[str, Op] = {
     "DELETE /v1/subscriptions/{subscription_id}": Op(OWN_SUBSCRIPTION, "subscribed"),
     "GET /v1/retention-schedule": Op(RETENTION_SCHEDULE),
     "POST /v1/trajectories/{trajectory_id}/retention-hold": Op(RETENTION_HOLD, body={"date": "2026-11-20", "reason": "bezwaar loopt"}),
+    "POST /v1/trajectories/{trajectory_id}/retention-hold/ending": Op(RETENTION_HOLD, "held", {"date": "2026-11-21", "reason": "bezwaar afgewezen"}),
 }
 
 PERSONAL_KEYS = {"bsn", "givenNames", "familyName", "birthDate", "candidateName"}
@@ -209,6 +210,8 @@ def _prepare(api, headers, state: str, agreement_id: str) -> dict[str, str]:
         post("/guarantee", {"date": "2026-02-10", "issuedBy": "OTIB"})
     if state == "dropped":
         post("/drop-out", {"date": "2026-02-10", "reason": "health", "explanation": "ziek"})
+    if state == "held":
+        post("/retention-hold", {"date": "2026-11-20", "reason": "bezwaar loopt"}, headers("privacy-officer", OWN))
     if state == "benefit-changed":
         post("/benefit-changes", {"date": "2026-02-10", "kind": "reduced", "monthlyAmountCents": 60_000})
     claim_id = ""
