@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import agreements, claims, money_reports, pipeline, placements, problems, steps, trajectories
+from api import agreements, claims, imports, money_reports, pipeline, placements, problems, steps, trajectories
 from api.deps import TRACE_HEADER, trace_id_of
 from leerroute.bootstrap import Container, build
 
@@ -48,7 +48,7 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
     )
     app.state.container = container
     problems.install(app)
-    for module in (trajectories, steps, placements, pipeline, agreements, claims, money_reports):
+    for module in (trajectories, steps, placements, pipeline, agreements, claims, money_reports, imports):
         app.include_router(module.router)
 
     app.add_middleware(ApiVersionHeader)

@@ -35,6 +35,7 @@ class ActorOut(Output):
     subject: str
     role: Role
     organisation: str
+    source: str | None = Field(default=None, description="where the fact came from, e.g. import:<id> for a spreadsheet import")
 
 
 class CandidateOut(Output):

@@ -7,24 +7,31 @@ to run the workers in this process, ``time_policies`` to record what time made d
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from uuid import UUID
+
+from sqlalchemy.orm import Session
 
 from adapters import migrations, queries, regions
 from adapters.access_log import AccessLog
 from adapters.clock import Clock, SystemClock
+from adapters.database import write_session
 from adapters.eventstore import EventStore
+from adapters.import_store import ImportStore
 from adapters.money.projection import MoneyProjection
 from adapters.personal_data import PersonalDataVault
 from adapters.projection_runner import ProjectionRunner
 from adapters.projections import Funnel, RouteSummaries
 from adapters.pseudonyms import Pseudonymiser
 from adapters.tokens import OidcVerifier, TokenService, TokenVerifier
-from adapters.unit_of_work import SqlUnitOfWork
+from adapters.unit_of_work import SavepointUnitOfWork, SqlUnitOfWork
 from domain.access import AccessPolicy, FundCoverage
 from domain.payments import fund_covers
 from domain.trajectory import Trajectory
+from leerroute.importing.job import Importer
 from leerroute.money_queries import MoneyQueries
 from leerroute.policies import TimePolicies
 from leerroute.queries import Queries
@@ -55,6 +62,8 @@ class Container:
     pseudonymise: Pseudonymiser
     access_log: AccessLog
     unit_of_work: Callable[[], SqlUnitOfWork]
+    imports: Importer
+    import_store: ImportStore
 
     @property
     def database_url(self) -> str:
@@ -116,12 +125,25 @@ def build(
     workers = Workers(
         make_broker(settings.redis_url), catch_up=projections.catch_up, run_policies=lambda: time_policies.run(),
         catch_up_seconds=settings.catch_up_seconds, policy_seconds=settings.policy_seconds,
+        run_import=lambda import_id: imports.run(UUID(import_id)),
     )
     service = Service(
         unit_of_work, today=clock.today, access=access, region_of=region_of, terms=terms,
         notify=workers.log_grew, retries=settings.command_retries,
     )
     time_policies = TimePolicies(service, lambda today: queries.due_trajectories(url, today), clock.today)
+
+    @contextmanager
+    def savepoints(keep: bool) -> Iterator[tuple[Session, Callable[[], SavepointUnitOfWork]]]:
+        """One transaction for a batch of import rows, each command a savepoint in it."""
+        with write_session(url) as session:
+            yield session, lambda: SavepointUnitOfWork(session, url, store, vault, pseudonymise, access_log, clock)
+            if not keep:
+                session.rollback()
+
+    import_store = ImportStore(url, settings.effective_personal_data_secret, clock)
+    imports = Importer(service, import_store, savepoints, pseudonymise, notify=workers.log_grew,
+                       batch_rows=settings.import_batch_rows, max_bytes=settings.import_max_bytes)
     tokens = TokenService(settings.effective_jwt_secret, settings.jwt_issuer, settings.jwt_audience)
     return Container(
         settings=settings,
@@ -145,4 +167,6 @@ def build(
         pseudonymise=pseudonymise,
         access_log=access_log,
         unit_of_work=unit_of_work,
+        imports=imports,
+        import_store=import_store,
     )

@@ -256,6 +256,11 @@ def money_reconcile(
     typer.echo("repaired: the money read models equal the log")
 
 
+from leerroute.importing.cli import import_command  # noqa: E402  (the command lives with the import)
+
+cli.command("import")(import_command)
+
+
 def main() -> None:
     cli()
 

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
         default=SavingsBaseline.INTAKE, validation_alias=AliasChoices("LEERROUTE_SAVINGS_BASELINE")
     )
     regions_file: Path | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_REGIONS_FILE"))
+    import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1, validation_alias=AliasChoices("LEERROUTE_IMPORT_MAX_BYTES"))
+    import_batch_rows: int = Field(default=50, ge=1, validation_alias=AliasChoices("LEERROUTE_IMPORT_BATCH_ROWS"))
 
     @property
     def milestone_terms(self) -> MilestoneTerms:

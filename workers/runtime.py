@@ -26,13 +26,14 @@ class Workers:
         run_policies: Callable[[], int],
         catch_up_seconds: float,
         policy_seconds: float,
+        run_import: Callable[[str], object] = lambda import_id: None,
     ):
         self.broker = broker
         self._catch_up = catch_up
         self._run_policies = run_policies
         self._catch_up_seconds = catch_up_seconds
         self._policy_seconds = policy_seconds
-        self.actors = bind_actors(broker, catch_up=catch_up, run_policies=run_policies)
+        self.actors = bind_actors(broker, catch_up=catch_up, run_policies=run_policies, run_import=run_import)
         self._worker: dramatiq.Worker | None = None
         self._stop = threading.Event()
         self._periodic: threading.Thread | None = None
@@ -44,6 +45,10 @@ class Workers:
             self.actors.catch_up_projections.send()
         except Exception as error:  # the broker is down: the periodic catch-up covers it
             log.warning("could not notify the workers (%s); the periodic catch-up will follow", error)
+
+    def import_accepted(self, import_id: str) -> None:
+        """Hand an accepted spreadsheet import to the workers (its rows are checked there)."""
+        self.actors.run_import.send(import_id)
 
     def start(self, *, threads: int = 1, consume: bool = True, policies: bool = True) -> None:
         """Run the dramatiq worker (``consume``) and the periodic catch-up and policies here."""
