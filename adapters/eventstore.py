@@ -129,14 +129,17 @@ class EventStore(Application):
         histories: dict[UUID, list[Any]] = {i: [] for i in ids}
         if not ids:
             return histories
+        # One aggregate (a command's) by equality, several (a projection's batch) by IN; the rows
+        # fetched at once: both cheaper than IN of one and row-by-row fetching.
+        which = events.c.originator_id == ids[0] if len(ids) == 1 else events.c.originator_id.in_(ids)
         query = (
             select(events.c.originator_id, events.c.originator_version, events.c.topic, events.c.state)
-            .where(events.c.originator_id.in_(ids))
+            .where(which)
             .order_by(events.c.originator_id, events.c.originator_version)
         )
         if version is not None:
             query = query.where(events.c.originator_version <= version)
-        for aggregate_id, number, topic, state in session.execute(query):
+        for aggregate_id, number, topic, state in session.execute(query).all():
             stored = StoredEvent(originator_id=aggregate_id, originator_version=number, topic=topic, state=bytes(state))
             histories[aggregate_id].append(self.mapper.to_domain_event(stored))
         return histories

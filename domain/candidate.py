@@ -17,7 +17,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import RuleViolation
-from domain.values import Actor, validate_bsn, validate_municipality_code
+from domain.values import Actor, checked, validate_bsn, validate_municipality_code
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,8 @@ class Candidate(Aggregate):
         actor: Actor,
         seal: Seal,
     ) -> Candidate:
-        validate_municipality_code(municipality)
-        validate_bsn(person.bsn)
+        checked("municipality", validate_municipality_code, municipality)
+        checked("candidate.bsn", validate_bsn, person.bsn)
         validate_person(
             given_names=person.given_names, family_name=person.family_name, birth_date=person.birth_date, registered_on=registered_on
         )

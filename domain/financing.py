@@ -24,7 +24,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import Forbidden, InvalidField, RuleViolation
 from domain.terms import AgreementView, ClaimStatus, FinancingKind, PayerKind, Terms, Trigger
-from domain.values import Actor, Phase, Role, check_cents, validate_municipality_code
+from domain.values import Actor, Phase, Role, check_cents, checked, validate_municipality_code
 
 
 def _no_future(name: str, on: date, today: date) -> None:
@@ -59,7 +59,7 @@ class FinancingAgreement(Aggregate):
         if actor.role is not expected_role or actor.organisation != payer:
             raise Forbidden(f"only the payer ({payer_kind} {payer}) concludes its agreements")
         if payer_kind is PayerKind.MUNICIPALITY:
-            validate_municipality_code(payer)
+            checked("payer", validate_municipality_code, payer)
         _no_future("concludedOn", on, today)
         if trigger.needs_phase and phase is None:
             raise InvalidField("phase", f"a {trigger} trigger names its phase")

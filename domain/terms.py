@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.errors import InvalidField
-from domain.values import Actor, Phase, Role, TargetGroup, check_cents, validate_municipality_code
+from domain.values import Actor, Phase, Role, TargetGroup, check_cents, checked, validate_municipality_code
 
 
 class PayerKind(StrEnum):
@@ -76,10 +76,7 @@ class Terms:
             except ValueError:
                 raise InvalidField("targetGroups", f"unknown target group {group!r}") from None
         for code in self.municipalities:
-            try:
-                validate_municipality_code(code)
-            except ValueError as error:
-                raise InvalidField("municipalities", str(error)) from None
+            checked("municipalities", validate_municipality_code, code)
         return replace(
             self,
             target_groups=tuple(sorted(set(self.target_groups))),

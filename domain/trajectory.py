@@ -42,6 +42,7 @@ from domain.values import (
     TrajectoryStatus,
     add_months,
     check_cents,
+    checked,
     validate_kvk,
     validate_municipality_code,
 )
@@ -127,7 +128,7 @@ class Trajectory(Aggregate):
         benefit_since: date | None,
         actor: Actor,
     ) -> Trajectory:
-        validate_municipality_code(municipality)
+        checked("municipality", validate_municipality_code, municipality)
         if actor.role is not Role.KLANTMANAGER or actor.organisation != municipality:
             raise RuleViolation(
                 "registration-by-own-municipality",
@@ -431,7 +432,7 @@ class Trajectory(Aggregate):
         today: date,
         actor: Actor,
     ) -> None:
-        validate_kvk(employer_kvk)
+        checked("employer.kvkNumber", validate_kvk, employer_kvk)
         self._check_klantmanager(actor, "a placement proposal")
         self._check_step(on, today, "a placement proposal")
         if not 0 < hours_per_week <= 60:

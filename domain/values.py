@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -192,6 +193,15 @@ def validate_municipality_code(value: str) -> str:
     if not isinstance(value, str) or not _GM_RE.match(value):
         raise ValueError("a municipality code is 'GM' and four digits, such as GM0363")
     return value
+
+
+def checked(name: str, validate: Callable[[str], str], value: str) -> str:
+    """``validate(value)``, with its ``ValueError`` raised as the ``InvalidField`` ``name``: a
+    command built from a form or an import row is refused like a request, not as a crash."""
+    try:
+        return validate(value)
+    except ValueError as error:
+        raise InvalidField(name, str(error)) from None
 
 
 def check_cents(name: str, value: Any, *, positive: bool) -> int:

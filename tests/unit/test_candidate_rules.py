@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain.candidate import Candidate, PersonalData, validate_person
-from domain.errors import RuleViolation
+from domain.errors import InvalidField, RuleViolation
 from domain.values import Actor, Role
 
 KM = Actor("km-1", Role.KLANTMANAGER, "GM0363")
@@ -99,10 +99,12 @@ def test_registration_seals_the_personal_data_with_the_names_trimmed_and_records
 
 
 def test_registration_refuses_an_invalid_bsn_or_municipality_code_or_implausible_data():
-    with pytest.raises(ValueError, match="11-check"):
+    with pytest.raises(InvalidField, match="11-check") as bsn:
         _register(PersonalData("111222334", "Amal", "Haddad", date(1990, 3, 4)))
-    with pytest.raises(ValueError, match="GM0363"):
+    assert bsn.value.name == "candidate.bsn"
+    with pytest.raises(InvalidField, match="GM0363") as code:
         _register(PersonalData("111222333", "Amal", "Haddad", date(1990, 3, 4)), municipality="GM363")
+    assert code.value.name == "municipality"
     assert _violation(lambda: _register(PersonalData("111222333", "Amal", "Haddad", date(2020, 3, 4)))).rule == "plausible-age"
     assert _violation(lambda: _register(PersonalData("111222333", "Amal", " ", date(1990, 3, 4)))).rule == "names-required"
 

@@ -9,7 +9,7 @@ from uuid import uuid4
 
 import pytest
 
-from domain.errors import RuleViolation
+from domain.errors import InvalidField, RuleViolation
 from domain.trajectory import Trajectory
 from domain.values import (
     SYSTEM_ACTOR,
@@ -103,8 +103,9 @@ def test_a_proposal_records_the_employer_function_hours_level_and_the_klantmanag
 
 def test_a_proposal_names_an_employer_by_its_kvk_number():
     t = _registered()
-    with pytest.raises(ValueError, match="eight digits"):
+    with pytest.raises(InvalidField, match="eight digits") as kvk:
         _propose(t, kvk="1234567")
+    assert kvk.value.name == "employer.kvkNumber"
     with pytest.raises(ValueError):
         _propose(t, level="boss")
 

@@ -141,8 +141,9 @@ def test_the_age_limits_are_inclusive():
 
 
 @pytest.mark.parametrize("bsn", ["111222334", "12345678", "000000000"], ids=["11-check", "eight-digits", "zeros"])
-def test_an_invalid_bsn_surfaces_as_the_domains_value_error(bsn):
-    # Pinned as it is: the API validates the BSN before it builds the command; another entry point
-    # gets a ValueError from domain.values, not a domain error.
+def test_an_invalid_bsn_is_refused_as_the_invalid_field_candidate_bsn(bsn):
+    # A form or an import row builds the command from what a person typed: the service refuses it
+    # as the API refuses the request, naming the field.
     world = World()
-    world.refuses(_registration(person=dataclasses.replace(PERSON, bsn=bsn)), ValueError)
+    error = world.refuses(_registration(person=dataclasses.replace(PERSON, bsn=bsn)), InvalidField)
+    assert error.name == "candidate.bsn" and ("nine digits" in error.reason or "11-check" in error.reason)

@@ -306,12 +306,12 @@ def test_a_route_command_that_breaks_a_rule_is_refused_and_records_nothing(setup
     assert _name(world.refuses(build(route), error)) == rule
 
 
-def test_an_invalid_kvk_number_surfaces_as_the_domains_value_error():
-    # Pinned as it is: the API validates the KvK number before it builds the command; another entry
-    # point gets a ValueError from domain.values, not a domain error.
+def test_an_invalid_kvk_number_is_refused_as_the_invalid_field_employer_kvk_number():
+    # A form or an import row builds the command from what a person typed: refused like a request.
     world = World()
     route = registered(world)
-    world.refuses(propose(D(2026, 3, 2), kvk="1234")(route), ValueError)
+    error = world.refuses(propose(D(2026, 3, 2), kvk="1234")(route), InvalidField)
+    assert (error.name, error.reason) == ("employer.kvkNumber", "a KvK number is exactly eight digits")
 
 
 # --- the shared guards of every step ----------------------------------------------------------------------

@@ -113,9 +113,10 @@ def test_registration_records_the_route_of_a_candidate_in_its_municipality():
     assert (event.benefit_monthly_cents, event.benefit_since) == (125_000, date(2024, 6, 1))
 
 
-def test_a_municipality_code_that_is_no_code_is_an_invalid_value_not_a_rule():
-    with pytest.raises(ValueError, match="GM0363"):
+def test_a_municipality_code_that_is_no_code_is_an_invalid_field_before_any_rule():
+    with pytest.raises(InvalidField, match="GM0363") as error:
         _register(municipality="GM363", actor=Actor("km-1", Role.KLANTMANAGER, "GM363"))
+    assert error.value.name == "municipality"
 
 
 @pytest.mark.parametrize(
