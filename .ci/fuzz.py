@@ -108,7 +108,7 @@ def main() -> int:
             if service.poll() is not None:
                 raise SystemExit(f"the service did not start:\n{(data_dir / 'service.log').read_text()[-3000:]}")
             try:
-                if httpx.get(base + "/openapi.json", timeout=2).status_code == 200:
+                if httpx.get(base + "/v1/openapi.json", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
@@ -129,7 +129,7 @@ def main() -> int:
             command = [sys.executable, "-m", "schemathesis.cli"]
             if config_file is not None:
                 command += ["--config-file", str(config_file)]
-            command += ["run", f"{base}/openapi.json", "--checks", CHECKS, "--max-examples", str(args.examples),
+            command += ["run", f"{base}/v1/openapi.json", "--checks", CHECKS, "--max-examples", str(args.examples),
                         "--seed", str(args.seed), "--workers", "1", "--phases", "examples,coverage,fuzzing",
                         "--suppress-health-check", "all", "--no-shrink", "--warnings", "off"]
             if role is not None:

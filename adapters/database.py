@@ -55,7 +55,9 @@ _TRUSTED_FOR_SECONDS = 1.0
 
 def _create_engine(url: str) -> Engine:
     if not is_sqlite(url):
-        engine = create_engine(url, pool_size=20, max_overflow=20)
+        # A server that does not answer at all fails a connection after a bounded wait (503), not never.
+        connect_args = {} if "connect_timeout" in make_url(url).query else {"connect_timeout": 5}
+        engine = create_engine(url, pool_size=20, max_overflow=20, pool_timeout=10, connect_args=connect_args)
         _ping_idle_connections(engine)
         return engine
 
@@ -179,3 +181,40 @@ def read_session(url: str) -> Iterator[Session]:
     finally:
         session.rollback()
         session.close()
+
+
+# --- the database out of reach ----------------------------------------------------------------------
+
+def _unavailable_types() -> tuple[type[Exception], ...]:
+    from eventsourcing import persistence
+
+    found: list[type[Exception]] = [
+        exc.OperationalError, exc.InterfaceError, exc.TimeoutError, exc.DisconnectionError,
+        persistence.OperationalError, persistence.InterfaceError, ConnectionError,
+    ]
+    try:
+        import psycopg
+
+        found += [psycopg.OperationalError, psycopg.InterfaceError]
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        pass
+    return tuple(found)
+
+
+UNAVAILABLE: tuple[type[Exception], ...] = _unavailable_types()
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) says the database cannot be reached or used now (a
+    refused or dropped connection, a server shutting down, a pool that ran dry, a locked SQLite
+    file), rather than that a statement is wrong."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, UNAVAILABLE):
+            return True
+        if isinstance(current, exc.DBAPIError) and current.connection_invalidated:
+            return True
+        current = current.__cause__ or current.__context__
+    return False

@@ -106,13 +106,6 @@ def agreement_ids(url: str, scope: AgreementScope) -> list[UUID]:
         return list(session.execute(query).scalars())
 
 
-def fund_agreement_ids(url: str, fund: str) -> list[UUID]:
-    """The agreements a fund pays or claims under."""
-    a = money_agreements
-    with read_session(url) as session:
-        return list(session.execute(select(a.c.agreement_id).where((a.c.payer == fund) | (a.c.claimant == fund))).scalars())
-
-
 def list_claims(url: str, page: PageRequest, scope: ClaimScope) -> list[dict[str, Any]]:
     """The claims of the scope, in the order they were filed."""
     c = money_claims

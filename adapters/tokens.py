@@ -14,6 +14,7 @@ Both require ``exp``, ``iss``, ``aud`` and ``sub``, and a role and organisation 
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 import urllib.request
@@ -120,8 +121,10 @@ class OidcVerifier:
         try:
             with urllib.request.urlopen(url, timeout=self._timeout) as response:
                 document = json.load(response)
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, http.client.HTTPException) as error:
             raise TokenKeysUnavailable(f"the issuer's discovery document at {url} could not be read: {error}") from None
+        if not isinstance(document, dict):
+            raise TokenKeysUnavailable(f"the issuer's discovery document at {url} is not a JSON object")
         if document.get("issuer") != self.issuer or not document.get("jwks_uri"):
             raise TokenKeysUnavailable(f"the discovery document at {url} names another issuer or no jwks_uri")
         return document["jwks_uri"]
@@ -136,12 +139,7 @@ class OidcVerifier:
             raise InvalidToken(f"the token's algorithm {algorithm!r} is not accepted (only {', '.join(ASYMMETRIC_ALGORITHMS)})")
         if not header.get("kid"):
             raise InvalidToken("the token names no key id (kid)")
-        try:
-            key = self._keys().get_signing_key(header["kid"])
-        except jwt.PyJWKClientConnectionError as error:
-            raise TokenKeysUnavailable(f"the issuer's keys could not be fetched: {error}") from None
-        except jwt.PyJWTError as error:
-            raise InvalidToken(f"no key of the issuer matches the token: {error}") from None
+        key = self._signing_key(header["kid"])
         if _KEY_TYPES[algorithm[:2]] != key.key_type or (key.algorithm_name and key.algorithm_name != algorithm):
             raise InvalidToken(f"the issuer's key {header['kid']} is not a {algorithm} key")
         try:
@@ -156,6 +154,26 @@ class OidcVerifier:
         except jwt.PyJWTError as error:
             raise InvalidToken(str(error)) from None
         return actor_from_claims(claims, role_claim=self._role_claim, organisation_claim=self._organisation_claim)
+
+
+    def _signing_key(self, kid: str) -> jwt.PyJWK:
+        """The issuer's key ``kid``. Every way of not getting a usable key set (no connection, a
+        timeout, an error status, an answer that is not JSON, such as an HTML error page, or
+        JSON that is no key set) means no token can be checked now; a key set without this
+        key means the token is not the issuer's."""
+        try:
+            return self._keys().get_signing_key(kid)
+        except jwt.PyJWKClientConnectionError as error:
+            raise TokenKeysUnavailable(f"the issuer's keys could not be fetched: {error}") from None
+        except (OSError, ValueError, http.client.HTTPException, jwt.PyJWKSetError) as error:
+            raise TokenKeysUnavailable(f"the issuer's keys could not be read: {error}") from None
+        except jwt.PyJWKClientError as error:
+            if "Unable to find a signing key" in str(error):
+                raise InvalidToken(f"no key of the issuer matches the token: {error}") from None
+            # Not a JSON object, or no signing key in it.
+            raise TokenKeysUnavailable(f"the issuer's keys are not a usable key set: {error}") from None
+        except jwt.PyJWTError as error:
+            raise InvalidToken(f"no key of the issuer matches the token: {error}") from None
 
 
 def _claim(claims: dict[str, Any], path: str) -> Any:

@@ -9,8 +9,8 @@ from fastapi.responses import JSONResponse
 
 from adapters.queries import PageRequest
 from api import money_views, schemas
-from api.deps import AgreementWriter, MoneyDep, MoneyReader, PageNumber, PageSize, etag
-from api.problems import READ_RESPONSES, WRITE_RESPONSES
+from api.deps import AgreementWriter, MoneyDep, MoneyReader, PageNumber, PageSize, ReadPosition, etag
+from api.problems import READ_RESPONSES, VERSIONED_READ_RESPONSES, WRITE_RESPONSES
 from api.writes import WriterDep
 from domain import commands as c
 
@@ -29,7 +29,9 @@ def conclude_agreement(body: schemas.AgreementIn, actor: AgreementWriter, write:
 
 
 @router.get("/financing-agreements", response_model=money_views.AgreementPageOut, responses=READ_RESPONSES)
-def list_agreements(actor: MoneyReader, money: MoneyDep, page: PageNumber = 1, page_size: PageSize = 50) -> money_views.AgreementPageOut:
+def list_agreements(
+    actor: MoneyReader, money: MoneyDep, _: ReadPosition, page: PageNumber = 1, page_size: PageSize = 50
+) -> money_views.AgreementPageOut:
     """The agreements the caller pays, claims under or is covered by (procesregie: all), in the
     order they were concluded."""
     agreements, total = money.agreements(actor, PageRequest(page, page_size))
@@ -38,8 +40,8 @@ def list_agreements(actor: MoneyReader, money: MoneyDep, page: PageNumber = 1, p
     )
 
 
-@router.get("/financing-agreements/{agreement_id}", response_model=money_views.AgreementOut, responses=READ_RESPONSES)
-def get_agreement(agreement_id: UUID, actor: MoneyReader, money: MoneyDep) -> JSONResponse:
+@router.get("/financing-agreements/{agreement_id}", response_model=money_views.AgreementOut, responses=VERSIONED_READ_RESPONSES)
+def get_agreement(agreement_id: UUID, actor: MoneyReader, money: MoneyDep, _: ReadPosition) -> JSONResponse:
     agreement = money.agreement(actor, agreement_id)
     body = money_views.agreement_out(agreement).model_dump(mode="json", by_alias=True)
     return JSONResponse(body, headers={"ETag": etag(agreement.version)})

@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 
 from adapters.queries import PageRequest
 from api import money_views, schemas
-from api.deps import ClaimWriter, MoneyDep, MoneyReader, PageNumber, PageSize, etag
-from api.problems import READ_RESPONSES, WRITE_RESPONSES
+from api.deps import ClaimWriter, MoneyDep, MoneyReader, PageNumber, PageSize, ReadPosition, etag
+from api.problems import READ_RESPONSES, VERSIONED_READ_RESPONSES, WRITE_RESPONSES
 from api.writes import WriterDep
 from domain import commands as c
 
@@ -30,14 +30,16 @@ def file_claim(body: schemas.ClaimIn, actor: ClaimWriter, write: WriterDep) -> J
 
 
 @router.get("/claims", response_model=money_views.ClaimPageOut, responses=READ_RESPONSES)
-def list_claims(actor: MoneyReader, money: MoneyDep, page: PageNumber = 1, page_size: PageSize = 50) -> money_views.ClaimPageOut:
+def list_claims(
+    actor: MoneyReader, money: MoneyDep, _: ReadPosition, page: PageNumber = 1, page_size: PageSize = 50
+) -> money_views.ClaimPageOut:
     """Claims the caller filed, pays, or that concern its municipality (procesregie: all)."""
     rows = money.claims(actor, PageRequest(page, page_size))
     return money_views.ClaimPageOut(items=[money_views.claim_summary_out(r) for r in rows], page=page, page_size=page_size)
 
 
-@router.get("/claims/{claim_id}", response_model=money_views.ClaimOut, responses=READ_RESPONSES)
-def get_claim(claim_id: UUID, actor: MoneyReader, money: MoneyDep) -> JSONResponse:
+@router.get("/claims/{claim_id}", response_model=money_views.ClaimOut, responses=VERSIONED_READ_RESPONSES)
+def get_claim(claim_id: UUID, actor: MoneyReader, money: MoneyDep, _: ReadPosition) -> JSONResponse:
     claim = money.claim(actor, claim_id)
     return JSONResponse(money_views.claim_out(claim).model_dump(mode="json", by_alias=True), headers={"ETag": etag(claim.version)})
 

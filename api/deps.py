@@ -7,9 +7,10 @@ from collections.abc import MutableMapping
 from typing import Annotated, Any
 from uuid import uuid4
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Depends, Header, Query, Request, Response
 
 from api.auth import require_role
+from api.contract import POSITION_HEADER
 from api.problems import ApiProblem
 from domain import access
 from domain import commands as c
@@ -18,9 +19,6 @@ from leerroute.bootstrap import Container
 from leerroute.money_queries import MoneyQueries
 from leerroute.queries import Queries
 from leerroute.service import Service
-
-POSITION_HEADER = "Leerroute-Log-Position"
-TRACE_HEADER = "Trace-Id"
 
 
 def container_of(request: Request) -> Container:
@@ -98,9 +96,13 @@ def _trace_id(request: Request) -> str:
 TraceId = Annotated[str, Depends(_trace_id)]
 
 
-def _expected_version(request: Request) -> int | None:
+def _expected_version(
+    header: Annotated[
+        str | None,
+        Header(alias="If-Match", description='The ETag of a read, such as "3": the write is applied only to that version (else 412)'),
+    ] = None,
+) -> int | None:
     """``If-Match: "<version>"`` (the ETag of a read); none or ``*``: any version."""
-    header = request.headers.get("if-match")
     if header is None or header.strip() == "*":
         return None
     value = header.strip()
@@ -115,8 +117,14 @@ def _expected_version(request: Request) -> int | None:
     return int(value)
 
 
-def _idempotency_key(request: Request) -> str | None:
-    return request.headers.get("idempotency-key")
+def _idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", max_length=200,
+               description="Your key for this request: a repeat gets the first answer again (Idempotent-Replayed: true)"),
+    ] = None,
+) -> str | None:
+    return key
 
 
 IfMatch = Annotated[int | None, Depends(_expected_version)]
@@ -142,6 +150,19 @@ MinPosition = Annotated[
 def at_position(response: Response, position: int) -> None:
     """Say how far the read models were when a list was read."""
     response.headers[POSITION_HEADER] = str(position)
+
+
+def _read_position(request: Request, response: Response, min_position: MinPosition = None) -> int:
+    """A read of one resource: wait (bounded) until the read models include ``minPosition`` (the
+    caller's own write), so what they decide (a fund's coverage, the money) includes it too;
+    answer how far they were."""
+    position = container_of(request).queries.read_models_at(min_position)
+    at_position(response, position)
+    request.state.read_position = position  # api.edge adds it to an answer the route made itself
+    return position
+
+
+ReadPosition = Annotated[int, Depends(_read_position)]
 
 
 PageNumber = Annotated[int, Query(ge=1, le=1_000_000)]

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import agreements, claims, imports, money_reports, pipeline, placements, problems, steps, trajectories
-from api.deps import TRACE_HEADER, trace_id_of
+from api import agreements, claims, contract, imports, money_reports, pipeline, placements, problems, steps, trajectories
+from api.contract import API_VERSION, DOCUMENT_PATH, TRACE_HEADER, request_contract
+from api.deps import trace_id_of
+from api.edge import RequestGuard, ResponseHeaders
 from leerroute.bootstrap import Container, build
 
-API_VERSION = "1.0.0"
+__all__ = ["API_VERSION", "create_app"]
 
 
 def create_app(container: Container | None = None, *, run_worker: bool | None = None) -> FastAPI:
@@ -45,13 +47,18 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
             "into construction, energy and technical work, recorded as events."
         ),
         lifespan=lifespan,
+        openapi_url=DOCUMENT_PATH,
+        dependencies=[Depends(request_contract)],
     )
     app.state.container = container
     problems.install(app)
+    contract.install(app)
     for module in (trajectories, steps, placements, pipeline, agreements, claims, money_reports, imports):
         app.include_router(module.router)
 
+    app.add_middleware(RequestGuard)
     app.add_middleware(ApiVersionHeader)
+    app.add_middleware(ResponseHeaders)
     return app
 
 

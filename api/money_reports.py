@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
 from api import exports, money_views
-from api.deps import ContainerDep, MoneyDep, MoneyReader, TraceId
+from api.deps import ContainerDep, MoneyDep, MoneyReader, ReadPosition, TraceId
 from api.problems import READ_RESPONSES, ApiProblem
 from domain.money import AsOf
 
@@ -59,7 +59,7 @@ Moment = Annotated[AsOf, Depends(parse_as_of)]
 
 @router.get("/trajectories/{trajectory_id}/money", response_model=money_views.TrajectoryMoneyOut, responses=READ_RESPONSES)
 def trajectory_money(
-    trajectory_id: UUID, actor: MoneyReader, money: MoneyDep, trace_id: TraceId, moment: Moment
+    trajectory_id: UUID, actor: MoneyReader, money: MoneyDep, trace_id: TraceId, moment: Moment, _: ReadPosition
 ) -> money_views.TrajectoryMoneyOut:
     """What this trajectory earned, was claimed and paid under each agreement, and the bijstand it saved."""
     found = money.trajectory_money(actor, trajectory_id, moment, trace_id=trace_id)
@@ -77,6 +77,7 @@ def money_report(
     actor: MoneyReader,
     money: MoneyDep,
     moment: Moment,
+    _: ReadPosition,
     format: Annotated[Literal["json", "csv", "xlsx"], Query(description="json, csv or xlsx")] = "json",
 ) -> Response:
     """Per municipality, per fund and national: committed, due, claimed, approved, paid, lapsed,

@@ -56,7 +56,7 @@ def funnel(
     queries: QueriesDep,
     level: FunnelLevel = FunnelLevel.NATIONAL,
     municipality: Annotated[str | None, Query(pattern=r"^GM\d{4}$")] = None,
-    region: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    region: Annotated[str | None, Query(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")] = None,
     cohort: Annotated[str | None, Query(pattern=r"^\d{4}-Q[1-4]$", description="Registration quarter, such as 2026-Q1")] = None,
     target_group: Annotated[TargetGroup | None, Query(alias="targetGroup")] = None,
     min_position: MinPosition = None,

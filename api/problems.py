@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from adapters.database import UNAVAILABLE, is_unavailable
 from api.responses import Problem
 from domain.errors import Forbidden, Ineligible, InvalidField, NotFound, RuleViolation
 from leerroute.errors import ConcurrentWriteConflict, IdempotencyKeyReused, VersionMismatch
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "https://leerroute.nl/problems/"
 MEDIA_TYPE = "application/problem+json"
+RETRY_AFTER_SECONDS = 5  # what a 503 asks the client to wait
 
 
 class ApiProblem(Exception):
@@ -41,6 +43,16 @@ def problem(
         body["detail"] = detail
     body.update({k: v for k, v in extra.items() if v is not None})
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def unavailable() -> JSONResponse:
+    """503: the database cannot be reached now. A write whose commit was cut off may or may not
+    have been recorded: repeated with the same Idempotency-Key it is recorded once."""
+    return problem(
+        503, "database-unavailable", "The database cannot be reached now",
+        "try again later; repeat a write with the same Idempotency-Key to have it recorded exactly once",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def _invalid_params(error: RequestValidationError) -> tuple[bool, list[dict[str, str]]]:
@@ -67,6 +79,8 @@ _STATUS_TITLES = {
     404: ("not-found", "Not found"),
     405: ("method-not-allowed", "Method not allowed"),
     406: ("not-acceptable", "Not acceptable"),
+    408: ("request-timeout", "Request body too slow"),
+    413: ("payload-too-large", "Request body too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
 }
 
@@ -87,6 +101,10 @@ _WRITE = {
 # What routes declare (``document_problems`` completes it and adds the media type and schema).
 READ_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": text} for status, text in {**_BASELINE, 404: _NOT_FOUND}.items()
+}
+# A read of one versioned resource: its 200 answer carries the version as ETag.
+VERSIONED_READ_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **READ_RESPONSES, 200: {"description": "Successful Response", "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}}
 }
 WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     **READ_RESPONSES, **{status: {"model": Problem, "description": text} for status, text in _WRITE.items()}
@@ -144,6 +162,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ApiProblem)
     async def _api_problem(request: Request, error: ApiProblem) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        if error.status == 503:
+            headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
         return problem(error.status, error.slug, error.title, error.detail, headers=headers, **error.extra)
 
     @app.exception_handler(InvalidField)
@@ -192,7 +212,16 @@ def install(app: FastAPI) -> None:
         detail = error.detail if isinstance(error.detail, str) else None
         return problem(error.status_code, slug, title, detail, headers=getattr(error, "headers", None))
 
+    async def _unavailable(request: Request, error: Exception) -> JSONResponse:
+        log.warning("the database cannot be reached on %s %s: %s", request.method, request.url.path, error)
+        return unavailable()
+
+    for kind in UNAVAILABLE:
+        app.add_exception_handler(kind, _unavailable)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+        if is_unavailable(error):  # wrapped in another error on its way up
+            return await _unavailable(request, error)
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return problem(500, "internal-error", "Internal error", "the error was logged; nothing was recorded")

@@ -45,7 +45,9 @@ class CandidateOut(Output):
     bsn: str | None = Field(default=None, description="Only for the own municipality's klantmanager")
     given_names: str | None = None
     family_name: str | None = None
-    birth_date: date | None = Field(default=None, description="Only for the own municipality's klantmanager")
+    birth_date: date | None = Field(
+        default=None, description="Only for the own municipality's klantmanager", json_schema_extra={"format": "date"}
+    )
 
 
 class PhaseOut(Output):

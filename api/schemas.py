@@ -43,10 +43,31 @@ def _iso_date(value: object) -> object:
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-Text = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=2000)]
-Bsn = Annotated[str, StringConstraints(strict=True), AfterValidator(validate_bsn)]
-Kvk = Annotated[str, StringConstraints(strict=True), AfterValidator(validate_kvk)]
+
+# Control characters (C0, DEL and the C1 range) are refused in text: NUL and its kin break
+# exports, logs and other systems' parsers. A line of text allows none; longer text allows tab
+# and line breaks. Checked before the surrounding whitespace is stripped, so none slips through.
+_CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _no_control(pattern: re.Pattern[str], allowed: str) -> BeforeValidator:
+    def check(value: object) -> object:
+        if isinstance(value, str) and (found := pattern.search(value)):
+            raise ValueError(f"contains the control character U+{ord(found.group()):04X} ({allowed})")
+        return value
+
+    return BeforeValidator(check)
+
+
+NoControlInLine = _no_control(_CONTROL_IN_LINE, "no control characters are allowed")
+NoControlInText = _no_control(_CONTROL_IN_TEXT, "only tab and line breaks are allowed")
+Text = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=200), NoControlInLine]
+LongText = Annotated[
+    str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=2000), NoControlInText
+]
+Bsn = Annotated[str, StringConstraints(strict=True), AfterValidator(validate_bsn), NoControlInLine]
+Kvk = Annotated[str, StringConstraints(strict=True), AfterValidator(validate_kvk), NoControlInLine]
 Cents = Annotated[int, Strict(), Field(ge=0, le=10_000_000_00)]
 PositiveCents = Annotated[int, Strict(), Field(gt=0, le=10_000_000_00)]
 Hours = Annotated[int, Strict(), Field(ge=1, le=60)]
@@ -204,7 +225,9 @@ class CandidateErasure(Input):
 
 Months = Annotated[int, Strict(), Field(ge=0, le=120)]
 # An organisation as tokens name it (see ``adapters.tokens.check_organisation``): 1 to 64 characters.
-Organisation = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=64)]
+Organisation = Annotated[
+    str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=64), NoControlInLine
+]
 
 
 class TermsIn(Input):

@@ -19,6 +19,7 @@ from api.deps import (
     PageNumber,
     PageSize,
     QueriesDep,
+    ReadPosition,
     RouteWriter,
     Searcher,
     TraceId,
@@ -26,7 +27,7 @@ from api.deps import (
     at_position,
     etag,
 )
-from api.problems import READ_RESPONSES, WRITE_RESPONSES
+from api.problems import READ_RESPONSES, VERSIONED_READ_RESPONSES, WRITE_RESPONSES
 from api.writes import WriterDep, trajectory_location
 from domain import commands as c
 from domain.candidate import PersonalData
@@ -55,9 +56,9 @@ def register_trajectory(body: schemas.RegisterTrajectory, actor: RouteWriter, wr
     return write.trajectory(command, status_code=201, location=trajectory_location)
 
 
-@router.get("/trajectories/{trajectory_id}", response_model=responses.TrajectoryOut, responses=READ_RESPONSES)
+@router.get("/trajectories/{trajectory_id}", response_model=responses.TrajectoryOut, responses=VERSIONED_READ_RESPONSES)
 def get_trajectory(
-    trajectory_id: UUID, response: Response, actor: TrajectoryReader, queries: QueriesDep, trace_id: TraceId
+    trajectory_id: UUID, response: Response, actor: TrajectoryReader, queries: QueriesDep, trace_id: TraceId, _: ReadPosition
 ) -> responses.TrajectoryOut:
     """The route as it stands now; the ETag is its version, for If-Match on the next write."""
     read = queries.trajectory(actor, trajectory_id, trace_id=trace_id)
@@ -65,9 +66,9 @@ def get_trajectory(
     return views.trajectory_out(read.trajectory, read.view, read.candidate)
 
 
-@router.get("/trajectories/{trajectory_id}/history", response_model=responses.HistoryOut, responses=READ_RESPONSES)
+@router.get("/trajectories/{trajectory_id}/history", response_model=responses.HistoryOut, responses=VERSIONED_READ_RESPONSES)
 def get_history(
-    trajectory_id: UUID, response: Response, actor: TrajectoryReader, queries: QueriesDep, trace_id: TraceId
+    trajectory_id: UUID, response: Response, actor: TrajectoryReader, queries: QueriesDep, trace_id: TraceId, _: ReadPosition
 ) -> responses.HistoryOut:
     """Every event of the route: type, business date, recorded time, actor and data."""
     trajectory, view, events = queries.history(actor, trajectory_id, trace_id=trace_id)
@@ -134,7 +135,7 @@ def search_by_bsn(
     "/trajectories/{trajectory_id}/access-log", response_model=responses.Page[responses.AccessEntryOut], responses=READ_RESPONSES
 )
 def get_access_log(
-    trajectory_id: UUID, actor: AccessLogReader, queries: QueriesDep, trace_id: TraceId,
+    trajectory_id: UUID, actor: AccessLogReader, queries: QueriesDep, trace_id: TraceId, _: ReadPosition,
     page: PageNumber = 1, page_size: PageSize = 20,
 ) -> responses.Page[responses.AccessEntryOut]:
     """Who processed this trajectory's candidate's data, when, in which activity and under which

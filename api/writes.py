@@ -70,11 +70,11 @@ class Writer:
         aggregate = outcome.aggregate
         body: Any
         if isinstance(aggregate, FinancingAgreement):
-            headers["Location"] = f"/v1/financing-agreements/{aggregate.id}"
-            body = money_views.agreement_out(aggregate)
+            location, body = f"/v1/financing-agreements/{aggregate.id}", money_views.agreement_out(aggregate)
         else:
-            headers["Location"] = f"/v1/claims/{aggregate.id}"
-            body = money_views.claim_out(aggregate)
+            location, body = f"/v1/claims/{aggregate.id}", money_views.claim_out(aggregate)
+        if status_code == 201:
+            headers["Location"] = location
         return JSONResponse(body.model_dump(mode="json", by_alias=True), status_code=status_code, headers=headers)
 
 

@@ -29,7 +29,13 @@ def serve(
 
     container = build()
     console.print(f"leerroute on http://{host}:{port}/docs, database {container.settings.effective_database_url}")
-    uvicorn.run(create_app(container, run_worker=workers), host=host, port=port)
+    # An idle keep-alive connection is closed after LEERROUTE_KEEP_ALIVE_SECONDS; a body that
+    # trickles in is cut off by api.edge (LEERROUTE_BODY_TIMEOUT_SECONDS). Headers that trickle
+    # in are for the reverse proxy in front to time out (see the README).
+    uvicorn.run(
+        create_app(container, run_worker=workers), host=host, port=port,
+        timeout_keep_alive=max(1, round(container.settings.keep_alive_seconds)),
+    )
 
 
 @cli.command()

@@ -18,7 +18,7 @@ from uuid import UUID
 from adapters import queries
 from adapters.access_log import Access, AccessLog
 from adapters.eventstore import EventStore
-from adapters.money.log import MoneyLog, read_scoped_log
+from adapters.money.log import MoneyLog, fund_agreement_ids, read_scoped_log
 from adapters.pseudonyms import Pseudonymiser
 from domain.access import (
     agreement_scope,
@@ -162,8 +162,9 @@ class MoneyQueries:
         return agreement
 
     def fund_agreements(self, fund: str) -> list[AgreementView]:
-        """The agreements a fund pays or claims under."""
-        found = (self._store.aggregate(i) for i in queries.fund_agreement_ids(self._url, fund))
+        """The agreements a fund pays or claims under, including those it has just concluded (the
+        read model and the log after it: what a fund's coverage is decided on)."""
+        found = (self._store.aggregate(i) for i in fund_agreement_ids(self._store, self._url, fund))
         return [a.view() for a in found if isinstance(a, FinancingAgreement)]
 
     def claims(self, actor: Actor, page: queries.PageRequest) -> list[dict[str, Any]]:

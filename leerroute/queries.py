@@ -164,12 +164,15 @@ class Queries:
 
     # -- lists ------------------------------------------------------------------------------------
 
-    def _read_models_at(self, position: int | None) -> int:
+    def read_models_at(self, position: int | None) -> int:
         """Wait (at most the configured seconds) until every read model includes ``position``;
-        returns how far they are (what the list that follows includes at least)."""
-        if position is not None:
+        returns how far they are (what the list that follows includes at least). A position the
+        log has not reached (no write answered with it) is not waited for."""
+        reached = self._projections.lowest_position()
+        if position is not None and reached < position <= self._projections.log_size():
             self._projections.wait_for(position, self._read_wait)
-        return self._projections.lowest_position()
+            reached = self._projections.lowest_position()
+        return reached
 
     def trajectories(
         self,
@@ -185,7 +188,7 @@ class Queries:
         """The caller's municipality's trajectories (procesregie: all, or one municipality), and
         the log position the read models had reached."""
         scope = trajectory_scope(actor, municipality)
-        position = self._read_models_at(min_position)
+        position = self.read_models_at(min_position)
         return queries.list_trajectories(self._url, page, scope, stage=stage, status=status, target_group=target_group), position
 
     def placements(self, actor: Actor, page: queries.PageRequest, *, status: str | None, trace_id: str,
@@ -194,7 +197,7 @@ class Queries:
         procesregie: all. The candidate's name where the caller's view includes it. With the
         total, and the log position the read models had reached."""
         scope = placement_scope(actor)
-        position = self._read_models_at(min_position)
+        position = self.read_models_at(min_position)
         result = queries.list_placements(self._url, page, scope, status=status)
         rows: list[PlacementRow] = []
         shown: dict[UUID, Trajectory] = {}
@@ -215,7 +218,7 @@ class Queries:
         position the read models had reached."""
         municipality = municipality_scope(actor, None)
         assert municipality is not None
-        position = self._read_models_at(min_position)
+        position = self.read_models_at(min_position)
         today = self._today()
         horizon = today + timedelta(days=self._deviation_ending_days)
         return today, queries.worklist(self._url, municipality, today=today, deviation_horizon=horizon, limit=limit), position
@@ -244,5 +247,5 @@ class Queries:
             cohort=cohort,
             target_group=target_group,
         )
-        position = self._read_models_at(min_position)
+        position = self.read_models_at(min_position)
         return FunnelRead(scope.municipality, scope.region, queries.funnel(self._url, scope), position)

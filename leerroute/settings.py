@@ -42,6 +42,9 @@ class Settings(BaseSettings):
 
     timezone: str = Field(default="Europe/Amsterdam", validation_alias=AliasChoices("LEERROUTE_TIMEZONE"))
     read_wait_max_seconds: float = Field(default=5.0, validation_alias=AliasChoices("LEERROUTE_READ_WAIT_MAX_SECONDS"))
+    max_body_bytes: int = Field(default=1_048_576, ge=1, validation_alias=AliasChoices("LEERROUTE_MAX_BODY_BYTES"))
+    body_timeout_seconds: float = Field(default=30.0, gt=0, validation_alias=AliasChoices("LEERROUTE_BODY_TIMEOUT_SECONDS"))
+    keep_alive_seconds: float = Field(default=5.0, gt=0, validation_alias=AliasChoices("LEERROUTE_KEEP_ALIVE_SECONDS"))
     command_retries: int = Field(default=5, validation_alias=AliasChoices("LEERROUTE_COMMAND_RETRIES"))
 
     lasting_placement_months: int = Field(default=6, ge=1, validation_alias=AliasChoices("LEERROUTE_LASTING_PLACEMENT_MONTHS"))

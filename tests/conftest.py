@@ -223,3 +223,14 @@ def assert_problem(response, status: int) -> dict:
     body = response.json()
     assert body["status"] == status and body["type"] and body["title"]
     return body
+
+
+def served_paths(document: dict) -> dict[str, dict]:
+    """The OpenAPI document's path items by the path they are served at: a path is relative to
+    its own ``servers`` or else to the document's (``/v1``)."""
+    base = document.get("servers", [{"url": ""}])[0]["url"]
+    found = {}
+    for path, item in document["paths"].items():
+        prefix = item.get("servers", [{"url": base}])[0]["url"].rstrip("/")
+        found[prefix + path] = {k: v for k, v in item.items() if k != "servers"}
+    return found

@@ -260,3 +260,25 @@ def _histories(
     UUIDs in different column types than the event store (the same on PostgreSQL, not on SQLite)."""
     ids = list(dict.fromkeys([*(session.execute(rows).scalars() if rows is not None else ()), *extra]))
     return _assemble(store, session, end, ids, digests_of(session, ids=ids), tail)
+
+
+def fund_agreement_ids(store: EventStore, database_url: str, fund: str) -> list[UUID]:
+    """The agreements a fund pays or claims under: those in the read model, and those concluded
+    in the log after the money projection's position, so a fund sees an agreement it has just
+    concluded (and what that agreement covers) at once. The position is read before the rows,
+    so an agreement the projection stores meanwhile is found at least once."""
+    a = money_agreements
+    with read_session(database_url) as session:
+        position = _position(session, ["money"])
+        found = list(session.execute(select(a.c.agreement_id).where((a.c.payer == fund) | (a.c.claimant == fund))).scalars())
+        born = session.execute(
+            select(events.c.originator_id, events.c.originator_version, events.c.topic, events.c.state)
+            .where(events.c.id > position, events.c.originator_version == 1, events.c.topic.startswith(AGREEMENT_PREFIX))
+            .order_by(events.c.id)
+        )
+        for originator_id, version, topic, state in born:
+            stored = StoredEvent(originator_id=originator_id, originator_version=version, topic=topic, state=bytes(state))
+            event = decoded(store, KINDS[AGREEMENT_PREFIX], stored)
+            if event is not None and fund in (event.data.get("payer"), event.data.get("claimant")):
+                found.append(originator_id)
+    return list(dict.fromkeys(found))

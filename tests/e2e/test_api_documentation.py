@@ -12,7 +12,7 @@ PROBLEM = "application/problem+json"
 
 @pytest.fixture(scope="module")
 def document(api):
-    response = api.get("/openapi.json")
+    response = api.get("/v1/openapi.json")
     assert response.status_code == 200
     return response.json()
 

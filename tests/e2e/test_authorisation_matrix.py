@@ -17,7 +17,7 @@ from uuid import UUID
 import pytest
 
 from domain.values import Role
-from tests.conftest import TODAY, new_bsn, new_kvk, new_municipality, registration, test_settings
+from tests.conftest import TODAY, new_bsn, new_kvk, new_municipality, registration, served_paths, test_settings
 
 OWN, OTHER, THIRD = new_municipality(), new_municipality(), new_municipality()
 OWN_KVK, OTHER_KVK, THIRD_KVK = new_kvk(), new_kvk(), new_kvk()
@@ -262,8 +262,8 @@ def _employer_kvks(value: Any) -> set[str]:
 
 def test_every_operation_has_a_fixture(matrix):
     api, _, _ = matrix
-    document = api.get("/openapi.json").json()
-    operations = {f"{method.upper()} {path}" for path, item in document["paths"].items() for method in item}
+    document = api.get("/v1/openapi.json").json()
+    operations = {f"{method.upper()} {path}" for path, item in served_paths(document).items() for method in item}
     assert operations - OPERATIONS.keys() == set(), "add these operations to OPERATIONS"
     assert OPERATIONS.keys() - operations == set(), "these operations are gone from the API"
 
