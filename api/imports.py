@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
-from pydantic import Field
+from fastapi import APIRouter, Form, Query, Response, UploadFile
+from pydantic import BaseModel, Field
 
 from adapters import spreadsheets
 from adapters.import_store import ImportRecord
@@ -30,6 +30,12 @@ from leerroute.importing.job import ImportRefused
 
 router = APIRouter(prefix="/v1")
 Importer = Annotated[Actor, issuer_of(c.RegisterTrajectory)]
+
+
+class ImportUpload(BaseModel):
+    """The multipart form of an upload."""
+
+    file: UploadFile = Field(description="The filled-in template: .xlsx, or CSV in UTF-8")
 
 
 class ImportCountsOut(Output):
@@ -109,7 +115,7 @@ def import_template(
 )
 def upload_import(
     actor: Importer, container: ContainerDep, response: Response,
-    file: Annotated[UploadFile, File(description="The filled-in template: .xlsx, or CSV in UTF-8")],
+    form: Annotated[ImportUpload, Form(media_type="multipart/form-data")],
     dry_run: Annotated[bool, Query(alias="dryRun", description="Only check every row (the default); false: import them")] = True,
 ) -> ImportOut:
     """Check (``dryRun=true``, the default) or import a caseload: every row as the API would
@@ -119,7 +125,7 @@ def upload_import(
     with tempfile.TemporaryDirectory(prefix="leerroute-upload-") as directory:
         path = Path(directory) / "upload"
         with path.open("wb") as target:
-            copied = _copy(file, target, limit=importer.max_bytes)
+            copied = _copy(form.file, target, limit=importer.max_bytes)
         if copied > importer.max_bytes:
             raise ApiProblem(413, "file-too-large", "File too large", f"at most {importer.max_bytes} bytes are read",
                              invalidParams=[{"name": "file", "reason": f"larger than {importer.max_bytes} bytes"}])
