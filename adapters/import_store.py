@@ -44,6 +44,7 @@ class ImportRecord:
     created_at: datetime
     finished_at: datetime | None
     readable: bool  # its key still exists (not shredded by an erasure)
+    fingerprint: str
 
 
 @dataclass(frozen=True)
@@ -64,16 +65,27 @@ class ImportStore:
 
     # -- the import --------------------------------------------------------------------------------
 
-    def create(self, *, import_id: UUID, municipality: str, subject: str, dry_run: bool, file_format: str, upload: Path) -> None:
+    def create(self, *, import_id: UUID, municipality: str, subject: str, dry_run: bool, file_format: str, upload: Path,
+               fingerprint: str, request: tuple[str, str] | None = None) -> UUID:
+        """Keep a new import; with ``request`` (scope, Idempotency-Key) one made before under the
+        same key is returned instead (its fingerprint is checked by the caller)."""
         key = AESGCM.generate_key(bit_length=256)
         nonce = os.urandom(12)
         wrapped = nonce + self._master.encrypt(nonce, key, import_id.bytes)
+        scope, request_key = request or (None, None)
         with write_session(self._url) as session:
+            if request is not None:
+                earlier = session.execute(select(imports.c.import_id).where(
+                    imports.c.request_scope == scope, imports.c.request_key == request_key)).scalar_one_or_none()
+                if earlier is not None:
+                    return earlier
             session.execute(insert(imports).values(
                 import_id=import_id, municipality=municipality, subject=subject, dry_run=dry_run, file_format=file_format,
-                status="queued", wrapped_key=wrapped, created_at=self._clock.now(),
+                status="queued", wrapped_key=wrapped, created_at=self._clock.now(), request_scope=scope,
+                request_key=request_key, fingerprint=fingerprint,
             ))
             self._put(session, import_id, key, "upload", upload.read_bytes())
+        return import_id
 
     def get(self, import_id: UUID) -> ImportRecord | None:
         with read_session(self._url) as session:
@@ -83,6 +95,7 @@ class ImportStore:
         return ImportRecord(
             row.import_id, row.municipality, row.subject, row.dry_run, row.file_format, row.status,
             {name: getattr(row, name) for name in COUNTS}, row.error, row.created_at, row.finished_at, row.wrapped_key is not None,
+            row.fingerprint,
         )
 
     def started(self, import_id: UUID) -> None:

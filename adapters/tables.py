@@ -355,7 +355,12 @@ imports = Table(
     Column("error", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
+    # An Idempotency-Key of the upload (in its caller's scope) and a digest of the file it came with.
+    Column("request_scope", String(64)),
+    Column("request_key", String(200)),
+    Column("fingerprint", String(64), nullable=False),
     Index("imports_municipality_idx", "municipality", "created_at"),
+    Index("imports_request_idx", "request_scope", "request_key", unique=True),
 )
 
 import_files = Table(

@@ -18,7 +18,16 @@ from pydantic import BaseModel, Field
 
 from adapters import spreadsheets
 from adapters.import_store import ImportRecord
-from api.deps import ContainerDep, issuer_of
+from api.deps import (
+    POSITION_HEADER,
+    ContainerDep,
+    IdempotencyKey,
+    IfMatch,
+    MinPosition,
+    QueriesDep,
+    at_position,
+    issuer_of,
+)
 from api.exports import XLSX
 from api.problems import READ_RESPONSES, WRITE_RESPONSES, ApiProblem
 from api.responses import Output, Problem
@@ -95,18 +104,20 @@ _FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @router.get("/imports/template", response_class=Response, responses={**_FILE_RESPONSES, **READ_RESPONSES})
 def import_template(
-    actor: Importer, format: Annotated[Literal["xlsx", "csv"], Query(description="xlsx (with an explanation sheet) or csv")] = "xlsx",
+    actor: Importer, queries: QueriesDep, response: Response, min_position: MinPosition = None,
+    format: Annotated[Literal["xlsx", "csv"], Query(description="xlsx (with an explanation sheet) or csv")] = "xlsx",
 ) -> Response:
     """The sheet to fill in: one row per candidate, the registration and the route so far; the
     xlsx's second sheet explains every column and its allowed values (in Dutch)."""
+    position = {POSITION_HEADER: str(queries.read_models_at(min_position))}
     names = [column.name for column in COLUMNS]
     example = [column.example for column in COLUMNS]
     if format == "csv":
         return Response(spreadsheets.template_csv(names, example), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="leerroute-import.csv"'})
+                        headers={"Content-Disposition": 'attachment; filename="leerroute-import.csv"', **position})
     out = BytesIO()
     spreadsheets.template_xlsx(names, example, EXPLANATION_HEADER, explanation_rows(), out)
-    return Response(out.getvalue(), media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="leerroute-import.xlsx"'})
+    return Response(out.getvalue(), media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="leerroute-import.xlsx"', **position})
 
 
 @router.post(
@@ -116,11 +127,14 @@ def import_template(
 def upload_import(
     actor: Importer, container: ContainerDep, response: Response,
     form: Annotated[ImportUpload, Form(media_type="multipart/form-data")],
+    idempotency_key: IdempotencyKey, expected_version: IfMatch,
     dry_run: Annotated[bool, Query(alias="dryRun", description="Only check every row (the default); false: import them")] = True,
 ) -> ImportOut:
     """Check (``dryRun=true``, the default) or import a caseload: every row as the API would
     take it. The file is checked as a whole here; its rows by the workers: read the import's
-    status at ``Location`` until it is ``done``."""
+    status at ``Location`` until it is ``done``. With an ``Idempotency-Key``, the same upload
+    again is answered with the import it made (``Idempotent-Replayed``); ``If-Match`` has
+    nothing to match on a new import and is ignored, as on every create."""
     importer = container.imports
     with tempfile.TemporaryDirectory(prefix="leerroute-upload-") as directory:
         path = Path(directory) / "upload"
@@ -130,13 +144,17 @@ def upload_import(
             raise ApiProblem(413, "file-too-large", "File too large", f"at most {importer.max_bytes} bytes are read",
                              invalidParams=[{"name": "file", "reason": f"larger than {importer.max_bytes} bytes"}])
         try:
-            import_id = importer.accept(actor, path, dry_run=dry_run)
+            accepted = importer.accept(actor, path, dry_run=dry_run, idempotency_key=idempotency_key)
         except ImportRefused as refused:
             raise ApiProblem(refused.status, "invalid-file", "The file cannot be imported", str(refused),
                              invalidParams=[{"name": n, "reason": r} for n, r in refused.invalid]) from None
+    import_id = accepted.import_id
     record = container.import_store.get(import_id)
     assert record is not None
-    container.workers.import_accepted(str(import_id))
+    if accepted.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    else:
+        container.workers.import_accepted(str(import_id))
     response.headers["Location"] = f"/v1/imports/{import_id}"
     return _out(record, None, False)
 
@@ -159,10 +177,13 @@ def _visible(actor: Actor, container: Any, import_id: UUID) -> ImportRecord:
 
 
 @router.get("/imports/{import_id}", response_model=ImportOut, responses=READ_RESPONSES)
-def get_import(import_id: UUID, actor: Importer, container: ContainerDep) -> ImportOut:
+def get_import(import_id: UUID, actor: Importer, container: ContainerDep, queries: QueriesDep, response: Response,
+               min_position: MinPosition = None) -> ImportOut:
     """How far the import is (rows checked, imported, unchanged, changed, failed) and, once
-    done, every problem: row, column, value, rule and message."""
+    done, every problem: row, column, value, rule and message. ``Leerroute-Log-Position``: how far
+    the read models (lists, worklist, funnel) are, so they can be read up to the imported rows."""
     record = _visible(actor, container, import_id)
+    at_position(response, queries.read_models_at(min_position))
     store = container.import_store
     report = store.report(import_id) if record.status == "done" else None
     return _out(record, report, record.status == "done" and store.file(import_id, "marked") is not None)
@@ -171,11 +192,14 @@ def get_import(import_id: UUID, actor: Importer, container: ContainerDep) -> Imp
 @router.get("/imports/{import_id}/marked-workbook", response_class=Response,
             responses={200: {"description": "The rows as uploaded, each problem a comment on its cell (red)",
                              "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}, **READ_RESPONSES})
-def get_marked_workbook(import_id: UUID, actor: Importer, container: ContainerDep) -> Response:
+def get_marked_workbook(import_id: UUID, actor: Importer, container: ContainerDep, queries: QueriesDep,
+                        min_position: MinPosition = None) -> Response:
     """The uploaded rows with every problem marked on its cell, to hand back to whoever keeps the sheet."""
     _visible(actor, container, import_id)
+    position = str(queries.read_models_at(min_position))
     data = container.import_store.file(import_id, "marked")
     if data is None:
         raise ApiProblem(404, "not-found", "Not found", "this import has no marked workbook (no problems, not done, or erased)")
-    return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="leerroute-import-{import_id}.xlsx"'})
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="leerroute-import-{import_id}.xlsx"',
+                                                          POSITION_HEADER: position})
 

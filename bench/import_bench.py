@@ -44,7 +44,7 @@ def service_rate(container: Any, rows: list[dict[str, str]], municipality: str) 
 def import_rate(container: Any, sheet: Path, municipality: str) -> tuple[float, dict[str, int]]:
     actor = Actor("km-bench", Role.KLANTMANAGER, municipality)
     t0 = time.perf_counter()
-    import_id = container.imports.accept(actor, sheet, dry_run=False)
+    import_id = container.imports.accept(actor, sheet, dry_run=False).import_id
     counts = container.imports.run(import_id)
     return counts["rows_imported"] / (time.perf_counter() - t0), counts
 
@@ -60,7 +60,7 @@ def memory_child(url: str, data_dir: str, sheet: str, municipality: str) -> dict
 
     container = build_container(url, Path(data_dir))
     actor = Actor("km-bench", Role.KLANTMANAGER, municipality)
-    import_id = container.imports.accept(actor, Path(sheet), dry_run=True)
+    import_id = container.imports.accept(actor, Path(sheet), dry_run=True).import_id
     before = _rss_kb()
     counts = container.imports.run(import_id)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

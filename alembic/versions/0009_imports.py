@@ -34,8 +34,12 @@ def upgrade() -> None:
         sa.Column("error", sa.Text()),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True)),
+        sa.Column("request_scope", sa.String(64)),
+        sa.Column("request_key", sa.String(200)),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
     )
     op.create_index("imports_municipality_idx", "imports", ["municipality", "created_at"])
+    op.create_index("imports_request_idx", "imports", ["request_scope", "request_key"], unique=True)
     op.create_table(
         "import_files",
         sa.Column("import_id", sa.Uuid(), primary_key=True),
@@ -59,5 +63,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("imported_rows")
     op.drop_table("import_files")
+    op.drop_index("imports_request_idx", table_name="imports")
     op.drop_index("imports_municipality_idx", table_name="imports")
     op.drop_table("imports")

@@ -39,7 +39,7 @@ def import_command(
             if file is None or not municipality or not subject:
                 raise typer.BadParameter("give FILE, --municipality and --subject (or --resume ID)")
             actor = Actor(subject, Role.KLANTMANAGER, municipality)
-            import_id = container.imports.accept(actor, file, dry_run=not commit)
+            import_id = container.imports.accept(actor, file, dry_run=not commit).import_id
             total = spreadsheets.count_rows(file, spreadsheets.detect_format(file))
         print(f"import {import_id}", flush=True)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[note]}"),

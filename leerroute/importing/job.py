@@ -23,6 +23,7 @@ registered otherwise (through the API) is the domain's ``one-trajectory-per-cand
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -40,9 +41,10 @@ from adapters.pseudonyms import Pseudonymiser
 from domain.access import IMPORTERS, check_role
 from domain.errors import DomainError, InvalidField, NotFound, RuleViolation
 from domain.values import Actor, Role
+from leerroute.errors import IdempotencyKeyReused
 from leerroute.importing.columns import BY_NAME, REQUIRED
 from leerroute.importing.rows import REGISTRATION_RULES, ParsedRow, Problem, Step, parse_row
-from leerroute.service import Service
+from leerroute.service import Service, request_scope
 from leerroute.unit_of_work import UnitOfWork
 
 # (session, unit-of-work factory) of one batch's transaction; ``keep``: commit it at the end.
@@ -50,6 +52,20 @@ Savepoints = Callable[[bool], AbstractContextManager[tuple[Session, Callable[[],
 Progress = Callable[[dict[str, int]], None]
 
 IMPORT_ACTIVITY = "spreadsheet_import"
+
+
+@dataclass(frozen=True)
+class Accepted:
+    import_id: UUID
+    replayed: bool  # the import an earlier upload with the same Idempotency-Key made
+
+
+def _digest(upload: Path, dry_run: bool) -> str:
+    digest = hashlib.sha256(b"dry-run" if dry_run else b"commit")
+    with upload.open("rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 class ImportRefused(Exception):
@@ -86,9 +102,10 @@ class Importer:
 
     # -- accepting a file ----------------------------------------------------------------------------
 
-    def accept(self, actor: Actor, upload: Path, *, dry_run: bool) -> UUID:
+    def accept(self, actor: Actor, upload: Path, *, dry_run: bool, idempotency_key: str | None = None) -> Accepted:
         """Check the file as a whole (its kind, its size, its header) and keep it, encrypted, for
-        the job; the id of the import. Rows are checked by ``run``."""
+        the job; the id of the import. Rows are checked by ``run``. With an ``idempotency_key``, a
+        repeat of the upload (the same key, file and mode) is the import made the first time."""
         check_role(actor, IMPORTERS)
         size = upload.stat().st_size
         if size > self.max_bytes:
@@ -105,10 +122,22 @@ class Importer:
         invalid += [(name, "column appears twice") for name in sorted({h for h in header if h and header.count(h) > 1})]
         if invalid:
             raise ImportRefused(invalid)
+        fingerprint = _digest(upload, dry_run)
+        request = None
+        if idempotency_key is not None:
+            key = idempotency_key.strip()
+            if not 1 <= len(key) <= 200:
+                raise InvalidField("Idempotency-Key", "1 to 200 characters")
+            request = (request_scope(actor), key)
         import_id = uuid4()
-        self._store.create(import_id=import_id, municipality=actor.organisation, subject=actor.subject, dry_run=dry_run,
-                           file_format=file_format, upload=upload)
-        return import_id
+        kept = self._store.create(import_id=import_id, municipality=actor.organisation, subject=actor.subject, dry_run=dry_run,
+                                  file_format=file_format, upload=upload, fingerprint=fingerprint, request=request)
+        if kept != import_id:
+            earlier = self._store.get(kept)
+            if earlier is None or earlier.fingerprint != fingerprint:
+                raise IdempotencyKeyReused()
+            return Accepted(kept, replayed=True)
+        return Accepted(import_id, replayed=False)
 
     # -- the job --------------------------------------------------------------------------------------
 

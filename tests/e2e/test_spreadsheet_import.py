@@ -97,6 +97,17 @@ def test_the_template_explains_every_column_and_comes_back_clean(api, tokens, tm
     assert body["format"] == "csv" and body["counts"]["checked"] == 1 and body["counts"]["failed"] == 0
 
 
+def test_an_upload_repeated_with_its_idempotency_key_is_the_same_import(api, tokens):
+    km = {**tokens.klantmanager(new_municipality()), "Idempotency-Key": "caseload-2026-11"}
+    sheet = api.get("/v1/imports/template", params={"format": "csv"}, headers=km).content
+    first = api.post("/v1/imports", headers=km, files={"file": ("a.csv", sheet, "text/csv")})
+    again = api.post("/v1/imports", headers=km, files={"file": ("a.csv", sheet, "text/csv")})
+    assert first.status_code == again.status_code == 202
+    assert again.json()["id"] == first.json()["id"] and again.headers["Idempotent-Replayed"] == "true"
+    other = api.post("/v1/imports", headers=km, files={"file": ("b.csv", sheet + b"\n", "text/csv")})
+    assert_problem(other, 422)
+
+
 def _with_errors(rows: list[dict[str, str]], registered_bsn: str) -> dict[tuple[int, str], str]:
     """Deliberate errors in chosen rows; (sheet row, column) → the rule that names it."""
     expected = {}
