@@ -3,6 +3,11 @@ batches, and writes each batch's rows and the new position in one transaction (t
 is locked first), so a batch processed twice is never counted twice and a crash leaves nothing
 half-applied. Projections at the same position share one batch, read and decoded once.
 
+An event a projection cannot process stops that projection alone: its batch is rolled back to
+a savepoint, the events before the bad one are applied, and the event's position and the error
+are recorded (``adapters.projection_failures``); the other projections go on. ``resume`` lets it
+try again from there (after a fix), without a rebuild.
+
 A rebuild replays the whole log into the projections' tables inside one transaction: readers
 keep seeing the old rows until the new ones are complete, and a rebuild that is killed leaves
 the old tables and position exactly as they were.
@@ -10,6 +15,7 @@ the old tables and position exactly as they were.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -24,6 +30,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from adapters import projection_failures as failures
 from adapters.database import read_session, write_session
 from adapters.eventstore import EventStore, originator
 from adapters.projections import Projection, TrajectoryProjection
@@ -34,6 +41,17 @@ from adapters.tables import (
 from domain.trajectory import Trajectory
 
 TRAJECTORY_TOPIC_PREFIX = f"{Trajectory.__module__}:{Trajectory.__qualname__}."
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ProjectionState:
+    """How far a projection has read, and why it stopped (None: it runs)."""
+
+    name: str
+    position: int
+    stopped: failures.Failure | None
 
 
 class BatchDecoder:
@@ -122,9 +140,27 @@ class ProjectionRunner:
         return value or 0
 
     def lowest_position(self) -> int:
+        """The lowest position of the projections that run (a stopped one does not hold up
+        the reads that wait for a position; it shows on the health and metrics instead)."""
         with read_session(self.database_url) as session:
             rows: dict[str, int] = dict(session.execute(select(projection_positions.c.name, projection_positions.c.position)).tuples().all())
-        return min((rows.get(p.name, 0) for p in self.projections), default=0)
+            stopped = failures.stopped(session)
+        return min((rows.get(p.name, 0) for p in self.projections if p.name not in stopped), default=self.log_size())
+
+    def states(self) -> list[ProjectionState]:
+        with read_session(self.database_url) as session:
+            rows: dict[str, int] = dict(session.execute(select(projection_positions.c.name, projection_positions.c.position)).tuples().all())
+            stopped = failures.stopped(session)
+        return [ProjectionState(p.name, int(rows.get(p.name, 0)), stopped.get(p.name)) for p in self.projections]
+
+    def resume(self, names: Sequence[str] | None = None) -> list[str]:
+        """Let stopped projections (all when None) try again from where they stopped; returns
+        the names that were stopped."""
+        wanted = [self.projection(n).name for n in (names or self.names())]
+        with write_session(self.database_url) as session:
+            was = [n for n in wanted if n in failures.stopped(session)]
+            failures.clear(session, wanted)
+        return was
 
     def catch_up(self, *, on_batch: Callable[[int], None] | None = None) -> int:
         """Bring every projection up to the end of the log; returns how many events were read.
@@ -150,16 +186,22 @@ class ProjectionRunner:
         whether every projection was at that position."""
         try:
             with write_session(self.database_url) as session:
-                positions = self._lock_positions(session, self.names())
+                stopped = failures.stopped(session)
+                running = [p for p in self.projections if p.name not in stopped]
+                if not running:
+                    return 0, True
+                positions = self._lock_positions(session, [p.name for p in running])
                 low = min(positions.values())
-                group = [p for p in self.projections if positions[p.name] == low]
+                group = [p for p in running if positions[p.name] == low]
                 stop = min((pos for pos in positions.values() if pos > low), default=None)
                 notifications = self._notifications_after(session, low, stop=stop)
                 if notifications:
                     decode = BatchDecoder(self.store)
+                    done = []
                     for projection in group:
-                        self._write(projection, session, self._trackers[projection.name], notifications, decode=decode)
-                    self._set_positions(session, [p.name for p in group], notifications[-1].id)
+                        if self._write_isolated(projection, session, notifications, decode):
+                            done.append(projection.name)
+                    self._set_positions(session, done, notifications[-1].id)
                 elif stop is not None:  # no events up to the next position (ids can have gaps)
                     self._set_positions(session, [p.name for p in group], stop)
                 return len(notifications), stop is None
@@ -167,6 +209,39 @@ class ProjectionRunner:
             for tracker in self._trackers.values():
                 tracker.forget()  # a cache may be ahead of what was committed
             raise
+
+    def _write_isolated(
+        self, projection: Projection, session: Session, notifications: Sequence[Notification], decode: BatchDecoder
+    ) -> bool:
+        """Write the batch into one projection inside a savepoint; when it fails, apply the
+        events before the one it fails on, record that event and stop the projection there.
+        Returns whether the whole batch was applied."""
+        tracker = self._trackers[projection.name]
+        try:
+            with session.begin_nested():
+                self._write(projection, session, tracker, notifications, decode=decode)
+            return True
+        except Exception:
+            tracker.forget()
+        applied = None
+        for notification in notifications:  # one at a time, to find the event it fails on
+            try:
+                with session.begin_nested():
+                    self._write(projection, session, tracker, [notification], decode=decode)
+                applied = notification.id
+            except Exception as error:
+                tracker.forget()
+                log.error(
+                    "projection %s stopped at log position %s (%s): %s", projection.name, notification.id, notification.topic,
+                    error, exc_info=error,
+                )
+                failures.record(session, projection.name, notification.id, notification.topic, error)
+                break
+        else:
+            return True  # the batch failed as a whole, yet no single event did: it is applied now
+        if applied is not None:
+            self._set_positions(session, [projection.name], applied)
+        return False
 
     def _notifications_after(self, session: Session, position: int, *, stop: int | None = None) -> list[Notification]:
         """The next batch of the log after ``position`` (up to ``stop``), read in ``session``."""
@@ -243,6 +318,7 @@ class ProjectionRunner:
                 if rebuilt is not None:
                     rebuilt(session)
             self._set_positions(session, [p.name for p in projections], position)
+            failures.clear(session, [p.name for p in projections])  # rebuilt through the whole log: running again
         for projection in projections:
             self._trackers[projection.name].forget()
         return replayed

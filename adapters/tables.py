@@ -69,6 +69,34 @@ projection_positions = Table(
     Column("position", _big_id, nullable=False),
 )
 
+# The retention schedule: per trajectory, when its route ended and when its candidate's personal
+# data falls due for erasure (``domain.retention``), and a documented hold.
+retention_schedule = Table(
+    "retention_schedule",
+    metadata,
+    Column("trajectory_id", Uuid, primary_key=True),
+    Column("candidate_id", Uuid, nullable=False),
+    Column("municipality", String(6), nullable=False),
+    Column("ended_on", Date),
+    Column("due_on", Date),
+    Column("held_on", Date),
+    Column("hold_reason", Text()),
+    Index("retention_schedule_due_idx", "due_on"),
+    Index("retention_schedule_municipality_idx", "municipality", "due_on"),
+)
+
+# A projection that could not process an event stops there (the others go on): the event's log
+# position and the error, until ``leerroute projections resume`` or the next start of the workers.
+projection_failures = Table(
+    "projection_failures",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("position", _big_id, nullable=False),
+    Column("topic", Text(), nullable=False),
+    Column("error", Text(), nullable=False),
+    Column("failed_at", DateTime(timezone=True), nullable=False),
+)
+
 trajectory_summaries = Table(
     "trajectory_summaries",
     metadata,
@@ -227,6 +255,10 @@ candidate_keys = Table(
     Column("candidate_id", Uuid, primary_key=True),
     Column("wrapped_key", LargeBinary(), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Which master key wrapped it (``PersonalDataVault.key_id``); NULL: a key wrapped before
+    # master keys had ids, found by trying each configured master key.
+    Column("master_key_id", String(16)),
+    Index("candidate_keys_master_key_idx", "master_key_id"),
 )
 
 # The duplicate check at registration: a keyed hash of the BSN per municipality, never the BSN.

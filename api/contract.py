@@ -52,7 +52,15 @@ HEADERS: dict[str, dict[str, Any]] = {
                                      "(pass it as `minPosition` to read your own writes)",
                       "schema": {"type": "integer", "minimum": 0}},
     "Retry-After": {"description": "Seconds after which to try again", "required": True, "schema": {"type": "integer", "minimum": 1}},
+    "WWW-Authenticate": {"description": "The scheme to authenticate with: `Bearer`", "required": True,
+                         "schema": {"type": "string", "enum": ["Bearer"]}},
 }
+SECURITY_NOTE = (
+    "\n\nEvery response carries the security headers of the NL GOV API Design Rules "
+    "(`Cache-Control: no-store`, `Content-Security-Policy`, `Strict-Transport-Security`, "
+    "`X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY`, `Referrer-Policy: no-referrer`), "
+    "and this document `Access-Control-Allow-Origin: *`."
+)
 
 _EDGE_PROBLEMS = {
     "503": "The database or the token issuer cannot be reached now; try again after Retry-After seconds",
@@ -74,6 +82,7 @@ def _is_write(path: str, method: str) -> bool:
 def publish(schema: dict[str, Any]) -> dict[str, Any]:
     """Complete the generated document (after ``api.problems.document_problems``)."""
     schema["info"]["contact"] = CONTACT
+    schema["info"]["description"] = schema["info"].get("description", "") + SECURITY_NOTE
     schema["servers"] = [{"url": BASE_PATH, "description": "leerroute, version 1"}]
     components = schema.setdefault("components", {})
     components["headers"] = {**components.get("headers", {}), **HEADERS}
@@ -127,6 +136,8 @@ def _complete(path: str, method: str, operation: dict[str, Any]) -> None:
         headers.setdefault(TRACE_HEADER, _ref(TRACE_HEADER))
         if status == "503":
             headers.setdefault("Retry-After", _ref("Retry-After"))
+        if status == "401":
+            headers.setdefault("WWW-Authenticate", _ref("WWW-Authenticate"))
         if not status.startswith("2"):
             continue
         if _is_write(path, method):

@@ -120,7 +120,7 @@ def _expected_version(
 def _idempotency_key(
     key: Annotated[
         str | None,
-        Header(alias="Idempotency-Key", max_length=200,
+        Header(alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$",
                description="Your key for this request: a repeat gets the first answer again (Idempotent-Replayed: true)"),
     ] = None,
 ) -> str | None:

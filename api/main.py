@@ -9,10 +9,24 @@ from fastapi import Depends, FastAPI
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import agreements, claims, contract, imports, money_reports, pipeline, placements, problems, steps, trajectories
+from api import (
+    agreements,
+    claims,
+    contract,
+    imports,
+    money_reports,
+    operations,
+    pipeline,
+    placements,
+    problems,
+    retention,
+    steps,
+    trajectories,
+)
 from api.contract import API_VERSION, DOCUMENT_PATH, TRACE_HEADER, request_contract
 from api.deps import trace_id_of
 from api.edge import RequestGuard, ResponseHeaders
+from api.metrics import RequestMetrics
 from leerroute.bootstrap import Container, build
 
 __all__ = ["API_VERSION", "create_app"]
@@ -53,12 +67,15 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
     app.state.container = container
     problems.install(app)
     contract.install(app)
-    for module in (trajectories, steps, placements, pipeline, agreements, claims, money_reports, imports):
+    for module in (trajectories, steps, placements, pipeline, agreements, claims, money_reports, retention, operations, imports):
         app.include_router(module.router)
+    generate = app.openapi
+    app.openapi = lambda: operations.document_operations(generate())  # type: ignore[method-assign]
 
     app.add_middleware(RequestGuard)
     app.add_middleware(ApiVersionHeader)
     app.add_middleware(ResponseHeaders)
+    app.add_middleware(RequestMetrics)
     return app
 
 

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain import commands as c
+from domain import retention
 from domain.errors import Forbidden, NotFound
 from domain.financing import Claim
 from domain.money import MoneyScope
@@ -92,6 +93,8 @@ COMMAND_ROLES: dict[type[c.Command], frozenset[Role]] = {
     c.EndPlacement: PLACEMENT_PARTIES,
     c.EraseCandidate: ERASERS,
     c.RecordDueMilestones: SYSTEM,
+    c.ApplyRetention: SYSTEM,
+    c.HoldRetention: retention.HOLDERS,
     c.ConcludeAgreement: AGREEMENT_WRITERS,
     c.ChangeAgreementTerms: AGREEMENT_WRITERS,
     c.FileClaim: CLAIM_WRITERS,
@@ -206,8 +209,10 @@ class AccessPolicy:
             allowed = self.can_act_on_placement(actor, trajectory)
         elif isinstance(command, c.EraseCandidate):
             allowed = self.can_erase(actor, trajectory)
-        elif isinstance(command, c.RecordDueMilestones):
+        elif isinstance(command, (c.RecordDueMilestones, c.ApplyRetention)):
             allowed = True  # the system itself (its role is checked above)
+        elif isinstance(command, c.HoldRetention):
+            allowed = retention.can_hold(actor, trajectory)
         else:
             allowed = self.can_manage_route(actor, trajectory)
         if not allowed:

@@ -216,6 +216,22 @@ class EraseCandidate(TrajectoryCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
+class HoldRetention(TrajectoryCommand):
+    """Keep the candidate's personal data past the retention term, for the stated reason."""
+
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplyRetention(TrajectoryCommand):
+    """Erase the candidate's personal data if the retention term after the route's end has
+    passed by ``on`` (and the route is not held); nothing when it has not, or was erased."""
+
+    actor: Actor = field(default=SYSTEM_ACTOR)
+    versioned: ClassVar[bool] = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class RecordDueMilestones(TrajectoryCommand):
     """Record what time has made due by ``on`` (lasting placement, check-ins, a stalled route)."""
 

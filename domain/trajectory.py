@@ -186,6 +186,7 @@ class Trajectory(Aggregate):
         self.lasting_placements: dict[str, date] = {}
         self.check_ins_due: list[date] = []
         self.stalled_since: date | None = None
+        self.retention_hold: dict[str, Any] | None = None
 
     # -- derived ----------------------------------------------------------------------------
 
@@ -822,6 +823,22 @@ class Trajectory(Aggregate):
     @event("RouteStalled")
     def _route_stalled(self, *, on: date, last_step_on: date, actor: Actor) -> None:
         self.stalled_since = last_step_on
+
+    # -- retention (bewaartermijn) ----------------------------------------------------------------
+
+    def hold_retention(self, *, on: date, today: date, reason: str, actor: Actor) -> None:
+        """Keep the candidate's personal data past the retention term (a documented hold, such
+        as a pending objection or court case); the rules of the term are in ``domain.retention``."""
+        if not reason.strip():
+            raise RuleViolation("hold-reason-required", "a retention hold states its reason")
+        if self.retention_hold is not None:
+            raise RuleViolation("one-retention-hold", f"the route is held since {self.retention_hold['on']}")
+        self._check_date(on, today, "a retention hold")
+        self._retention_held(on=on, reason=reason.strip(), actor=actor)
+
+    @event("RetentionHeld")
+    def _retention_held(self, *, on: date, reason: str, actor: Actor) -> None:
+        self.retention_hold = {"on": on, "reason": reason, "by": actor.subject}
 
     # -- bookkeeping --------------------------------------------------------------------------
 

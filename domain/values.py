@@ -231,6 +231,8 @@ class MilestoneTerms:
     check_in_window_days: int
     guarantee_years: int
     stall_weeks: int
+    # The bewaartermijn: months after a route ended that its candidate's personal data is erased.
+    retention_months: int = 84
 
 
 @dataclass(frozen=True)

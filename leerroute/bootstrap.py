@@ -15,7 +15,7 @@ from uuid import UUID
 
 from sqlalchemy.orm import Session
 
-from adapters import migrations, queries, regions
+from adapters import metrics, migrations, queries, regions
 from adapters.access_log import AccessLog
 from adapters.clock import Clock, SystemClock
 from adapters.database import write_session
@@ -26,18 +26,22 @@ from adapters.personal_data import PersonalDataVault
 from adapters.projection_runner import ProjectionRunner
 from adapters.projections import Funnel, RouteSummaries
 from adapters.pseudonyms import Pseudonymiser
+from adapters.retention import RetentionSchedule, due_for_erasure
 from adapters.tokens import OidcVerifier, TokenService, TokenVerifier
 from adapters.unit_of_work import SavepointUnitOfWork, SqlUnitOfWork
 from domain.access import AccessPolicy, FundCoverage
 from domain.payments import fund_covers
 from domain.trajectory import Trajectory
+from leerroute.health import Health
 from leerroute.importing.job import Importer
 from leerroute.money_queries import MoneyQueries
 from leerroute.policies import TimePolicies
 from leerroute.queries import Queries
+from leerroute.retention_queries import RetentionQueries
 from leerroute.service import Service
 from leerroute.settings import Settings
-from workers.broker import make_broker
+from workers.actors import POLICIES_QUEUE, PROJECTIONS_QUEUE
+from workers.broker import make_broker, queue_depth
 from workers.runtime import Workers
 
 DEFAULT_REGIONS = Path(__file__).with_name("regions.csv")
@@ -64,6 +68,9 @@ class Container:
     unit_of_work: Callable[[], SqlUnitOfWork]
     imports: Importer
     import_store: ImportStore
+    health: Health
+    live_metrics: metrics.LiveMetrics
+    retention: RetentionQueries
 
     @property
     def database_url(self) -> str:
@@ -102,7 +109,7 @@ def build(
         regions.load(url, settings.regions_file or DEFAULT_REGIONS)
     region_of = regions.RegionMap(url)
     pseudonymise = Pseudonymiser(settings.effective_pseudonym_secret)
-    vault = PersonalDataVault(url, settings.effective_personal_data_secret)
+    vault = PersonalDataVault(url, settings.effective_personal_data_secret, settings.previous_personal_data_secrets)
     store = store or EventStore(url)
     access_log = AccessLog(url, clock)
     terms = settings.milestone_terms
@@ -115,7 +122,9 @@ def build(
         return fund_covers(money.fund_agreements(fund), trajectory, region_of(trajectory.municipality))
 
     access = AccessPolicy(fund_coverage or agreements_cover)
-    projections = ProjectionRunner(store, url, [RouteSummaries(terms), Funnel(), MoneyProjection(settings.savings_baseline)])
+    projections = ProjectionRunner(
+        store, url, [RouteSummaries(terms), Funnel(), MoneyProjection(settings.savings_baseline), RetentionSchedule(terms)]
+    )
 
     def unit_of_work() -> SqlUnitOfWork:
         return SqlUnitOfWork(url, store, vault, pseudonymise, access_log, clock)
@@ -126,12 +135,21 @@ def build(
         make_broker(settings.redis_url), catch_up=projections.catch_up, run_policies=lambda: time_policies.run(),
         catch_up_seconds=settings.catch_up_seconds, policy_seconds=settings.policy_seconds,
         run_import=lambda import_id: imports.run(UUID(import_id)),
+        on_start=projections.resume,
     )
     service = Service(
         unit_of_work, today=clock.today, access=access, region_of=region_of, terms=terms,
-        notify=workers.log_grew, retries=settings.command_retries,
+        notify=workers.log_grew, retries=settings.command_retries, observe=metrics.count_command,
     )
-    time_policies = TimePolicies(service, lambda today: queries.due_trajectories(url, today), clock.today)
+    time_policies = TimePolicies(
+        service, lambda today: queries.due_trajectories(url, today), clock.today, observe=metrics.count_policy_run,
+        due_for_erasure=lambda today: due_for_erasure(url, today), erased=metrics.RETENTION_ERASURES.inc,
+    )
+    health = Health(url, settings.redis_url, store, projections, settings.ready_max_lag_events, settings.ready_max_lag_seconds)
+    live_metrics = metrics.LiveMetrics(
+        lambda: [(lag.name, lag.events, lag.seconds, lag.stopped_at is not None) for lag in health.lags()],
+        lambda: {queue: queue_depth(workers.broker, queue) for queue in (PROJECTIONS_QUEUE, POLICIES_QUEUE)},
+    )
 
     @contextmanager
     def savepoints(keep: bool) -> Iterator[tuple[Session, Callable[[], SavepointUnitOfWork]]]:
@@ -169,4 +187,7 @@ def build(
         unit_of_work=unit_of_work,
         imports=imports,
         import_store=import_store,
+        health=health,
+        live_metrics=live_metrics,
+        retention=RetentionQueries(url, projections, clock.today, settings.read_wait_max_seconds),
     )

@@ -42,6 +42,7 @@ def serve(
 def worker(
     threads: Annotated[int, typer.Option(help="Worker threads")] = 2,
     policies: Annotated[bool, typer.Option(help="Also run the time-driven policies on their schedule")] = True,
+    metrics_port: Annotated[int | None, typer.Option(help="Serve this worker's Prometheus metrics on this port")] = None,
 ) -> None:
     """Run the dramatiq worker and the periodic catch-up until stopped (SIGINT/SIGTERM)."""
     import signal
@@ -50,6 +51,11 @@ def worker(
     from leerroute.bootstrap import build
 
     container = build()
+    if metrics_port is not None:
+        from prometheus_client import REGISTRY, start_http_server
+
+        REGISTRY.register(container.live_metrics)
+        start_http_server(metrics_port, addr="0.0.0.0")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -93,19 +99,49 @@ def token(
     typer.echo(value)
 
 
-projections_cli = typer.Typer(help="Read models: status and rebuild.", no_args_is_help=True)
+projections_cli = typer.Typer(help="Read models: status, resume and rebuild.", no_args_is_help=True)
 cli.add_typer(projections_cli, name="projections")
 
 
 @projections_cli.command("status")
 def projections_status() -> None:
-    """How far each read model has read the log."""
+    """How far each read model has read the log; a stopped one with the event it stopped at and
+    the error (exit 1 when one is stopped)."""
     from leerroute.bootstrap import build
 
     container = build()
     end = container.projections.log_size()
-    for name in container.projections.names():
-        typer.echo(f"{name}: {container.projections.position(name)} of {end}")
+    states = container.projections.states()
+    for state in states:
+        typer.echo(f"{state.name}: {state.position} of {end}")
+        if state.stopped is not None:
+            f = state.stopped
+            typer.echo(f"  stopped at log position {f.position} ({f.topic}) since {f.failed_at:%Y-%m-%d %H:%M:%S}: {f.error}")
+    if any(state.stopped for state in states):
+        raise typer.Exit(1)
+
+
+@projections_cli.command("resume")
+def projections_resume(
+    name: Annotated[str | None, typer.Argument(help="One projection; every stopped one when left out")] = None,
+) -> None:
+    """Let a stopped read model go on from the event it stopped at (after the fix), without a
+    rebuild; the workers also do this each time they start."""
+    from leerroute.bootstrap import build
+
+    container = build()
+    runner = container.projections
+    if name is not None and name not in runner.names():
+        raise typer.BadParameter(f"unknown projection {name}; known: {', '.join(runner.names())}")
+    resumed = runner.resume([name] if name else None)
+    runner.catch_up()
+    still = [s for s in runner.states() if s.stopped is not None and s.name in resumed]
+    for state in still:
+        assert state.stopped is not None
+        typer.echo(f"{state.name} stopped again at log position {state.stopped.position}: {state.stopped.error}")
+    typer.echo(f"resumed {', '.join(resumed) or 'nothing (none was stopped)'}")
+    if still:
+        raise typer.Exit(1)
 
 
 @projections_cli.command("rebuild")
@@ -260,6 +296,53 @@ def money_reconcile(
     if remaining:
         raise typer.Exit(1)
     typer.echo("repaired: the money read models equal the log")
+
+
+keys_cli = typer.Typer(help="The master key of personal data: rotation.", no_args_is_help=True)
+cli.add_typer(keys_cli, name="keys")
+
+
+@keys_cli.command("status")
+def keys_status() -> None:
+    """How many candidate keys each master key wraps (exit 1 while some are not yet under the current one)."""
+    from adapters.database import read_session
+    from leerroute.bootstrap import build
+
+    container = build()
+    vault = container.vault
+    with read_session(container.database_url) as session:
+        counts = vault.keys_by_master(session)
+    for master, count in sorted(counts.items(), key=lambda item: (item[0] != vault.current_key_id, str(item[0]))):
+        label = "current" if master == vault.current_key_id else "previous" if master in vault.key_ids else "not configured"
+        typer.echo(f"{master or 'before key ids'}: {count} ({label})")
+    if any(master != vault.current_key_id for master in counts):
+        raise typer.Exit(1)
+
+
+@keys_cli.command("rotate")
+def keys_rotate(
+    batch_size: Annotated[int, typer.Option(help="Candidate keys re-wrapped per transaction", min=1)] = 200,
+    limit: Annotated[int | None, typer.Option(help="Re-wrap at most this many keys, then stop (to spread the work)", min=1)] = None,
+) -> None:
+    """Re-wrap every candidate's key under the current master key (LEERROUTE_PERSONAL_DATA_SECRET),
+    while the service runs. The previous master keys (LEERROUTE_PERSONAL_DATA_PREVIOUS_SECRETS)
+    stay accepted until this has finished; stopped halfway, it goes on where it was when run again."""
+    from adapters.key_rotation import remaining, rotate
+    from leerroute.bootstrap import build
+
+    container = build(migrate=False)  # changes no schema, and writes nothing but the keys
+    vault = container.vault
+    typer.echo(f"{remaining(container.database_url, vault)} candidate keys to re-wrap under master key {vault.current_key_id}")
+    done = rotate(
+        container.database_url, vault, batch_size=batch_size, limit=limit,
+        on_batch=lambda so_far, left: typer.echo(f"re-wrapped {so_far}, {left} to go"),
+    )
+    left = remaining(container.database_url, vault)
+    if left:
+        typer.echo(f"re-wrapped {done} candidate keys; {left} still to do: run leerroute keys rotate again")
+        return
+    typer.echo(f"re-wrapped {done} candidate keys; every key is wrapped by master key {vault.current_key_id}")
+    typer.echo("the previous master keys can now be removed from LEERROUTE_PERSONAL_DATA_PREVIOUS_SECRETS")
 
 
 from leerroute.importing.cli import import_command  # noqa: E402  (the command lives with the import)

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from domain import commands as c
+from domain import retention
 from domain.access import AccessPolicy, can_see_agreement, can_see_claim
 from domain.candidate import Candidate
 from domain.errors import Ineligible, InvalidField, NotFound, RuleViolation
@@ -168,6 +169,7 @@ ROUTE_CHANGES: dict[type[c.TrajectoryCommand], Change] = {
                                                         actor=x.actor),
     c.GrantDeviation: _deviation,
     c.RecordDueMilestones: _milestones,
+    c.HoldRetention: lambda t, x, ctx: t.hold_retention(on=x.on, today=ctx.today, reason=x.reason, actor=x.actor),
 }
 
 
@@ -195,14 +197,35 @@ def erase_candidate(command: c.EraseCandidate, ctx: Context) -> Outcome:
     the candidate's key and BSN lookup, and forget the kept registration request (its fingerprint
     is a hash over the personal data), in one transaction. The route, its money and its audit
     trail stay. Whatever version the caller names: the trajectory itself does not change."""
-    uow = ctx.uow
-    uow.lock(command.trajectory_id)
-    trajectory = _get(uow, command.trajectory_id, Trajectory, "trajectory")
+    trajectory, candidate = _trajectory_and_candidate(command, ctx)
+    candidate.erase(on=command.on, today=ctx.today, actor=command.actor)
+    return _erased(command, ctx, trajectory, candidate)
+
+
+def apply_retention(command: c.ApplyRetention, ctx: Context) -> Outcome:
+    """The retention term: erase as on request once ``domain.retention`` says it is due;
+    nothing (no event, no access-log entry) when it is not, is held, or was erased already."""
+    trajectory, candidate = _trajectory_and_candidate(command, ctx)
+    if command.on > ctx.today:
+        raise RuleViolation("no-future-dates", f"retention is applied up to today ({ctx.today}), not {command.on}")
+    if not retention.erasure_due(trajectory, erased=candidate.is_erased, today=command.on, terms=ctx.terms):
+        return Outcome(trajectory, None)
+    candidate.erase(on=command.on, today=ctx.today, actor=command.actor)
+    return _erased(command, ctx, trajectory, candidate)
+
+
+def _trajectory_and_candidate(command: c.TrajectoryCommand, ctx: Context) -> tuple[Trajectory, Candidate]:
+    ctx.uow.lock(command.trajectory_id)
+    trajectory = _get(ctx.uow, command.trajectory_id, Trajectory, "trajectory")
     ctx.access.check_command(command, trajectory)
-    candidate = uow.get(trajectory.candidate_id)
+    candidate = ctx.uow.get(trajectory.candidate_id)
     if not isinstance(candidate, Candidate):
         raise RuleViolation("candidate-exists", f"trajectory {trajectory.id} has no candidate record")
-    candidate.erase(on=command.on, today=ctx.today, actor=command.actor)
+    return trajectory, candidate
+
+
+def _erased(command: c.TrajectoryCommand, ctx: Context, trajectory: Trajectory, candidate: Candidate) -> Outcome:
+    uow = ctx.uow
     position = uow.save(candidate)
     uow.destroy_personal_data(candidate.id)
     uow.forget_requests(c.RegisterTrajectory.activity, trajectory.id)
@@ -311,6 +334,7 @@ HANDLERS: dict[type[c.Command], Handler] = {
     **dict.fromkeys(ROUTE_CHANGES, change_trajectory),
     c.RegisterTrajectory: register_trajectory,
     c.EraseCandidate: erase_candidate,
+    c.ApplyRetention: apply_retention,
     c.ConcludeAgreement: conclude_agreement,
     c.ChangeAgreementTerms: change_agreement_terms,
     c.FileClaim: file_claim,

@@ -15,7 +15,9 @@ and the id of what the command created. It owns
   position, created id), not a response: every entry point presents a replay as it presents the
   first answer, by reading the aggregate at that version, and no presentation or personal data is
   copied into the records;
-- telling the workers, after the commit, that the log has grown.
+- telling the workers, after the commit, that the log has grown;
+- telling ``observe`` how each command ended (its type, the error or None, whether replayed):
+  the metrics count commands here, where every entry point passes.
 
 Errors are the domain's (``domain.errors``: not found, forbidden, a rule, an invalid field) and
 the three above. Nothing here knows HTTP.
@@ -59,6 +61,7 @@ class Service:
         notify: Callable[[], None] = lambda: None,
         new_id: Callable[[], UUID] = uuid4,
         retries: int = 5,
+        observe: Callable[[str, BaseException | None, bool], None] = lambda command, error, replayed: None,
     ):
         self._unit_of_work = unit_of_work
         self._today = today
@@ -68,6 +71,7 @@ class Service:
         self._notify = notify
         self._new_id = new_id
         self._retries = retries
+        self._observe = observe
 
     def with_unit_of_work(self, unit_of_work: Callable[[], UnitOfWork], *, notify: Callable[[], None] = lambda: None) -> Service:
         """The same service (the same handlers, rules, clock and access policy) on other units of
@@ -78,6 +82,15 @@ class Service:
         return other
 
     def handle(self, command: Command, *, idempotency_key: str | None = None, trace_id: str | None = None) -> Outcome:
+        try:
+            outcome = self._handle(command, idempotency_key, trace_id)
+        except Exception as error:
+            self._observe(type(command).__name__, error, False)
+            raise
+        self._observe(type(command).__name__, None, outcome.replayed)
+        return outcome
+
+    def _handle(self, command: Command, idempotency_key: str | None, trace_id: str | None) -> Outcome:
         handler = handlers.handler_of(command)
         # The role first: a role that may not issue the command learns nothing of what it names.
         check_role(command.actor, roles_for(type(command)))

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     organisation_claim: str = Field(default="org", min_length=1, validation_alias=AliasChoices("LEERROUTE_ORGANISATION_CLAIM"))
     pseudonym_secret: str | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_PSEUDONYM_SECRET"))
     personal_data_secret: str | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_PERSONAL_DATA_SECRET"))
+    personal_data_previous_secrets: str | None = Field(
+        default=None, validation_alias=AliasChoices("LEERROUTE_PERSONAL_DATA_PREVIOUS_SECRETS")
+    )
 
     timezone: str = Field(default="Europe/Amsterdam", validation_alias=AliasChoices("LEERROUTE_TIMEZONE"))
     read_wait_max_seconds: float = Field(default=5.0, validation_alias=AliasChoices("LEERROUTE_READ_WAIT_MAX_SECONDS"))
@@ -52,12 +55,15 @@ class Settings(BaseSettings):
     check_in_window_days: int = Field(default=30, ge=0, validation_alias=AliasChoices("LEERROUTE_CHECK_IN_WINDOW_DAYS"))
     guarantee_years: int = Field(default=10, ge=1, validation_alias=AliasChoices("LEERROUTE_GUARANTEE_YEARS"))
     stall_weeks: int = Field(default=8, ge=1, validation_alias=AliasChoices("LEERROUTE_STALL_WEEKS"))
+    retention_months: int = Field(default=84, ge=1, validation_alias=AliasChoices("LEERROUTE_RETENTION_MONTHS"))
     deviation_ending_days: int = Field(default=14, ge=0, validation_alias=AliasChoices("LEERROUTE_DEVIATION_ENDING_DAYS"))
     catch_up_seconds: float = Field(default=2.0, gt=0, validation_alias=AliasChoices("LEERROUTE_CATCH_UP_SECONDS"))
     policy_seconds: float = Field(default=900.0, gt=0, validation_alias=AliasChoices("LEERROUTE_POLICY_SECONDS"))
     savings_baseline: SavingsBaseline = Field(
         default=SavingsBaseline.INTAKE, validation_alias=AliasChoices("LEERROUTE_SAVINGS_BASELINE")
     )
+    ready_max_lag_events: int = Field(default=10_000, ge=0, validation_alias=AliasChoices("LEERROUTE_READY_MAX_LAG_EVENTS"))
+    ready_max_lag_seconds: float = Field(default=60.0, ge=0, validation_alias=AliasChoices("LEERROUTE_READY_MAX_LAG_SECONDS"))
     regions_file: Path | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_REGIONS_FILE"))
     import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1, validation_alias=AliasChoices("LEERROUTE_IMPORT_MAX_BYTES"))
     import_batch_rows: int = Field(default=50, ge=1, validation_alias=AliasChoices("LEERROUTE_IMPORT_BATCH_ROWS"))
@@ -70,6 +76,7 @@ class Settings(BaseSettings):
             check_in_window_days=self.check_in_window_days,
             guarantee_years=self.guarantee_years,
             stall_weeks=self.stall_weeks,
+            retention_months=self.retention_months,
         )
 
     @cached_property
@@ -95,6 +102,12 @@ class Settings(BaseSettings):
         if not self.effective_database_url.startswith("sqlite"):
             raise ValueError("set LEERROUTE_PERSONAL_DATA_SECRET: the key of personal data is never generated for a server database")
         return self._dev_secret("personal-data")
+
+    @property
+    def previous_personal_data_secrets(self) -> list[str]:
+        """Earlier master keys (comma-separated), still accepted for the candidate keys they
+        wrap until ``leerroute keys rotate`` has re-wrapped them all."""
+        return [part.strip() for part in (self.personal_data_previous_secrets or "").split(",") if part.strip()]
 
     def _dev_secret(self, name: str) -> str:
         """A secret generated once per data directory, for the embedded default only."""

@@ -14,3 +14,14 @@ def make_broker(redis_url: str | None) -> dramatiq.Broker:
         # periodic catch-up covers any message that could not be sent.
         return RedisBroker(url=redis_url, socket_timeout=2, socket_connect_timeout=2)
     return StubBroker()
+
+
+def queue_depth(broker: dramatiq.Broker, queue_name: str) -> int:
+    """Messages waiting in a queue (its delay queue included)."""
+    from dramatiq.common import dq_name
+
+    if isinstance(broker, StubBroker):
+        return sum(broker.queues[q].qsize() for q in (queue_name, dq_name(queue_name)) if q in broker.queues)
+    if isinstance(broker, RedisBroker):
+        return sum(int(broker.do_qsize(q)) for q in (queue_name, dq_name(queue_name)))
+    return 0

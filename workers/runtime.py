@@ -27,12 +27,14 @@ class Workers:
         catch_up_seconds: float,
         policy_seconds: float,
         run_import: Callable[[str], object] = lambda import_id: None,
+        on_start: Callable[[], object] = lambda: None,
     ):
         self.broker = broker
         self._catch_up = catch_up
         self._run_policies = run_policies
         self._catch_up_seconds = catch_up_seconds
         self._policy_seconds = policy_seconds
+        self._on_start = on_start
         self.actors = bind_actors(broker, catch_up=catch_up, run_policies=run_policies, run_import=run_import)
         self._worker: dramatiq.Worker | None = None
         self._stop = threading.Event()
@@ -51,7 +53,12 @@ class Workers:
         self.actors.run_import.send(import_id)
 
     def start(self, *, threads: int = 1, consume: bool = True, policies: bool = True) -> None:
-        """Run the dramatiq worker (``consume``) and the periodic catch-up and policies here."""
+        """Run the dramatiq worker (``consume``) and the periodic catch-up and policies here.
+        ``on_start`` runs first (the stopped projections try again: this start may bring the fix)."""
+        try:
+            self._on_start()
+        except Exception:
+            log.exception("the start-up work of the workers failed; going on")
         if consume and self._worker is None:
             self._worker = dramatiq.Worker(self.broker, worker_threads=threads, worker_timeout=100)
             self._worker.start()

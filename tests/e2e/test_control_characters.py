@@ -106,3 +106,11 @@ def test_longer_text_allows_tab_and_line_breaks_only(api, tokens):
     assert ok.status_code == 200, ok.text
     refused = api.post(route.base + "/re-entry", headers=route.km, json={"date": "2026-03-01", "explanation": "her\x0bsteld"})
     assert assert_problem(refused, 400)["invalidParams"][0]["name"] == "explanation"
+
+
+def test_an_idempotency_key_is_visible_ascii(api, tokens):
+    headers = tokens.klantmanager(new_municipality())
+    for key in (b"a\x01b", b" leading", "é-key".encode()):
+        response = api.post("/v1/trajectories", json=registration(), headers={**headers, "Idempotency-Key": key})
+        assert assert_problem(response, 400)["invalidParams"][0]["name"] == "header.Idempotency-Key", key
+    assert api.post("/v1/trajectories", json=registration(), headers={**headers, "Idempotency-Key": "order 17/a"}).status_code == 201

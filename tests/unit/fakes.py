@@ -390,7 +390,7 @@ class World:
 # Who issues each kind by default: the klantmanager, except where the employer answers or reports.
 DEFAULT_ACTORS: dict[type[c.TrajectoryCommand], Actor] = {
     c.ConfirmPlacement: EMPLOYER, c.DeclinePlacement: EMPLOYER, c.StartContract: EMPLOYER, c.EndPlacement: EMPLOYER,
-    c.EraseCandidate: PRIVACY, c.RecordDueMilestones: SYSTEM_ACTOR,
+    c.EraseCandidate: PRIVACY, c.RecordDueMilestones: SYSTEM_ACTOR, c.ApplyRetention: SYSTEM_ACTOR, c.HoldRetention: PRIVACY,
 }
 
 
@@ -424,6 +424,8 @@ def sample(
                            "granted_by": "team leader"},
         c.EraseCandidate: {},
         c.RecordDueMilestones: {},
+        c.ApplyRetention: {},
+        c.HoldRetention: {"reason": "objection pending"},
     }[kind]
     fields.update(overrides)
     return kind(actor=actor or DEFAULT_ACTORS.get(kind, KM), trajectory_id=trajectory_id, on=on, **fields)

@@ -16,7 +16,7 @@ from domain.terms import Terms, Trigger
 from leerroute.errors import VersionMismatch
 from tests.unit.fakes import FUND, KM, OTHER_KM, ROUTE_COMMANDS, World, ready
 
-VERSIONED_ROUTE_COMMANDS = [k for k in ROUTE_COMMANDS if k is not c.EraseCandidate]
+VERSIONED_ROUTE_COMMANDS = [k for k in ROUTE_COMMANDS if k.versioned]
 
 
 def _version(world: World, command: c.TrajectoryCommand) -> int:

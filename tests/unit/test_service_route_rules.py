@@ -323,7 +323,7 @@ def _route_with_a_proposal(world: World) -> Route:
     return proposed(world)
 
 
-@pytest.mark.parametrize("kind", [k for k in ROUTE_COMMANDS if k not in (c.EraseCandidate, c.RecordDueMilestones, c.ReEnter)],
+@pytest.mark.parametrize("kind", [k for k in ROUTE_COMMANDS if k not in (c.EraseCandidate, c.RecordDueMilestones, c.ApplyRetention, c.ReEnter)],
                          ids=lambda k: k.__name__)
 def test_no_step_is_dated_before_the_registration(kind):
     world = World()
