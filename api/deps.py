@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from uuid import uuid4
 
 from fastapi import Depends, Header, Query, Request, Response
+from opentelemetry import trace
 
 from api.auth import require_role
 from api.contract import POSITION_HEADER
@@ -85,6 +86,9 @@ def trace_id_of(scope: MutableMapping[str, Any]) -> str:
             value = parts[1].lower()
         except ValueError:
             value = None
+    if value is None:  # the request's span (when traces are on) has made one
+        span = trace.get_current_span().get_span_context()
+        value = format(span.trace_id, "032x") if span.is_valid else None
     state["trace_id"] = value or uuid4().hex
     return state["trace_id"]
 

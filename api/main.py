@@ -9,9 +9,11 @@ from fastapi import Depends, FastAPI
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from adapters import telemetry
 from api import (
     agreements,
     claims,
+    console,
     contract,
     imports,
     money_reports,
@@ -71,11 +73,15 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
         app.include_router(module.router)
     generate = app.openapi
     app.openapi = lambda: operations.document_operations(generate())  # type: ignore[method-assign]
+    console.install(app)  # the pages for people, under /console (after the API's error handlers)
 
     app.add_middleware(RequestGuard)
     app.add_middleware(ApiVersionHeader)
     app.add_middleware(ResponseHeaders)
     app.add_middleware(RequestMetrics)
+    tracer_provider = container.tracer_provider if container is not None else telemetry.provider_from_environment()
+    if tracer_provider is not None:
+        telemetry.trace_app(app, tracer_provider)  # outermost: the request's span covers everything
     return app
 
 

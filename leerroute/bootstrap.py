@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from uuid import UUID
 
+from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.orm import Session
 
-from adapters import metrics, migrations, queries, regions
+from adapters import metrics, migrations, queries, regions, telemetry
 from adapters.access_log import AccessLog
 from adapters.clock import Clock, SystemClock
-from adapters.database import write_session
+from adapters.database import get_engine, write_session
 from adapters.eventstore import EventStore
 from adapters.import_store import ImportStore
 from adapters.money.projection import MoneyProjection
@@ -71,6 +72,7 @@ class Container:
     health: Health
     live_metrics: metrics.LiveMetrics
     retention: RetentionQueries
+    tracer_provider: TracerProvider | None
 
     @property
     def database_url(self) -> str:
@@ -97,10 +99,12 @@ def build(
     migrate: bool = True,
     fund_coverage: FundCoverage | None = None,
     store: EventStore | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> Container:
     """``fund_coverage`` says which trajectories a fund may see; by default those its financing
     agreements cover (``domain.payments.fund_covers``). ``store``: the event store (by default
-    leerroute's own, with the hash chain)."""
+    leerroute's own, with the hash chain). ``tracer_provider``: where the traces go (by default
+    as the ``OTEL_*`` variables say, ``adapters.telemetry``; none when they say nothing)."""
     settings = settings or Settings()
     clock = clock or SystemClock(settings.timezone)
     url = settings.effective_database_url
@@ -131,8 +135,13 @@ def build(
 
     # The service tells the workers after each write; the workers run the time policies, which
     # go through the service (the lambda reads ``time_policies`` when it runs).
+    tracer_provider = tracer_provider or telemetry.provider_from_environment()
+    broker = make_broker(settings.redis_url)
+    if tracer_provider is not None:
+        telemetry.trace_engine(get_engine(url), tracer_provider)
+        broker.add_middleware(telemetry.TraceContext(tracer_provider))
     workers = Workers(
-        make_broker(settings.redis_url), catch_up=projections.catch_up, run_policies=lambda: time_policies.run(),
+        broker, catch_up=projections.catch_up, run_policies=lambda: time_policies.run(),
         catch_up_seconds=settings.catch_up_seconds, policy_seconds=settings.policy_seconds,
         run_import=lambda import_id: imports.run(UUID(import_id)),
         on_start=projections.resume,
@@ -189,5 +198,6 @@ def build(
         import_store=import_store,
         health=health,
         live_metrics=live_metrics,
+        tracer_provider=tracer_provider,
         retention=RetentionQueries(url, projections, clock.today, settings.read_wait_max_seconds),
     )

@@ -24,17 +24,19 @@ def serve(
     """Apply migrations and serve the HTTP API (docs at /docs)."""
     import uvicorn
 
+    from adapters import logs
     from api.main import create_app
     from leerroute.bootstrap import build
 
     container = build()
+    logs.configure(container.settings.log_format)
     console.print(f"leerroute on http://{host}:{port}/docs, database {container.settings.effective_database_url}")
     # An idle keep-alive connection is closed after LEERROUTE_KEEP_ALIVE_SECONDS; a body that
     # trickles in is cut off by api.edge (LEERROUTE_BODY_TIMEOUT_SECONDS). Headers that trickle
     # in are for the reverse proxy in front to time out (see the README).
     uvicorn.run(
         create_app(container, run_worker=workers), host=host, port=port,
-        timeout_keep_alive=max(1, round(container.settings.keep_alive_seconds)),
+        timeout_keep_alive=max(1, round(container.settings.keep_alive_seconds)), log_config=None,
     )
 
 
@@ -48,9 +50,11 @@ def worker(
     import signal
     import threading
 
+    from adapters import logs
     from leerroute.bootstrap import build
 
     container = build()
+    logs.configure(container.settings.log_format)
     if metrics_port is not None:
         from prometheus_client import REGISTRY, start_http_server
 

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("LEERROUTE_PERSONAL_DATA_PREVIOUS_SECRETS")
     )
 
+    log_format: str = Field(default="json", pattern="^(json|text)$", validation_alias=AliasChoices("LEERROUTE_LOG_FORMAT"))
     timezone: str = Field(default="Europe/Amsterdam", validation_alias=AliasChoices("LEERROUTE_TIMEZONE"))
     read_wait_max_seconds: float = Field(default=5.0, validation_alias=AliasChoices("LEERROUTE_READ_WAIT_MAX_SECONDS"))
     max_body_bytes: int = Field(default=1_048_576, ge=1, validation_alias=AliasChoices("LEERROUTE_MAX_BODY_BYTES"))
@@ -68,6 +69,13 @@ class Settings(BaseSettings):
     import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1, validation_alias=AliasChoices("LEERROUTE_IMPORT_MAX_BYTES"))
     import_batch_rows: int = Field(default=50, ge=1, validation_alias=AliasChoices("LEERROUTE_IMPORT_BATCH_ROWS"))
 
+    # The console (pages for people): its session cookie and, with an OIDC issuer, its client.
+    console_secret: str | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_CONSOLE_SECRET"))
+    console_session_minutes: int = Field(default=480, ge=1, validation_alias=AliasChoices("LEERROUTE_CONSOLE_SESSION_MINUTES"))
+    console_secure_cookie: bool = Field(default=False, validation_alias=AliasChoices("LEERROUTE_CONSOLE_SECURE_COOKIE"))
+    oidc_client_id: str | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_OIDC_CLIENT_ID"))
+    oidc_client_secret: str | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_OIDC_CLIENT_SECRET"))
+
     @property
     def milestone_terms(self) -> MilestoneTerms:
         return MilestoneTerms(
@@ -92,6 +100,11 @@ class Settings(BaseSettings):
     @cached_property
     def effective_pseudonym_secret(self) -> str:
         return self.pseudonym_secret or self._dev_secret("pseudonym")
+
+    @cached_property
+    def effective_console_secret(self) -> str:
+        """The key that signs the console's session cookies (shared by every API process)."""
+        return self.console_secret or self._dev_secret("console")
 
     @cached_property
     def effective_personal_data_secret(self) -> str:

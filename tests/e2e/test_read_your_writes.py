@@ -64,3 +64,23 @@ def test_a_read_whose_wait_runs_out_answers_with_the_position_it_reached(stalled
     assert int(listed.headers["Leerroute-Log-Position"]) < position  # not yet: ask again
     read = api.get(created.headers["Location"], params={"minPosition": position}, headers=km)
     assert read.status_code == 200 and int(read.headers["Leerroute-Log-Position"]) < position
+
+
+def test_a_claim_under_an_agreement_that_does_not_cover_a_trajectory_the_fund_sees_names_the_unmet_condition(stalled):
+    api, tokens, _ = stalled
+    municipality = new_municipality()
+    trajectory = api.post("/v1/trajectories", json=registration(), headers=tokens.klantmanager(municipality)).json()["id"]
+    fund = tokens.headers("fund", "OO-two")
+
+    def conclude(municipalities: list[str]) -> str:
+        created = api.post("/v1/financing-agreements", headers=fund, json={
+            "kind": "result", "trigger": "registered", "claimant": "OO-two", "validFrom": "2025-01-01",
+            "concludedOn": "2025-01-01", "terms": {"amountCents": 50_000, "municipalities": municipalities}})
+        assert created.status_code == 201, created.text
+        return created.json()["id"]
+
+    conclude([municipality])  # through this one the fund sees the trajectory (just concluded, not yet projected)
+    elsewhere = conclude([new_municipality()])
+    refused = api.post("/v1/claims", headers=fund, json={"agreementId": elsewhere, "trajectoryId": trajectory, "filedOn": "2026-01-10"})
+    body = assert_problem(refused, 409)
+    assert body["condition"] == "municipality-or-region", body
