@@ -125,7 +125,7 @@ class EventStore(Application):
         """The decoded events of several aggregates (up to ``version``), in version order, read in
         one query on ``session``: on a command's own connection, after its lock; for a
         projection's batch, one round trip instead of one per aggregate."""
-        ids = list(aggregate_ids)
+        ids = [i if isinstance(i, UUID) else UUID(str(i)) for i in aggregate_ids]  # rows come back as UUIDs
         histories: dict[UUID, list[Any]] = {i: [] for i in ids}
         if not ids:
             return histories

@@ -48,6 +48,12 @@ class RegionMap:
             self._mapping = _read_table(self._url)
         return self._mapping.get(municipality, UNMAPPED)
 
+    def regions(self) -> list[str]:
+        """Every labour-market region the mapping names, in order."""
+        if self._mapping is None:
+            self._mapping = _read_table(self._url)
+        return sorted(set(self._mapping.values()))
+
     def refresh(self) -> None:
         self._mapping = None
 

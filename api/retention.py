@@ -1,5 +1,5 @@
 """Retention (bewaartermijn): the privacy officer's view of what falls due for erasure in the
-coming month, and a documented hold on one route."""
+coming month, and a documented hold on one route (and its end)."""
 
 from __future__ import annotations
 
@@ -25,11 +25,17 @@ router = APIRouter(prefix="/v1", tags=["retention"])
 
 ScheduleReader = Annotated[Actor, Depends(require_role(SCHEDULE_READERS))]
 Holder = Annotated[Actor, issuer_of(c.HoldRetention)]
+HoldEnder = Annotated[Actor, issuer_of(c.EndRetentionHold)]
 
 
 class RetentionHoldIn(Input):
     date: IsoDate = Field(description="The day the hold is recorded (not after today)")
     reason: LongText = Field(description="Why the personal data is kept past the term (an objection, a court case)")
+
+
+class RetentionHoldEndIn(Input):
+    date: IsoDate = Field(description="The day the hold ends (not after today, not before it began)")
+    reason: LongText = Field(description="Why the personal data need no longer be kept")
 
 
 class HoldOut(Output):
@@ -71,3 +77,11 @@ def hold_retention(trajectory_id: UUID, body: RetentionHoldIn, actor: Holder, wr
     """Keep the candidate's personal data past the retention term, with the documented reason;
     one hold per route. The privacy officer of the route's municipality."""
     return write.trajectory(c.HoldRetention(actor=actor, trajectory_id=trajectory_id, on=body.date, reason=body.reason))
+
+
+@router.post("/trajectories/{trajectory_id}/retention-hold/ending", response_model=TrajectoryOut, responses=WRITE_RESPONSES)
+def end_retention_hold(trajectory_id: UUID, body: RetentionHoldEndIn, actor: HoldEnder, write: WriterDep) -> JSONResponse:
+    """End the hold, with the documented reason: the retention term applies again (a route whose
+    term has passed is erased at the next run of the time policies). The privacy officer of the
+    route's municipality."""
+    return write.trajectory(c.EndRetentionHold(actor=actor, trajectory_id=trajectory_id, on=body.date, reason=body.reason))

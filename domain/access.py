@@ -95,6 +95,7 @@ COMMAND_ROLES: dict[type[c.Command], frozenset[Role]] = {
     c.RecordDueMilestones: SYSTEM,
     c.ApplyRetention: SYSTEM,
     c.HoldRetention: retention.HOLDERS,
+    c.EndRetentionHold: retention.HOLDERS,
     c.ConcludeAgreement: AGREEMENT_WRITERS,
     c.ChangeAgreementTerms: AGREEMENT_WRITERS,
     c.FileClaim: CLAIM_WRITERS,
@@ -211,7 +212,7 @@ class AccessPolicy:
             allowed = self.can_erase(actor, trajectory)
         elif isinstance(command, (c.RecordDueMilestones, c.ApplyRetention)):
             allowed = True  # the system itself (its role is checked above)
-        elif isinstance(command, c.HoldRetention):
+        elif isinstance(command, (c.HoldRetention, c.EndRetentionHold)):
             allowed = retention.can_hold(actor, trajectory)
         else:
             allowed = self.can_manage_route(actor, trajectory)

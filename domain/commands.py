@@ -223,6 +223,13 @@ class HoldRetention(TrajectoryCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
+class EndRetentionHold(TrajectoryCommand):
+    """The hold is over (for the stated reason): the retention term applies again."""
+
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class ApplyRetention(TrajectoryCommand):
     """Erase the candidate's personal data if the retention term after the route's end has
     passed by ``on`` (and the route is not held); nothing when it has not, or was erased."""

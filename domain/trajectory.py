@@ -840,6 +840,21 @@ class Trajectory(Aggregate):
     def _retention_held(self, *, on: date, reason: str, actor: Actor) -> None:
         self.retention_hold = {"on": on, "reason": reason, "by": actor.subject}
 
+    def end_retention_hold(self, *, on: date, today: date, reason: str, actor: Actor) -> None:
+        """The reason to keep the personal data is gone: the retention term applies again."""
+        self._check_date(on, today, "the end of a retention hold")
+        if not reason.strip():
+            raise RuleViolation("hold-reason-required", "the end of a retention hold states its reason")
+        if self.retention_hold is None:
+            raise RuleViolation("retention-held", "the route is not held")
+        if on < self.retention_hold["on"]:
+            raise RuleViolation("end-after-start", f"the hold cannot end on {on}, before it began on {self.retention_hold['on']}")
+        self._retention_hold_ended(on=on, reason=reason.strip(), actor=actor)
+
+    @event("RetentionHoldEnded")
+    def _retention_hold_ended(self, *, on: date, reason: str, actor: Actor) -> None:
+        self.retention_hold = None
+
     # -- bookkeeping --------------------------------------------------------------------------
 
     def _stepped(self, on: date) -> None:

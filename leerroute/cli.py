@@ -45,6 +45,7 @@ def worker(
     threads: Annotated[int, typer.Option(help="Worker threads")] = 2,
     policies: Annotated[bool, typer.Option(help="Also run the time-driven policies on their schedule")] = True,
     metrics_port: Annotated[int | None, typer.Option(help="Serve this worker's Prometheus metrics on this port")] = None,
+    metrics_host: Annotated[str, typer.Option(help="Interface of the metrics port (0.0.0.0 inside a container)")] = "127.0.0.1",
 ) -> None:
     """Run the dramatiq worker and the periodic catch-up until stopped (SIGINT/SIGTERM)."""
     import signal
@@ -59,7 +60,7 @@ def worker(
         from prometheus_client import REGISTRY, start_http_server
 
         REGISTRY.register(container.live_metrics)
-        start_http_server(metrics_port, addr="0.0.0.0")
+        start_http_server(metrics_port, addr=metrics_host)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -170,6 +170,7 @@ ROUTE_CHANGES: dict[type[c.TrajectoryCommand], Change] = {
     c.GrantDeviation: _deviation,
     c.RecordDueMilestones: _milestones,
     c.HoldRetention: lambda t, x, ctx: t.hold_retention(on=x.on, today=ctx.today, reason=x.reason, actor=x.actor),
+    c.EndRetentionHold: lambda t, x, ctx: t.end_retention_hold(on=x.on, today=ctx.today, reason=x.reason, actor=x.actor),
 }
 
 

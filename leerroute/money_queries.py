@@ -36,7 +36,7 @@ from domain.money import AsOf, ClaimView, MoneyScope, TrajectoryFacts, agreement
 from domain.payments import MoneyLine, agreement_places, money_line
 from domain.reports import Report, build_report
 from domain.savings import SavingPeriod, SavingsBaseline, monthly_savings, saving_periods
-from domain.terms import AgreementView
+from domain.terms import AgreementView, ClaimStatus
 from domain.trajectory import Trajectory
 from domain.values import Actor, Role
 
@@ -196,6 +196,16 @@ class MoneyQueries:
         if not can_see_savings(actor, trajectory.municipality):
             return TrajectoryMoney(trajectory_id, as_of, lines, [], {})
         return TrajectoryMoney(trajectory_id, as_of, lines, state.periods.get(trajectory_id, []), state.savings.get(trajectory_id, {}))
+
+    def claimable(self, actor: Actor, as_of: AsOf) -> list[MoneyLine]:
+        """What the caller can claim now: lines whose trigger was reached (``due``) under an
+        agreement it files the claims of, not claimed yet or only by a rejected claim."""
+        state = self._state(money_report_scope(actor), as_of)
+        return [
+            line for line in state.lines
+            if line.status == "due" and (line.claimant or line.municipality) == actor.organisation
+            and (line.claim is None or line.claim.status is ClaimStatus.REJECTED) and can_see_money_line(actor, line)
+        ]
 
     def report(self, actor: Actor, as_of: AsOf) -> Report:
         """Per municipality, per fund and national, over the lines and savings the caller may see."""

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.console import klantmanager, signin, web
+from api.console import employer, fund, klantmanager, privacy, procesregie, signin, web
 from api.console.session import BadFormToken, SignInRequired, WrongRole
 from api.problems import ApiProblem
 from domain.errors import Forbidden, NotFound, RuleViolation
@@ -48,7 +48,7 @@ class _ConsoleSessions:
 
 def install(app: FastAPI) -> None:
     app.mount("/static/console", StaticFiles(directory=Path(__file__).with_name("static")), name="console-static")
-    for module in (signin, klantmanager):
+    for module in (signin, klantmanager, employer, fund, privacy, procesregie):
         app.include_router(module.router, include_in_schema=False)
     app.add_middleware(_ConsoleSessions)
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from api.console import labels
 from domain.commands import Command
@@ -32,7 +32,7 @@ GENERAL = "_form"  # errors that belong to the form as a whole
 class Field:
     name: str
     label: str
-    kind: str = "text"  # text, textarea, date, int, euros, choice, bsn, kvk
+    kind: str = "text"  # text, textarea, date, int, euros, choice, bsn, kvk, uuid, confirm (a checkbox)
     choices: tuple[tuple[str, str], ...] = ()
     required: bool = True
     hint: str | None = None
@@ -73,7 +73,7 @@ def read(form: Form, posted: Mapping[str, Any]) -> dict[str, Any]:
         text = raw.strip() if isinstance(raw, str) else ""
         if not text:
             if f.required:
-                errors[f.name] = "Vul dit veld in." if f.kind != "choice" else "Maak een keuze."
+                errors[f.name] = {"choice": "Maak een keuze.", "confirm": "Bevestig dit om door te gaan."}.get(f.kind, "Vul dit veld in.")
             values[f.name] = None
             continue
         try:
@@ -104,6 +104,15 @@ def _value(f: Field, text: str) -> Any:
         if text not in dict(f.choices):
             _bad("Kies een van de mogelijkheden.")
         return text
+    if f.kind == "uuid":
+        try:
+            return UUID(text)
+        except ValueError:
+            _bad("Vul het nummer in zoals leerroute het toont, zoals 7f3c7c52-1bd1-4c3e-9a39-1a4b3c2d1e0f.")
+    if f.kind == "confirm":
+        if text != "ja":
+            _bad("Bevestig dit om door te gaan.")
+        return True
     if f.kind == "bsn":
         try:
             return validate_bsn(text)
@@ -158,4 +167,4 @@ def _date_place(form: Form, name: str) -> str:
 
 
 def _field_message(error: InvalidField) -> str:
-    return labels.RULES.get(error.name) or f"Deze waarde kan niet kloppen ({error.reason})."
+    return labels.FIELDS.get(error.name) or labels.RULES.get(error.name) or f"Deze waarde kan niet kloppen ({error.reason})."

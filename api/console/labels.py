@@ -166,6 +166,14 @@ RULES = {
     "claimant-claims": "Alleen de declarant van deze afspraak kan declareren.",
 }
 
+# An invalid field the domain names, in words.
+FIELDS = {
+    "filedOn": "Op deze datum kan niet worden gedeclareerd: zij ligt vóór de aanmelding of het begin van de afspraak, of na vandaag.",
+    "agreementId": "Deze afspraak bestaat niet, of u declareert er niet onder.",
+    "candidate.bsn": "Een BSN is negen cijfers en voldoet aan de elfproef.",
+    "employer.kvkNumber": "Een KvK-nummer is acht cijfers.",
+}
+
 # Why a claim is refused: the unmet condition.
 CONDITIONS = {
     "trigger-reached": "het moment waarop de afspraak betaalt is (op die datum) nog niet bereikt",

@@ -130,6 +130,7 @@ OPERATIONS: dict[str, Op] = {
     "GET /v1/imports/{import_id}/marked-workbook": Op(ROUTE_WRITE, state="imported"),
     "GET /v1/retention-schedule": Op(RETENTION_SCHEDULE),
     "POST /v1/trajectories/{trajectory_id}/retention-hold": Op(RETENTION_HOLD, body={"date": "2026-11-20", "reason": "bezwaar loopt"}),
+    "POST /v1/trajectories/{trajectory_id}/retention-hold/ending": Op(RETENTION_HOLD, "held", {"date": "2026-11-21", "reason": "bezwaar afgewezen"}),
 }
 
 PERSONAL_KEYS = {"bsn", "givenNames", "familyName", "birthDate", "candidateName"}
@@ -201,6 +202,8 @@ def _prepare(api, headers, state: str, agreement_id: str) -> dict[str, str]:
         post("/guarantee", {"date": "2026-02-10", "issuedBy": "OTIB"})
     if state == "dropped":
         post("/drop-out", {"date": "2026-02-10", "reason": "health", "explanation": "ziek"})
+    if state == "held":
+        post("/retention-hold", {"date": "2026-11-20", "reason": "bezwaar loopt"}, headers("privacy-officer", OWN))
     if state == "benefit-changed":
         post("/benefit-changes", {"date": "2026-02-10", "kind": "reduced", "monthlyAmountCents": 60_000})
     claim_id = ""

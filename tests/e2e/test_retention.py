@@ -103,6 +103,14 @@ def test_the_term_erases_ended_routes_once_and_a_hold_keeps_one(leerroute):
     assert api.get(f"/v1/trajectories/{later}", headers=km).json()["candidate"]["familyName"] is None
     assert api.get(f"/v1/trajectories/{held}", headers=km).json()["candidate"]["familyName"] == "Haddad"
 
+    # The hold ends: the term, long passed, erases at the next run.
+    ending = api.post(f"/v1/trajectories/{held}/retention-hold/ending", json={"date": "2027-07-01", "reason": "bezwaar afgewezen"},
+                      headers=officer)
+    assert ending.status_code == 200, ending.text
+    container.projections.catch_up()
+    assert container.time_policies.run_retention(clock.today()) == 1
+    assert api.get(f"/v1/trajectories/{held}", headers=km).json()["candidate"]["familyName"] is None
+
 
 def test_a_hold_is_the_own_privacy_officers_with_a_reason_once(leerroute):
     container, api, _ = leerroute
@@ -118,3 +126,9 @@ def test_a_hold_is_the_own_privacy_officers_with_a_reason_once(leerroute):
     assert api.post(path, json={"date": "2026-11-20", "reason": "rechtszaak"}, headers=officer).status_code == 200
     assert_problem(api.post(path, json={"date": "2026-11-21", "reason": "nog een"}, headers=officer), 409)
     assert_problem(api.get("/v1/retention-schedule", headers=km), 403)
+    end = f"{path}/ending"
+    assert_problem(api.post(end, json={"date": "2026-11-21", "reason": "klaar"}, headers=km), 403)
+    assert_problem(api.post(end, json={"date": "2026-11-21"}, headers=officer), 400)
+    assert_problem(api.post(end, json={"date": "2026-11-19", "reason": "klaar"}, headers=officer), 409)  # before the hold
+    assert api.post(end, json={"date": "2026-11-21", "reason": "klaar"}, headers=officer).status_code == 200
+    assert_problem(api.post(end, json={"date": "2026-11-21", "reason": "klaar"}, headers=officer), 409)  # not held now

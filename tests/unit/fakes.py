@@ -390,7 +390,7 @@ class World:
 # Who issues each kind by default: the klantmanager, except where the employer answers or reports.
 DEFAULT_ACTORS: dict[type[c.TrajectoryCommand], Actor] = {
     c.ConfirmPlacement: EMPLOYER, c.DeclinePlacement: EMPLOYER, c.StartContract: EMPLOYER, c.EndPlacement: EMPLOYER,
-    c.EraseCandidate: PRIVACY, c.RecordDueMilestones: SYSTEM_ACTOR, c.ApplyRetention: SYSTEM_ACTOR, c.HoldRetention: PRIVACY,
+    c.EraseCandidate: PRIVACY, c.RecordDueMilestones: SYSTEM_ACTOR, c.ApplyRetention: SYSTEM_ACTOR, c.HoldRetention: PRIVACY, c.EndRetentionHold: PRIVACY,
 }
 
 
@@ -426,6 +426,7 @@ def sample(
         c.RecordDueMilestones: {},
         c.ApplyRetention: {},
         c.HoldRetention: {"reason": "objection pending"},
+        c.EndRetentionHold: {"reason": "objection decided"},
     }[kind]
     fields.update(overrides)
     return kind(actor=actor or DEFAULT_ACTORS.get(kind, KM), trajectory_id=trajectory_id, on=on, **fields)
@@ -459,4 +460,6 @@ def ready(world: World, kind: type[c.TrajectoryCommand], *, actor: Actor | None 
         on = date(2026, 4, 1)
     elif kind is c.ReEnter:
         world.step(c.DropOut, t, on=date(2026, 3, 1), reason=DropOutReason.HEALTH, explanation="long illness")
+    elif kind is c.EndRetentionHold:
+        world.step(c.HoldRetention, t, on=date(2026, 3, 1), reason="objection pending", actor=PRIVACY)
     return sample(kind, t, on=on, placement_id=placement, actor=actor)

@@ -87,3 +87,19 @@ def test_the_own_privacy_officer_sees_the_coming_month_and_holds():
     t = _registered()
     assert can_hold(OFFICER, t)
     assert not can_hold(Actor("po-2", Role.PRIVACY_OFFICER, "GM0599"), t) and not can_hold(KM, t)
+
+
+def test_a_hold_ends_with_a_reason_and_the_term_applies_again():
+    t = _dropped(date(2026, 2, 1))
+    with pytest.raises(RuleViolation) as error:
+        t.end_retention_hold(on=date(2026, 11, 2), today=TODAY, reason="klaar", actor=OFFICER)
+    assert error.value.rule == "retention-held"
+    t.hold_retention(on=date(2026, 11, 1), today=TODAY, reason="bezwaar", actor=OFFICER)
+    for reason, on, rule in [("  ", date(2026, 11, 2), "hold-reason-required"), ("klaar", date(2026, 10, 31), "end-after-start"),
+                             ("klaar", date(2026, 11, 23), "no-future-dates")]:
+        with pytest.raises(RuleViolation) as error:
+            t.end_retention_hold(on=on, today=TODAY, reason=reason, actor=OFFICER)
+        assert error.value.rule == rule
+    t.end_retention_hold(on=date(2026, 11, 2), today=TODAY, reason="bezwaar afgewezen", actor=OFFICER)
+    assert t.retention_hold is None
+    assert erasure_due(t, erased=False, today=date(2028, 2, 1), terms=TERMS)

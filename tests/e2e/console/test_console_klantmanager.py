@@ -107,3 +107,27 @@ def test_a_bsn_that_is_not_of_the_municipality_finds_nothing(sign_in):
     page.fill("#veld-bsn", new_bsn())
     page.click("form:not(.inline-form) button[type=submit]")
     assert "geen kandidaat met dit BSN" in page.inner_text("main")
+
+
+def test_every_step_form_passes_the_checks_and_the_other_steps_are_recorded(sign_in):
+    from api.console.route_forms import STEPS
+
+    page = sign_in("klantmanager", new_municipality())
+    trajectory_id = register(page, new_bsn())
+    for slug in STEPS:
+        page.goto(f"/console/trajecten/{trajectory_id}/stappen/{slug}")
+        check_page(page)
+    step(page, trajectory_id, "fase-overslaan", {"fase": "orientation", "datum": "2026-01-06", "grond": "other", "reden": "al georiënteerd"})
+    step(page, trajectory_id, "fase-overslaan", {"fase": "pre-trajectory", "datum": "2026-01-06", "grond": "evc", "reden": "ervaring"})
+    step(page, trajectory_id, "fase-starten", {"fase": "bedrijfsvakschool", "datum": "2026-01-12", "opleider": "Bouwmensen"})
+    step(page, trajectory_id, "certificaat", {"fase": "bedrijfsvakschool", "datum": "2026-01-20", "soort": "vca", "titel": "VCA basis"})
+    step(page, trajectory_id, "maatwerk", {"regel": "language-requirement", "reden": "taalles loopt door naast het werk",
+                                           "datum": "2026-01-21", "tot": "2026-12-31", "door": "teamleider werk"})
+    step(page, trajectory_id, "uitval", {"datum": "2026-02-01", "reden": "health", "toelichting": "langdurig ziek"})
+    step(page, trajectory_id, "herinstroom", {"datum": "2026-04-01", "toelichting": "weer hersteld"})
+    step(page, trajectory_id, "uitkering", {"datum": "2026-04-01", "soort": "reduced", "bedrag": "800,00"})
+    page.goto(f"/console/trajecten/{trajectory_id}")
+    timeline = page.inner_text(".timeline")
+    for what in ("Certificaat behaald", "Maatwerk toegekend", "Uitgevallen", "Weer ingestroomd", "Uitkering verlaagd"):
+        assert what in timeline
+    assert "reden: gezondheid" in timeline and "regel: taaleis" in timeline and "bedrag per maand: € 800,00" in timeline
