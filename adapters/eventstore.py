@@ -80,7 +80,7 @@ class ActorAsDict(Transcoding):
         return obj.as_dict()
 
     def decode(self, data: dict[str, Any]) -> Actor:
-        return Actor(subject=data["subject"], role=Role(data["role"]), organisation=data["organisation"])
+        return Actor(subject=data["subject"], role=Role(data["role"]), organisation=data["organisation"], source=data.get("source"))
 
 
 def register_transcodings(transcoder: JSONTranscoder) -> None:

@@ -412,3 +412,59 @@ notification_attempts = Table(
     Column("error", String(300)),
     Index("notification_attempts_subscription_idx", "subscription_id", "id"),
 )
+
+# --- spreadsheet imports (``adapters.import_store``) ---------------------------------------------
+# One row per import: who, what, how far. Its file (the upload, the marked workbook, the report
+# with the problems) lies in ``import_files``, encrypted with the import's own key, which the
+# master key wraps; the upload is deleted when the import ends, and everything of an import is
+# shredded (key and files) when a candidate it imported is erased.
+imports = Table(
+    "imports",
+    metadata,
+    Column("import_id", Uuid, primary_key=True),
+    Column("municipality", String(6), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("dry_run", Boolean, nullable=False),
+    Column("file_format", String(4), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("rows_checked", Integer, nullable=False, server_default=text("0")),
+    Column("rows_imported", Integer, nullable=False, server_default=text("0")),
+    Column("rows_unchanged", Integer, nullable=False, server_default=text("0")),
+    Column("rows_changed", Integer, nullable=False, server_default=text("0")),
+    Column("rows_failed", Integer, nullable=False, server_default=text("0")),
+    Column("wrapped_key", LargeBinary),
+    Column("error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    # An Idempotency-Key of the upload (in its caller's scope) and a digest of the file it came with.
+    Column("request_scope", String(64)),
+    Column("request_key", String(200)),
+    Column("fingerprint", String(64), nullable=False),
+    Index("imports_municipality_idx", "municipality", "created_at"),
+    Index("imports_request_idx", "request_scope", "request_key", unique=True),
+)
+
+import_files = Table(
+    "import_files",
+    metadata,
+    Column("import_id", Uuid, primary_key=True),
+    Column("kind", String(10), primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+)
+
+# Per municipality and keyed BSN hash: the candidate an import registered, with a keyed hash of
+# each cell of the row it came from, so a re-upload of the row records nothing and a changed row
+# is named, cell by cell. Deleted with the candidate's personal data.
+imported_rows = Table(
+    "imported_rows",
+    metadata,
+    Column("municipality", String(6), primary_key=True),
+    Column("bsn_digest", String(64), primary_key=True),
+    Column("candidate_id", Uuid, nullable=False),
+    Column("trajectory_id", Uuid, nullable=False),
+    Column("import_id", Uuid, nullable=False),
+    Column("row", Integer, nullable=False),
+    Column("cells", Text, nullable=False),
+    Index("imported_rows_candidate_idx", "candidate_id"),
+    Index("imported_rows_import_idx", "import_id"),
+)

@@ -26,7 +26,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from adapters import notification_store
+from adapters import import_store, notification_store
 from adapters.access_log import Access, AccessLog
 from adapters.clock import Clock
 from adapters.database import lock_aggregate, scrub_deleted_data, write_session
@@ -145,6 +145,7 @@ class SqlUnitOfWork:
 
     def destroy_personal_data(self, candidate_id: UUID) -> None:
         self._vault.destroy(self.session, candidate_id)
+        import_store.forget_candidate(self.session, candidate_id)
         # On SQLite an old page image with the key could stay in the WAL: empty it after the commit.
         self._after_commit.append(lambda: scrub_deleted_data(self._url))
 
@@ -207,3 +208,32 @@ class SqlUnitOfWork:
 
     def position_at(self, moment: datetime) -> int:
         return notification_store.first_position_at(self.session, moment, self._store.recorded_at)
+
+class SavepointUnitOfWork(SqlUnitOfWork):
+    """A unit of work inside a transaction its caller holds open (a batch of a spreadsheet
+    import): a command's writes are a savepoint, released by ``commit`` and rolled back
+    otherwise; the caller commits the whole transaction, or rolls it back (a dry run)."""
+
+    def __init__(self, session: Session, *args: Any):
+        super().__init__(*args)
+        self._outer = session
+        self._savepoint: Any = None
+
+    def __enter__(self) -> SavepointUnitOfWork:
+        self._session = self._outer
+        self._savepoint = self._outer.begin_nested()
+        self._committed = False
+        self._after_commit = []
+        self._histories = {}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if not self._committed:
+            self._savepoint.rollback()
+
+    def commit(self) -> None:
+        try:
+            self._savepoint.commit()
+        except _CONFLICTS as error:
+            raise Conflict(str(error)) from error
+        self._committed = True

@@ -26,12 +26,37 @@ from typing import Any
 
 import anyio
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.tokens import InvalidToken, TokenKeysUnavailable, TokenService
 from api.auth import VERIFIED
 from api.contract import DOCUMENTS, POSITION_HEADER
 from api.problems import MEDIA_TYPE, PROBLEM_TYPE, RETRY_AFTER_SECONDS
+
+# Uploads that pass through as they arrive (multipart, spooled to disk by the route), with the
+# limit ``LEERROUTE_IMPORT_MAX_BYTES`` plus the multipart framing instead of ``LEERROUTE_MAX_BODY_BYTES``.
+STREAMED_UPLOADS = {("POST", "/v1/imports")}
+UPLOAD_FRAMING_BYTES = 64 * 1024
+
+
+class UploadTooLarge(HTTPException):
+    def __init__(self, limit: int):
+        super().__init__(413, f"a request body is at most {limit} bytes")
+
+
+def _counted(receive: Receive, limit: int) -> Receive:
+    size = 0
+
+    async def counted() -> Message:
+        nonlocal size
+        message = await receive()
+        size += len(message.get("body", b""))
+        if size > limit:
+            raise UploadTooLarge(limit)
+        return message
+
+    return counted
 
 
 class _Refused(Exception):
@@ -79,6 +104,13 @@ class RequestGuard:
         try:
             if scope["path"].startswith("/v1/"):
                 await self._authenticate(scope, headers)
+            if (scope["method"], scope["path"]) in STREAMED_UPLOADS:
+                limit = settings.import_max_bytes + UPLOAD_FRAMING_BYTES
+                if length is not None and length > limit:
+                    raise _Refused(413, "payload-too-large", "Request body too large", f"an uploaded file is at most {settings.import_max_bytes} bytes")
+                # The route streams it to a temporary file (never all in memory): counted as it passes.
+                await self.app(scope, _counted(receive, limit), send)
+                return
             if length is not None and length > settings.max_body_bytes:
                 raise _Refused(413, "payload-too-large", "Request body too large",
                                f"a request body is at most {settings.max_body_bytes} bytes")

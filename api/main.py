@@ -15,6 +15,7 @@ from api import (
     claims,
     console,
     contract,
+    imports,
     money_reports,
     operations,
     pipeline,
@@ -69,7 +70,7 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
     app.state.container = container
     problems.install(app)
     contract.install(app)
-    for module in (trajectories, steps, placements, pipeline, agreements, claims, money_reports, retention, operations,
+    for module in (trajectories, steps, placements, pipeline, agreements, claims, money_reports, retention, operations, imports,
                    subscriptions):
         app.include_router(module.router)
     generate = app.openapi

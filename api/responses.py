@@ -35,6 +35,8 @@ class ActorOut(Output):
     subject: str
     role: Role
     organisation: str
+    source: str | None = Field(default=None, exclude_if=lambda v: v is None,
+                               description="Where the fact came from when not from a request of its own: import:<id> for a spreadsheet import")
 
 
 class CandidateOut(Output):

@@ -139,7 +139,7 @@ def history_out(trajectory_id: UUID, events: list[Any], view: View) -> responses
                 type=type(event).__name__,
                 occurred_on=getattr(event, "on", None),
                 recorded_at=event.timestamp,
-                actor=responses.ActorOut(subject=actor.subject, role=actor.role, organisation=actor.organisation),
+                actor=responses.ActorOut(subject=actor.subject, role=actor.role, organisation=actor.organisation, source=actor.source),
                 data={
                     _camel(k): _plain(v)
                     for k, v in AccessPolicy.event_data(view, vars(event)).items()

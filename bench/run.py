@@ -48,6 +48,7 @@ TARGETS = {
     "visibility p99": ("<=", 2.0),
     "deliveries": (">=", 0.1),
     "delivery p99": ("<=", 10.0),
+    "import rows": (">=", 3.0),
 }
 
 
@@ -420,6 +421,15 @@ def run(options: Options, echo: Callable[[str], None] = print) -> dict[str, Any]
     figures.append(Figure("commands in-process, 1 writer", timings.rate, "cmd/s", floor, "raw INSERT", "commands in-process",
                           {"p50Ms": round(ms(percentile(timings.latencies, 0.5)), 3),
                            "p99Ms": round(ms(percentile(timings.latencies, 0.99)), 3)}))
+    echo(figures[-1].line())
+
+    from bench.import_bench import import_figures
+
+    imported = import_figures(container, url, data_dir, rows=10_000, seed=options.seed, today=BENCH_TODAY.date(), echo=echo)
+    container.workers.broker.flush_all()
+    figures.append(Figure("spreadsheet import, 10k-row workbook", imported["importRowsPerSecond"], "rows/s",
+                          imported["serviceRowsPerSecond"], "service 1 by 1", "import rows",
+                          {k: imported[k] for k in ("fileKb", "rssGrowthKb", "memoryRatio")}))
     echo(figures[-1].line())
 
     container.workers.start(policies=False)

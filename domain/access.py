@@ -122,6 +122,15 @@ FUNNEL_READERS = frozenset({Role.KLANTMANAGER, Role.PROCESREGIE})
 MONEY_READERS = frozenset({Role.KLANTMANAGER, Role.FUND, Role.PROCESREGIE})
 
 
+# A spreadsheet import brings in a caseload: a klantmanager, for the own municipality only.
+IMPORTERS = frozenset({Role.KLANTMANAGER})
+
+
+def can_see_import(actor: Actor, municipality: str) -> bool:
+    """An import (its status, its problems, its marked workbook) is its municipality's klantmanagers'."""
+    return actor.role is Role.KLANTMANAGER and actor.organisation == municipality
+
+
 def check_role(actor: Actor, roles: frozenset[Role]) -> None:
     if actor.role not in roles:
         names = ", ".join(sorted(str(r) for r in roles))

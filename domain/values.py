@@ -237,14 +237,19 @@ class MilestoneTerms:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who recorded a fact: the token's subject, role and organisation."""
+    """Who recorded a fact: the token's subject, role and organisation, and where the fact came
+    from when not from a request of its own (``source``: ``import:<id>`` for a spreadsheet import)."""
 
     subject: str
     role: Role
     organisation: str
+    source: str | None = None
 
     def as_dict(self) -> dict[str, str]:
-        return {"subject": self.subject, "role": str(self.role), "organisation": self.organisation}
+        plain = {"subject": self.subject, "role": str(self.role), "organisation": self.organisation}
+        if self.source is not None:
+            plain["source"] = self.source
+        return plain
 
 
 SYSTEM_ACTOR = Actor(subject="time-policies", role=Role.SYSTEM, organisation="leerroute")

@@ -7,18 +7,22 @@ to run the workers in this process, ``time_policies`` to record what time made d
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from uuid import UUID
 
 from opentelemetry.sdk.trace import TracerProvider
+from sqlalchemy.orm import Session
 
 from adapters import metrics, migrations, queries, regions, telemetry
 from adapters.access_log import AccessLog
 from adapters.clock import Clock, SystemClock
-from adapters.database import get_engine
+from adapters.database import get_engine, write_session
 from adapters.eventstore import EventStore
+from adapters.import_store import ImportStore
 from adapters.money.projection import MoneyProjection
 from adapters.notification_store import SecretBox
 from adapters.notifications.cloudevents import source_of
@@ -30,12 +34,13 @@ from adapters.projections import Funnel, RouteSummaries
 from adapters.pseudonyms import Pseudonymiser
 from adapters.retention import RetentionSchedule, due_for_erasure
 from adapters.tokens import OidcVerifier, TokenService, TokenVerifier
-from adapters.unit_of_work import SqlUnitOfWork
+from adapters.unit_of_work import SavepointUnitOfWork, SqlUnitOfWork
 from domain.access import AccessPolicy, FundCoverage
 from domain.payments import fund_covers
 from domain.subscriptions import SubscriptionTerms
 from domain.trajectory import Trajectory
 from leerroute.health import Health
+from leerroute.importing.job import Importer
 from leerroute.money_queries import MoneyQueries
 from leerroute.notifications import SubscriptionQueries
 from leerroute.policies import TimePolicies
@@ -72,6 +77,8 @@ class Container:
     dispatcher: Dispatcher
     subscriptions: SubscriptionQueries
     secret_box: SecretBox
+    imports: Importer
+    import_store: ImportStore
     health: Health
     live_metrics: metrics.LiveMetrics
     retention: RetentionQueries
@@ -165,6 +172,7 @@ def build(
     workers = Workers(
         broker, catch_up=projections.catch_up, run_policies=lambda: time_policies.run(),
         catch_up_seconds=settings.catch_up_seconds, policy_seconds=settings.policy_seconds, notifications=dispatcher,
+        run_import=lambda import_id: imports.run(UUID(import_id)),
         on_start=projections.resume,
     )
     dispatcher.schedule = workers.retry_later
@@ -185,6 +193,18 @@ def build(
         lambda: [(lag.name, lag.events, lag.seconds, lag.stopped_at is not None) for lag in health.lags()],
         lambda: {queue: queue_depth(workers.broker, queue) for queue in (PROJECTIONS_QUEUE, POLICIES_QUEUE, NOTIFICATIONS_QUEUE)},
     )
+
+    @contextmanager
+    def savepoints(keep: bool) -> Iterator[tuple[Session, Callable[[], SavepointUnitOfWork]]]:
+        """One transaction for a batch of import rows, each command a savepoint in it."""
+        with write_session(url) as session:
+            yield session, lambda: SavepointUnitOfWork(session, url, store, vault, pseudonymise, access_log, clock)
+            if not keep:
+                session.rollback()
+
+    import_store = ImportStore(url, settings.effective_personal_data_secret, clock)
+    imports = Importer(service, import_store, savepoints, pseudonymise, notify=workers.log_grew,
+                       batch_rows=settings.import_batch_rows, max_bytes=settings.import_max_bytes)
     tokens = TokenService(settings.effective_jwt_secret, settings.jwt_issuer, settings.jwt_audience)
     return Container(
         settings=settings,
@@ -214,6 +234,8 @@ def build(
             store=store, database_url=url, dispatcher=dispatcher, secret_box=secret_box,
             failing_after=timedelta(seconds=settings.notification_failing_after_seconds),
         ),
+        imports=imports,
+        import_store=import_store,
         health=health,
         live_metrics=live_metrics,
         tracer_provider=tracer_provider,

@@ -360,6 +360,10 @@ def keys_rotate(
 notifications_cli = notifications.notifications_cli
 cli.add_typer(notifications_cli, name="notifications")
 
+from leerroute.importing.cli import import_command  # noqa: E402  (the command lives with the import)
+
+cli.command("import")(import_command)
+
 
 def main() -> None:
     cli()

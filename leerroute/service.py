@@ -25,6 +25,7 @@ the three above. Nothing here knows HTTP.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import json
@@ -80,6 +81,14 @@ class Service:
     def today(self) -> date:
         """Today, by the service's clock: the business date of a command that has none of its own."""
         return self._today()
+
+    def with_unit_of_work(self, unit_of_work: Callable[[], UnitOfWork], *, notify: Callable[[], None] = lambda: None) -> Service:
+        """The same service (the same handlers, rules, clock and access policy) on other units of
+        work: the spreadsheet import runs commands in savepoints of a transaction it holds."""
+        other = copy.copy(self)
+        other._unit_of_work = unit_of_work
+        other._notify = notify
+        return other
 
     def handle(self, command: Command, *, idempotency_key: str | None = None, trace_id: str | None = None) -> Outcome:
         try:
@@ -155,6 +164,8 @@ def _plain(value: Any) -> Any:
         return value.value
     if isinstance(value, (date, UUID)):
         return str(value)
+    if isinstance(value, Actor):
+        return value.as_dict()  # without a source when it has none: fingerprints kept before stay valid
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
     raise TypeError(f"a command holds no {type(value).__name__}")

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     ready_max_lag_events: int = Field(default=10_000, ge=0, validation_alias=AliasChoices("LEERROUTE_READY_MAX_LAG_EVENTS"))
     ready_max_lag_seconds: float = Field(default=60.0, ge=0, validation_alias=AliasChoices("LEERROUTE_READY_MAX_LAG_SECONDS"))
     regions_file: Path | None = Field(default=None, validation_alias=AliasChoices("LEERROUTE_REGIONS_FILE"))
+    import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1, validation_alias=AliasChoices("LEERROUTE_IMPORT_MAX_BYTES"))
+    import_batch_rows: int = Field(default=50, ge=1, validation_alias=AliasChoices("LEERROUTE_IMPORT_BATCH_ROWS"))
 
     public_url: str = Field(default="http://127.0.0.1:8000", validation_alias=AliasChoices("LEERROUTE_PUBLIC_URL"))
     oin: str | None = Field(default=None, pattern=r"^\d{20}$", validation_alias=AliasChoices("LEERROUTE_OIN"))

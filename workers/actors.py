@@ -15,18 +15,27 @@ import dramatiq
 PROJECTIONS_QUEUE = "projections"
 POLICIES_QUEUE = "policies"
 NOTIFICATIONS_QUEUE = "notifications"
+IMPORTS_QUEUE = "imports"
 
 
 @dataclass
 class Actors:
     catch_up_projections: dramatiq.Actor
     run_time_policies: dramatiq.Actor
+    run_import: dramatiq.Actor
     deliver_notifications: dramatiq.Actor | None = None
 
 
-def bind_actors(broker: dramatiq.Broker, *, catch_up: Callable[[], object], run_policies: Callable[[], int]) -> Actors:
+def bind_actors(
+    broker: dramatiq.Broker, *, catch_up: Callable[[], object], run_policies: Callable[[], int],
+    run_import: Callable[[str], object] = lambda import_id: None,
+) -> Actors:
     """``catch_up`` brings the read models up to the end of the log; ``run_policies`` records
-    the milestones time has made due (and returns how many)."""
+    the milestones time has made due (and returns how many); ``run_import`` checks or imports
+    the rows of one spreadsheet import (run again after a crash, it finishes without doubling)."""
+
+    def run_spreadsheet_import(import_id: str) -> None:
+        run_import(import_id)
 
     def catch_up_projections() -> None:
         catch_up()
@@ -44,6 +53,10 @@ def bind_actors(broker: dramatiq.Broker, *, catch_up: Callable[[], object], run_
         run_time_policies=dramatiq.Actor(
             run_time_policies, broker=broker, actor_name="run_time_policies",
             queue_name=POLICIES_QUEUE, priority=10, options=options,
+        ),
+        run_import=dramatiq.Actor(
+            run_spreadsheet_import, broker=broker, actor_name="run_spreadsheet_import", queue_name=IMPORTS_QUEUE, priority=20,
+            options={**options, "time_limit": 6 * 3600 * 1000},
         ),
     )
 

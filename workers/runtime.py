@@ -29,6 +29,7 @@ class Workers:
         catch_up_seconds: float,
         policy_seconds: float,
         notifications: NotificationWork | None = None,
+        run_import: Callable[[str], object] = lambda import_id: None,
         on_start: Callable[[], object] = lambda: None,
     ):
         self.broker = broker
@@ -38,7 +39,7 @@ class Workers:
         self._policy_seconds = policy_seconds
         self._on_start = on_start
         self._notifications = notifications
-        self.actors = bind_actors(broker, catch_up=self._catch_up_and_dispatch, run_policies=run_policies)
+        self.actors = bind_actors(broker, catch_up=self._catch_up_and_dispatch, run_policies=run_policies, run_import=run_import)
         if notifications is not None:
             self.actors.deliver_notifications = bind_notification_actors(broker, deliver=notifications.deliver)
         self._worker: dramatiq.Worker | None = None
@@ -52,6 +53,10 @@ class Workers:
             self.actors.catch_up_projections.send()
         except Exception as error:  # the broker is down: the periodic catch-up covers it
             log.warning("could not notify the workers (%s); the periodic catch-up will follow", error)
+
+    def import_accepted(self, import_id: str) -> None:
+        """Hand an accepted spreadsheet import to the workers (its rows are checked there)."""
+        self.actors.run_import.send(import_id)
 
     def start(self, *, threads: int = 1, consume: bool = True, policies: bool = True) -> None:
         """Run the dramatiq worker (``consume``) and the periodic catch-up and policies here.
