@@ -324,9 +324,8 @@ def test_operation_as_every_role(matrix, operation: str):
             assert response.status_code == expected, (label, response.text)
             assert response.headers["content-type"].startswith("application/problem+json"), label
         text = response.text
-        forbidden = FORBIDDEN_KEYS[role] & _keys_with_values(response.json() if response.content else {})
-        parsed = response.json() if "json" in response.headers["content-type"] else {}
-        if not parsed:  # a file (a template, a workbook): its text as the cells show
+        parsed = response.json() if "json" in response.headers.get("content-type", "") else {}
+        if not parsed and response.content:  # a file (a template, a workbook): its text as the cells show
             text = _file_text(response)
         forbidden = FORBIDDEN_KEYS[role] & _keys_with_values(parsed)
         assert not forbidden, (label, f"forbidden fields {forbidden}", text)
@@ -338,5 +337,4 @@ def test_operation_as_every_role(matrix, operation: str):
         if role in ("procesregie", "privacy-officer") or scope == "other":
             assert GIVEN not in text and FAMILY not in text, (label, "a name leaked", text)
         if role == "employer":
-            assert _employer_kvks(response.json() if response.content else {}) <= {org}, (label, "another employer's placement leaked", text)
             assert _employer_kvks(parsed) <= {org}, (label, "another employer's placement leaked", text)
