@@ -75,6 +75,7 @@ def keyboard_walk(page: Any) -> None:
 
 def check_page(page: Any) -> None:
     """Every page the tests visit: no serious or critical axe violation, usable by keyboard."""
+    page.wait_for_load_state()  # a page reached by a click may still be loading
     violations = axe_violations(page)
     assert not violations, f"{page.url}: {json.dumps(violations, ensure_ascii=False, indent=1)}"
     keyboard_walk(page)

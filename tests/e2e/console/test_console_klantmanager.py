@@ -33,15 +33,17 @@ def register(page: Any, bsn: str, *, family_name: str = "Haddad", check: bool = 
 def step(page: Any, trajectory_id: str, slug: str, fields: dict[str, str], *, check: bool = False) -> None:
     page.goto(f"/console/trajecten/{trajectory_id}")
     page.click(f"a[href$='/stappen/{slug}']")
+    page.wait_for_load_state()  # the click waits for the form page to start loading, not for its fields
     if check:
         check_page(page)
     for name, value in fields.items():
         selector = f"#veld-{name}"
-        if page.eval_on_selector(selector, "e => e.tagName") == "SELECT":
+        if page.locator(selector).evaluate("e => e.tagName") == "SELECT":
             page.select_option(selector, value)
         else:
             page.fill(selector, value)
     page.click("form:not(.inline-form) button[type=submit]")
+    page.wait_for_load_state()
     assert page.url.split("?")[0].endswith(f"/console/trajecten/{trajectory_id}"), page.inner_text("main")
     assert "De stap is vastgelegd." in page.inner_text("main")
 
