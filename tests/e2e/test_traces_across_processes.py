@@ -18,7 +18,7 @@ from adapters.clock import FixedClock
 from domain.values import Role
 from tests.conftest import TODAY, own_database, registration, requires_postgres_and_redis, test_settings
 from tests.e2e.test_health_and_metrics import bearer
-from tests.e2e.test_workers import ROOT, process_env
+from tests.e2e.test_workers import ROOT, private_redis, process_env  # noqa: F401 (private_redis: a fixture)
 
 pytestmark = requires_postgres_and_redis
 
@@ -39,7 +39,7 @@ def _objects(text: str) -> list[dict]:
     return found
 
 
-def test_the_worker_process_projects_the_write_in_the_requests_trace(tmp_path: Path):
+def test_the_worker_process_projects_the_write_in_the_requests_trace(tmp_path: Path, private_redis):  # noqa: F811
     from fastapi.testclient import TestClient
 
     from api.main import create_app
@@ -49,7 +49,9 @@ def test_the_worker_process_projects_the_write_in_the_requests_trace(tmp_path: P
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     with own_database(tmp_path) as url:
-        settings = test_settings(tmp_path, url, LEERROUTE_CATCH_UP_SECONDS=3600)
+        # A Redis of its own: the session's in-process workers on the shared one would take the message.
+        redis_url, _ = private_redis
+        settings = test_settings(tmp_path, url, REDIS_URL=redis_url, LEERROUTE_CATCH_UP_SECONDS=3600)
         container = build(settings, clock=FixedClock(TODAY), tracer_provider=provider)
         env = {**process_env(settings), "OTEL_TRACES_EXPORTER": "console", "OTEL_SERVICE_NAME": "leerroute-worker"}
         log = tmp_path / "worker.log"

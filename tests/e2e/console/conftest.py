@@ -78,7 +78,9 @@ def _worker_env(settings: Any) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
+# Package scope: the console's separate worker consumes from the run's Redis; it must be gone
+# before other tests start workers of their own on it (it would take their messages).
+@pytest.fixture(scope="package")
 def console(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """leerroute with its console on loopback, on the configured backends."""
     from leerroute.bootstrap import build
