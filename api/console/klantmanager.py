@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from adapters.queries import PageRequest
 from api.console import pages, route_forms, timeline, web
 from api.console.forms import Field, Form, Invalid, read
-from api.console.session import Klantmanager, check_csrf
+from api.console.session import Klantmanager, posted_fields
 from api.deps import trace_id_of
 from domain.errors import NotFound
 
@@ -59,9 +59,7 @@ def search_form(request: Request, person: Klantmanager) -> Response:
 
 @router.post("/zoeken")
 async def search(request: Request, person: Klantmanager) -> Response:
-    posted = await request.form()
-    check_csrf(request, posted)
-    raw = {k: v for k, v in posted.items() if isinstance(v, str)}
+    raw = await posted_fields(request)
     try:
         bsn = read(SEARCH, raw)["bsn"]
     except Invalid as invalid:

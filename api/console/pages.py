@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.console import forms, web
 from api.console.forms import FORM_KEY, Form, Invalid
-from api.console.session import SignedIn, check_csrf
+from api.console.session import SignedIn, posted_fields
 from api.deps import trace_id_of
 from domain.commands import Command
 from leerroute.handlers import Outcome
@@ -40,9 +40,7 @@ async def take(
     request: Request, person: SignedIn, form: Form, *, action: str, ids: Mapping[str, Any],
     done: Callable[[Outcome], str], back: str | None = None, message: str = "Vastgelegd.", **context: Any,
 ) -> Response:
-    posted = await request.form()
-    check_csrf(request, posted)
-    raw = {k: v for k, v in posted.items() if isinstance(v, str)}
+    raw = await posted_fields(request)
     key = raw.get(FORM_KEY, "")
     container = request.app.state.container
     trace = trace_id_of(request.scope)

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from api.console import pages, route_forms, web
 from api.console.forms import Field, Form, Invalid, read
-from api.console.session import PrivacyOfficer, check_csrf
+from api.console.session import PrivacyOfficer, posted_fields
 from api.deps import trace_id_of
 from domain import commands as c
 
@@ -44,9 +44,7 @@ def start(request: Request, person: PrivacyOfficer) -> Response:
 
 @router.post("")
 async def find(request: Request, person: PrivacyOfficer) -> Response:
-    posted = await request.form()
-    check_csrf(request, posted)
-    raw = {k: v for k, v in posted.items() if isinstance(v, str)}
+    raw = await posted_fields(request)
     try:
         trajectory_id = read(FIND, raw)["traject"]
     except Invalid as invalid:

@@ -83,6 +83,13 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+async def posted_fields(request: Request) -> dict[str, str]:
+    """A form post's text fields, once its CSRF token is checked (without it nothing is read)."""
+    posted = await request.form()
+    check_csrf(request, posted)
+    return {k: v for k, v in posted.items() if isinstance(v, str)}
+
+
 def check_csrf(request: Request, form: Any) -> None:
     expected = request.session.get(CSRF)
     sent = form.get(CSRF_FIELD)

@@ -22,7 +22,7 @@ from fastapi.responses import Response
 from adapters.tokens import InvalidToken, actor_from_claims, check_organisation
 from api.console import labels, web
 from api.console.forms import Field, Form, Invalid, read
-from api.console.session import check_csrf, sign_in, sign_out, signed_in
+from api.console.session import check_csrf, posted_fields, sign_in, sign_out, signed_in
 from domain.values import Actor, Role
 
 router = APIRouter()
@@ -92,9 +92,7 @@ _REASONS = {"verlopen": "Uw sessie is verlopen. Meld u opnieuw aan."}
 async def development_sign_in(request: Request) -> Response:
     if _oidc(request):
         return web.problem_page(request, 404, "Niet gevonden", "Deze pagina bestaat niet.")
-    posted = await request.form()
-    check_csrf(request, posted)
-    raw = {k: v for k, v in posted.items() if isinstance(v, str)}
+    raw = await posted_fields(request)
     try:
         values = read(DEV_FORM, raw)
         role = Role(values["rol"])
