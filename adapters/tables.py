@@ -228,12 +228,29 @@ funnel_drop_out_counts = Table(
     Column("count", Integer, nullable=False),
 )
 
-# Labour-market regions (arbeidsmarktregio's), loaded from configuration.
+# Labour-market regions (arbeidsmarktregio's), loaded from configuration (``adapters.regions``):
+# every known municipality code with the region its routes count under (a dissolved
+# municipality's is its successor's) ...
 municipality_regions = Table(
     "municipality_regions",
     metadata,
     Column("municipality", String(6), primary_key=True),
     Column("region", String(100), nullable=False),
+)
+
+# ... and the mapping as the file gives it: each code's validity periods, the region it lies in
+# (none once it merged), the successor it merged into, and whether it is its region's
+# centrumgemeente.
+municipalities = Table(
+    "municipalities",
+    metadata,
+    Column("municipality", String(6), primary_key=True),
+    Column("period", Integer, primary_key=True, autoincrement=False),
+    Column("region", String(100)),
+    Column("valid_from", Date),
+    Column("valid_to", Date),
+    Column("successor", String(6)),
+    Column("centre", Boolean, nullable=False),
 )
 
 # Tamper evidence: per aggregate, each event's log position, its content digest and the chain hash

@@ -9,18 +9,22 @@ own commands, so the rules of the route hold for the generated data too. Each ro
 its own random source, seeded by the population's seed and the route's index: the same seed
 gives the same population, and the first 10,000 routes of a 100,000-route population are the
 10,000-route population (benchmarks grow a database from one size to the next). Municipalities
-follow a Zipf-like size distribution over 342 codes.
+follow a Zipf-like size distribution over the 342 real codes (``leerroute/regions.csv``),
+the first 35 of them one in every labour-market region.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from uuid import UUID
 
+from adapters import regions
 from domain.candidate import Candidate, PersonalData
 from domain.trajectory import Trajectory
 from domain.values import (
@@ -238,11 +242,33 @@ def build_route(rng: random.Random, *, seed: int, municipality: str, index: int,
     return GeneratedRoute(trajectory, person, candidate_id, km)
 
 
-DEFAULT_MUNICIPALITIES = 342  # about as many as the Netherlands has
+DEFAULT_MUNICIPALITIES = 342  # as many as the Netherlands has (2023 on)
+SHIPPED_REGIONS = Path(__file__).parents[1] / "leerroute" / "regions.csv"
+LARGEST = ("GM0363", "GM0599", "GM0518", "GM0344")  # Amsterdam, Rotterdam, Den Haag, Utrecht
+
+
+@functools.cache
+def _ordered_municipalities() -> tuple[str, ...]:
+    """The current municipalities of the shipped mapping: the four largest first, then every other
+    region's centrumgemeente (so the first 35 cover all 35 regions), then the rest in code order."""
+    mapping = regions.read(SHIPPED_REGIONS)
+    centres = [code for _, code in sorted(mapping.centres().items()) if code not in LARGEST]
+    first = [*LARGEST, *centres]
+    return (*first, *(code for code in mapping.current() if code not in first))
 
 
 def municipalities(count: int) -> list[str]:
-    return [f"GM{n:04d}" for n in range(1, count + 1)]
+    """The first ``count`` real municipality codes (at most 342); from 35 on, every region has one."""
+    ordered = _ordered_municipalities()
+    if not 0 < count <= len(ordered):
+        raise ValueError(f"between 1 and {len(ordered)} municipalities, not {count}")
+    return list(ordered[:count])
+
+
+def quiet_municipality(n: int) -> str:
+    """The ``n``-th least weighted municipality of a population (from the end of the order): where
+    a benchmark writes routes of its own, next to few generated ones."""
+    return _ordered_municipalities()[-1 - n]
 
 
 def municipality_weights(count: int) -> list[float]:

@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bench.generator import quiet_municipality
 from bench.import_sheet import candidate_rows, write_xlsx
 from domain.values import Actor, Role
 from leerroute.importing.rows import parse_row
@@ -70,7 +71,7 @@ def memory_child(url: str, data_dir: str, sheet: str, municipality: str) -> dict
 def import_figures(container: Any, url: str, data_dir: Path, *, rows: int, seed: int, today: date,
                    echo: Callable[[str], None] = print) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="leerroute-import-bench-"))
-    by_service, by_import, by_memory = (f"GM{n:04d}" for n in (9001, 9002, 9003))
+    by_service, by_import, by_memory = (quiet_municipality(n) for n in (100, 101, 102))
     sample = min(rows, 1000)
     service = service_rate(container, list(candidate_rows(seed=seed, count=sample, today=today)), by_service)
     echo(f"  service layer one by one: {service:,.1f} rows/s ({sample:,} rows)")

@@ -29,7 +29,7 @@ def main() -> None:
     from adapters.money.log import decode_log
     from adapters.tables import trajectory_summaries
     from api.main import create_app
-    from bench.generator import generate
+    from bench.generator import generate, municipalities
     from bench.run import build_container, fresh_database
     from domain.commands import ConcludeAgreement
     from domain.terms import FinancingKind, Terms, Trigger
@@ -54,7 +54,7 @@ def main() -> None:
     largest, size = Counter(m for m, _ in rows).most_common(1)[0]
     trajectory = next(t for m, t in rows if m == largest)
     km, fund = Actor("bench", Role.KLANTMANAGER, largest), Actor("bench", Role.FUND, "OO-BENCH")
-    for actor, places in ((km, ()), (fund, ("GM0001", "GM0002"))):
+    for actor, places in ((km, ()), (fund, tuple(municipalities(2)))):
         container.service.handle(ConcludeAgreement(
             actor=actor, on=date(2022, 12, 1), kind=FinancingKind("start"), trigger=Trigger("registered"), phase=None,
             claimant=None, valid_from=date(2023, 1, 1), valid_until=None, budget_cap_cents=None,

@@ -32,6 +32,8 @@ from typing import Any
 import sqlalchemy
 from sqlalchemy.engine import make_url
 
+from bench.generator import LARGEST
+
 RESULTS = Path(__file__).with_name("results")
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BENCH_TODAY = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -231,9 +233,9 @@ def read_latencies(container, repeats: int) -> dict[str, float]:
     horizon = today + timedelta(days=container.settings.deviation_ending_days)
     reads: dict[str, Callable[[], object]] = {
         "funnel national": lambda: queries.funnel(url, queries.FunnelScope()),
-        "funnel municipality": lambda: queries.funnel(url, queries.FunnelScope(municipality="GM0001")),
-        "worklist": lambda: queries.worklist(url, "GM0001", today=today, deviation_horizon=horizon, limit=50),
-        "trajectory list": lambda: queries.list_trajectories(url, queries.PageRequest(1, 50), TrajectoryScope("GM0001")),
+        "funnel municipality": lambda: queries.funnel(url, queries.FunnelScope(municipality=LARGEST[0])),
+        "worklist": lambda: queries.worklist(url, LARGEST[0], today=today, deviation_horizon=horizon, limit=50),
+        "trajectory list": lambda: queries.list_trajectories(url, queries.PageRequest(1, 50), TrajectoryScope(LARGEST[0])),
     }
     return median_latencies(reads, repeats)
 
@@ -253,13 +255,13 @@ def median_latencies(reads: dict[str, Callable[[], object]], repeats: int) -> di
 
 
 def money_latencies(container, trajectory_id: Any, repeats: int = 3) -> dict[str, float]:
-    """Median latency (ms) of the money report of GM0001's klantmanager and of one trajectory's
+    """Median latency (ms) of the money report of the largest municipality's klantmanager and of one trajectory's
     money, as the service layer reads them (each from the part of the log it needs)."""
     from domain.money import AsOf
     from domain.values import Actor, Role
 
     as_of = AsOf(container.clock.today())
-    km = Actor("bench", Role.KLANTMANAGER, "GM0001")
+    km = Actor("bench", Role.KLANTMANAGER, LARGEST[0])
     reads: dict[str, Callable[[], object]] = {
         "money report municipality": lambda: container.money.report(km, as_of),
         "money of one trajectory": lambda: container.money.trajectory_money(km, trajectory_id, as_of, trace_id="bench"),
@@ -391,7 +393,7 @@ def run(options: Options, echo: Callable[[str], None] = print) -> dict[str, Any]
     echo(figures[-1].line())
     repeats = 15
     small_reads = read_latencies(container, repeats)
-    money_trajectory = first_trajectory(url, "GM0001")
+    money_trajectory = first_trajectory(url, LARGEST[0])
     small_reads.update(money_latencies(container, money_trajectory))
 
     # The large population (the small one is its prefix): caught up, then the same reads.

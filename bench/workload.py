@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
+from bench.generator import quiet_municipality
 from domain import commands as c
 from domain.candidate import PersonalData
 from domain.values import Actor, CertificateKind, JobLevel, LanguageLevel, LanguageSkill, Phase, Role, TargetGroup
@@ -38,9 +39,9 @@ def bsn_for(number: int) -> str:
 
 
 def municipality_for(client: int) -> str:
-    """Benchmark routes live in municipalities of their own (GM9001 and up), apart from the
-    generated population."""
-    return f"GM{9001 + client:04d}"
+    """Benchmark routes live in real municipalities of their own, the generated population's least
+    weighted ones (one per client)."""
+    return quiet_municipality(client)
 
 
 @dataclass(frozen=True)

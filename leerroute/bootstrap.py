@@ -177,7 +177,8 @@ def build(
     )
     dispatcher.schedule = workers.retry_later
     service = Service(
-        unit_of_work, today=clock.today, access=access, region_of=region_of, terms=terms,
+        unit_of_work, today=clock.today, access=access, region_of=region_of, municipalities=region_of.municipalities,
+        terms=terms,
         notify=workers.log_grew, retries=settings.command_retries, observe=metrics.count_command,
         subscription_terms=SubscriptionTerms(
             allowed_hosts=settings.allowed_callback_hosts, secret_grace=timedelta(hours=settings.notification_secret_grace_hours),

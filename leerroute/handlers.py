@@ -22,6 +22,7 @@ from domain.candidate import Candidate
 from domain.errors import Ineligible, InvalidField, NotFound, RuleViolation
 from domain.financing import Claim, FinancingAgreement, claim_id_for
 from domain.money import AsOf, trajectory_facts
+from domain.municipalities import Municipalities
 from domain.payments import eligibility
 from domain.subscriptions import SubscriptionTerms
 from domain.terms import payer_kind_of
@@ -64,6 +65,7 @@ class Context:
     region_of: Callable[[str], str]
     terms: MilestoneTerms
     new_id: Callable[[], UUID]
+    municipalities: Callable[[], Municipalities]
     subscription_terms: SubscriptionTerms = field(default_factory=SubscriptionTerms)
     now: Callable[[], datetime] = _utc_now
     new_secret: Callable[[], str] = new_webhook_secret
@@ -91,6 +93,7 @@ def _get(uow: UnitOfWork, aggregate_id: UUID, kind: type[A], what: str) -> A:
 def register_trajectory(command: c.RegisterTrajectory, ctx: Context) -> Outcome:
     actor, uow = command.actor, ctx.uow
     municipality = actor.organisation
+    ctx.municipalities().check_registration(municipality, command.on)
     found = uow.find_candidate(municipality, command.person.bsn)
     existing = uow.get(found) if found is not None else None
     if isinstance(existing, Candidate):

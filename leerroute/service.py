@@ -40,6 +40,7 @@ from uuid import UUID, uuid4
 from domain.access import AccessPolicy, check_role, roles_for
 from domain.commands import Command
 from domain.errors import InvalidField
+from domain.municipalities import Municipalities
 from domain.subscriptions import SubscriptionTerms
 from domain.values import Actor, MilestoneTerms
 from leerroute import handlers
@@ -58,6 +59,7 @@ class Service:
         today: Callable[[], date],
         access: AccessPolicy,
         region_of: Callable[[str], str],
+        municipalities: Callable[[], Municipalities],
         terms: MilestoneTerms,
         notify: Callable[[], None] = lambda: None,
         new_id: Callable[[], UUID] = uuid4,
@@ -70,6 +72,7 @@ class Service:
         self._today = today
         self._access = access
         self._region_of = region_of
+        self._municipalities = municipalities
         self._terms = terms
         self._notify = notify
         self._new_id = new_id
@@ -115,7 +118,7 @@ class Service:
                                 raise IdempotencyKeyReused()
                             return replay(uow, earlier.outcome)
                     context = Context(uow, self._today(), trace, self._access, self._region_of, self._terms, self._new_id,
-                                      self._subscription_terms, self._now)
+                                      self._municipalities, self._subscription_terms, self._now)
                     outcome = handler(command, context)
                     if key is not None:
                         uow.remember_request(key, command.activity, stored(outcome))

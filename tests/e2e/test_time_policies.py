@@ -24,7 +24,8 @@ class Clocked:
     def __init__(self, container, terms: MilestoneTerms = TERMS) -> None:
         self.clock = FixedClock(datetime(2025, 1, 1, 12, tzinfo=UTC))
         service = Service(
-            container.unit_of_work, today=self.clock.today, access=container.access, region_of=container.region_of, terms=terms
+            container.unit_of_work, today=self.clock.today, access=container.access, region_of=container.region_of,
+            municipalities=container.region_of.municipalities, terms=terms,
         )
         self.policies = TimePolicies(service, lambda today: due_trajectories(container.database_url, today), self.clock.today)
 

@@ -18,20 +18,24 @@ workers, the actors and a few steps of a route to start from.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
 
+from adapters import regions
 from domain import commands as c
 from domain.access import AccessPolicy, FundCoverage, covers_nothing
 from domain.candidate import PersonalData
 from domain.financing import FinancingAgreement
 from domain.money import LoggedEvent, logged
+from domain.municipalities import Municipalities
 from domain.payments import fund_covers
 from domain.terms import FinancingKind, Terms, Trigger
 from domain.trajectory import Trajectory
@@ -268,6 +272,12 @@ class MemoryUnitOfWork:
         return max((p for p, t in recorded if t < moment), default=0)
 
 
+@functools.cache
+def shipped_municipalities() -> Municipalities:
+    """The shipped mapping of municipalities (``leerroute/regions.csv``), read once."""
+    return regions.read(Path(__file__).parents[2] / "leerroute" / "regions.csv")
+
+
 def make_service(
     log: MemoryLog,
     *,
@@ -282,7 +292,7 @@ def make_service(
     mapping = regions or {}
     return Service(
         log.unit_of_work, today=lambda: today, access=AccessPolicy(fund_coverage), region_of=lambda m: mapping.get(m, "onbekend"),
-        terms=terms, notify=notify, retries=retries,
+        municipalities=shipped_municipalities, terms=terms, notify=notify, retries=retries,
     )
 
 
