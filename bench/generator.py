@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -291,10 +291,13 @@ def population(
     terms: MilestoneTerms,
     municipality_count: int = DEFAULT_MUNICIPALITIES,
     start: date = date(2023, 1, 2),
+    avoid: Collection[str] = (),
 ) -> Iterator[GeneratedRoute]:
-    """Routes ``first`` to ``first + count - 1`` of the population ``seed``, built in memory."""
-    places = municipalities(municipality_count)
-    weights = municipality_weights(municipality_count)
+    """Routes ``first`` to ``first + count - 1`` of the population ``seed``, built in memory, in
+    the first ``municipality_count`` municipalities less those to ``avoid``."""
+    chosen = municipalities(municipality_count)
+    weighted = [(m, w) for m, w in zip(chosen, municipality_weights(municipality_count), strict=True) if m not in avoid]
+    places, weights = [m for m, _ in weighted], [w for _, w in weighted]
     days = max(1, (today - start).days - 30)
     for index in range(first, first + count):
         rng = route_rng(seed, index)
@@ -312,9 +315,11 @@ def generate(
     start: date = date(2023, 1, 2),
     batch: int = 200,
     on_batch: Callable[[int], None] | None = None,
+    avoid: Collection[str] = (),
 ) -> list[UUID]:
     """Write routes ``first`` to ``first + routes - 1`` of population ``seed`` (in batches of
-    ``batch`` routes per transaction); returns their ids."""
+    ``batch`` routes per transaction), in none of the municipalities to ``avoid``; returns their
+    ids."""
     ids: list[UUID] = []
     pending: list[GeneratedRoute] = []
 
@@ -338,7 +343,8 @@ def generate(
         pending.clear()
 
     for route in population(seed=seed, first=first, count=routes, today=container.clock.today(),
-                            terms=container.settings.milestone_terms, municipality_count=municipality_count, start=start):
+                            terms=container.settings.milestone_terms, municipality_count=municipality_count, start=start,
+                            avoid=avoid):
         ids.append(route.trajectory.id)
         pending.append(route)
         if len(pending) >= batch:

@@ -19,7 +19,7 @@ from adapters.money.reconcile import differences
 from adapters.tables import money_digests
 from domain.money import TRAJECTORY_FIELDS, AsOf, LoggedEvent, MoneyScope, trajectory_facts
 from tests.conftest import TODAY, own_database, test_settings
-from tests.e2e.test_money_scope import A, C, Population, X, build_population
+from tests.e2e.test_money_scope import MUNICIPALITIES, A, C, Population, X, build_population
 
 
 def _expected(kind: str, history: list[LoggedEvent]) -> list[LoggedEvent]:
@@ -49,7 +49,7 @@ def _population(tmp_path, url: str):
     container = build(test_settings(tmp_path, url), clock=FixedClock(TODAY))
     p = Population(container)
     ids = build_population(p)
-    generate(container, routes=40, seed=3, batch=20)
+    generate(container, routes=40, seed=3, batch=20, avoid=MUNICIPALITIES)  # none in the hand-made ones
     claim = next(c for c, (_, t) in p.claims.items() if t == p.trajectories[C][3])
     p.post(f"/v1/claims/{claim}/rejection", {"date": "2025-08-20", "reason": "bewijs ontbreekt"}, p.fund[X])
     return container, p, ids

@@ -22,7 +22,7 @@ from adapters.money.log import decode_log, read_scoped_log
 from domain.money import MoneyScope
 from tests.conftest import TODAY, Tokens, own_database, registration, test_settings
 
-A, B, C, D = "GM0363", "GM0599", "GM0518", "GM0503"
+MUNICIPALITIES = A, B, C, D = "GM0363", "GM0599", "GM0518", "GM0503"
 X, Y = "OO-X", "OO-Y"
 AS_OF = [None, "2025-03-31", "2025-09-30", "2026-06-30"]
 

@@ -16,7 +16,7 @@ from domain.values import Role
 from tests.conftest import TODAY, assert_problem, registration, test_settings
 from tests.e2e.test_health_and_metrics import bearer, sample
 
-POISONED = "GM0999"
+POISONED = "GM0599"
 
 
 class BreaksOnOneMunicipality(RouteSummaries):

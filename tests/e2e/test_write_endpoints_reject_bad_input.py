@@ -12,13 +12,17 @@ import pytest
 
 from tests.conftest import assert_problem, new_kvk, new_municipality, registration
 
+# The municipality of every Route of this module (each drives a trajectory of its own), and one
+# whose klantmanager sees none of them.
+ROUTES_MUNICIPALITY, STRANGER_MUNICIPALITY = new_municipality(), new_municipality()
+
 
 class Route:
     """Drives one trajectory over the API into the state a test needs."""
 
     def __init__(self, api, tokens) -> None:
         self.api = api
-        self.municipality = new_municipality()
+        self.municipality = ROUTES_MUNICIPALITY
         self.kvk = new_kvk()
         self.km = tokens.klantmanager(self.municipality)
         self.employer = tokens.employer(self.kvk)
@@ -226,7 +230,7 @@ def test_step_out_of_order_is_refused_naming_the_rule(api, tokens, endpoint):
 def test_caller_from_another_organisation_cannot_see_the_trajectory(api, tokens, endpoint):
     route = endpoint.valid_state(Route(api, tokens))
     before = route.event_count()
-    stranger = tokens.employer(new_kvk()) if endpoint.as_employer else tokens.klantmanager(new_municipality())
+    stranger = tokens.employer(new_kvk()) if endpoint.as_employer else tokens.klantmanager(STRANGER_MUNICIPALITY)
     response = api.post(_path(route, endpoint), json=endpoint.body, headers=stranger)
     assert_problem(response, 404)
     assert route.event_count() == before
