@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -25,6 +25,7 @@ from adapters.tables import (
 )
 from domain.access import AgreementScope, ClaimScope, PlacementScope, TrajectoryScope
 from domain.funnel import percentile_of_counts
+from domain.values import Stage
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,22 @@ def _scoped(query: Select, table: Any, scope: FunnelScope) -> Select:
     if scope.target_group is not None:
         query = query.where(table.c.target_group == scope.target_group)
     return query
+
+
+def registered_in_years(url: str, scope: FunnelScope, years: list[int]) -> dict[int, dict[str, int]]:
+    """Per year, the routes registered in it by target group (from the funnel's counts: the
+    ``registered`` stage of the year's four cohorts), in the scope's municipalities."""
+    s = funnel_stage_counts
+    year = func.substr(s.c.cohort, 1, 4)
+    summed = select(year, s.c.target_group, func.sum(s.c.entered)).where(
+        s.c.stage == str(Stage.REGISTERED), year.in_([str(y) for y in years])
+    )
+    query = _scoped(summed, s, replace(scope, cohort=None, target_group=None)).group_by(year, s.c.target_group)
+    found: dict[int, dict[str, int]] = {y: {} for y in years}
+    with read_session(url) as session:
+        for cohort_year, target_group, entered in session.execute(query).all():
+            found[int(cohort_year)][target_group] = int(entered or 0)
+    return found
 
 
 def funnel(url: str, scope: FunnelScope) -> list[FunnelGroup]:

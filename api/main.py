@@ -16,6 +16,7 @@ from api import (
     console,
     contract,
     imports,
+    inflow_targets,
     money_reports,
     operations,
     pipeline,
@@ -70,8 +71,8 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
     app.state.container = container
     problems.install(app)
     contract.install(app)
-    for module in (trajectories, steps, placements, pipeline, agreements, claims, money_reports, retention, operations, imports,
-                   subscriptions):
+    for module in (trajectories, steps, placements, pipeline, inflow_targets, agreements, claims, money_reports, retention,
+                   operations, imports, subscriptions):
         app.include_router(module.router)
     generate = app.openapi
     app.openapi = lambda: operations.document_operations(generate())  # type: ignore[method-assign]

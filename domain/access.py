@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain import commands as c
-from domain import retention
+from domain import inflow, retention
 from domain.errors import Forbidden, NotFound
 from domain.financing import Claim
 from domain.money import MoneyScope
@@ -109,6 +109,7 @@ COMMAND_ROLES: dict[type[c.Command], frozenset[Role]] = {
          c.DeleteSubscription, c.ReplaySubscription),
         SUBSCRIBERS,
     ),
+    c.SetInflowTarget: inflow.SETTERS,
 }
 
 # Roles that may call each kind of read at all.
@@ -120,6 +121,7 @@ ACCESS_LOG_READERS = frozenset({Role.PRIVACY_OFFICER, Role.PROCESREGIE})
 WORKLIST_READERS = frozenset({Role.KLANTMANAGER})
 FUNNEL_READERS = frozenset({Role.KLANTMANAGER, Role.PROCESREGIE})
 MONEY_READERS = frozenset({Role.KLANTMANAGER, Role.FUND, Role.PROCESREGIE})
+INFLOW_READERS = frozenset({Role.PROCESREGIE})
 
 
 # A spreadsheet import brings in a caseload: a klantmanager, for the own municipality only.

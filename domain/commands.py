@@ -342,3 +342,18 @@ class ReplaySubscription(SubscriptionCommand):
 
     from_position: int | None = None
     from_time: datetime | None = None
+
+
+# --- inflow targets -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetInflowTarget(Command):
+    """Procesregie's inflow target of ``year`` for a labour-market region (``region``; ``None``:
+    the whole country), set on ``on``: first or changed."""
+
+    year: int
+    region: str | None
+    statushouders: int
+    total: int | None = None
+    baseline_year: int | None = None

@@ -41,6 +41,7 @@ from domain.subscriptions import SubscriptionTerms
 from domain.trajectory import Trajectory
 from leerroute.health import Health
 from leerroute.importing.job import Importer
+from leerroute.inflow_queries import InflowQueries
 from leerroute.money_queries import MoneyQueries
 from leerroute.notifications import SubscriptionQueries
 from leerroute.policies import TimePolicies
@@ -62,6 +63,7 @@ class Container:
     store: EventStore
     service: Service
     queries: Queries
+    inflow: InflowQueries
     money: MoneyQueries
     projections: ProjectionRunner
     time_policies: TimePolicies
@@ -207,16 +209,19 @@ def build(
     imports = Importer(service, import_store, savepoints, pseudonymise, notify=workers.log_grew,
                        batch_rows=settings.import_batch_rows, max_bytes=settings.import_max_bytes)
     tokens = TokenService(settings.effective_jwt_secret, settings.jwt_issuer, settings.jwt_audience)
+    reads = Queries(
+        store=store, vault=vault, pseudonymise=pseudonymise, access_log=access_log, access=access, database_url=url,
+        projections=projections, today=clock.today, deviation_ending_days=settings.deviation_ending_days,
+        read_wait_max_seconds=settings.read_wait_max_seconds,
+    )
     return Container(
         settings=settings,
         clock=clock,
         store=store,
         service=service,
-        queries=Queries(
-            store=store, vault=vault, pseudonymise=pseudonymise, access_log=access_log, access=access, database_url=url,
-            projections=projections, today=clock.today, deviation_ending_days=settings.deviation_ending_days,
-            read_wait_max_seconds=settings.read_wait_max_seconds,
-        ),
+        queries=reads,
+        inflow=InflowQueries(store=store, database_url=url, read_models_at=reads.read_models_at, regions=region_of.regions,
+                             today=clock.today),
         money=money,
         projections=projections,
         time_policies=time_policies,

@@ -21,6 +21,7 @@ from domain.access import AccessPolicy, can_see_agreement, can_see_claim
 from domain.candidate import Candidate
 from domain.errors import Ineligible, InvalidField, NotFound, RuleViolation
 from domain.financing import Claim, FinancingAgreement, claim_id_for
+from domain.inflow import InflowTarget, check_target, inflow_target_id
 from domain.money import AsOf, trajectory_facts
 from domain.municipalities import Municipalities
 from domain.payments import eligibility
@@ -350,6 +351,24 @@ def decide_claim(command: c.ClaimDecision, ctx: Context) -> Outcome:
 
 Handler = Callable[[Any, Context], Outcome]
 
+def set_inflow_target(command: c.SetInflowTarget, ctx: Context) -> Outcome:
+    """The first target of a scope and year creates its aggregate (the id follows from both);
+    a later one changes it."""
+    if command.region is not None and command.region not in ctx.municipalities().regions():
+        raise InvalidField("region", f"{command.region!r} is not one of the {len(ctx.municipalities().regions())} labour-market regions")
+    values = check_target(command.year, command.statushouders, command.total, command.baseline_year, ctx.today)
+    target_id = inflow_target_id(command.year, command.region)
+    ctx.uow.lock(target_id)
+    target = ctx.uow.get(target_id)
+    if isinstance(target, InflowTarget):
+        check_version(target, command.expected_version)
+        target.change(values, on=command.on, today=ctx.today, actor=command.actor)
+    else:
+        target = InflowTarget.set_first(year=command.year, region=command.region, values=values, on=command.on,
+                                        today=ctx.today, actor=command.actor)
+    return Outcome(target, ctx.uow.save(target), recorded=1)
+
+
 HANDLERS: dict[type[c.Command], Handler] = {
     **dict.fromkeys(ROUTE_CHANGES, change_trajectory),
     c.RegisterTrajectory: register_trajectory,
@@ -360,6 +379,7 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.FileClaim: file_claim,
     **dict.fromkeys(DECISIONS, decide_claim),
     **subscription_handlers.HANDLERS,
+    c.SetInflowTarget: set_inflow_target,
 }
 
 

@@ -71,6 +71,9 @@ SUBSCRIPTION_BODY = {"callbackUrl": "http://127.0.0.1:9/hooks", "eventTypes": ["
 IMPORT_UPLOAD = {("klantmanager", "own"): 400, ("klantmanager", "other"): 400}
 RETENTION_SCHEDULE = {("privacy-officer", "own"): OK, ("privacy-officer", "other"): OK}
 RETENTION_HOLD = {("privacy-officer", "own"): OK, ("privacy-officer", "other"): 404}
+# Inflow targets: procesregie's alone (national: its organisation scopes nothing).
+PROCESREGIE_ONLY = {("procesregie", "own"): OK, ("procesregie", "other"): OK}
+INFLOW_TARGET = {"year": 2026, "region": "Zeeland", "statushouders": 12}
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,10 @@ OPERATIONS: dict[str, Op] = {
     "GET /v1/imports/{import_id}": Op(ROUTE_WRITE, state="imported"),
     "GET /v1/imports/{import_id}/marked-workbook": Op(ROUTE_WRITE, state="imported"),
     "GET /v1/retention-schedule": Op(RETENTION_SCHEDULE),
+    "POST /v1/inflow-targets": Op(PROCESREGIE_ONLY, body=INFLOW_TARGET),
+    "GET /v1/inflow-targets": Op(PROCESREGIE_ONLY, query="?year=2026"),
+    "GET /v1/inflow-targets/{target_id}": Op(PROCESREGIE_ONLY, "targeted"),
+    "GET /v1/funnel/inflow": Op(PROCESREGIE_ONLY, query="?year=2026&region=Zeeland"),
     "POST /v1/trajectories/{trajectory_id}/retention-hold": Op(RETENTION_HOLD, body={"date": "2026-11-20", "reason": "bezwaar loopt"}),
     "POST /v1/trajectories/{trajectory_id}/retention-hold/ending": Op(RETENTION_HOLD, "held", {"date": "2026-11-21", "reason": "bezwaar afgewezen"}),
 }
@@ -243,8 +250,13 @@ def _prepare(api, headers, state: str, agreement_id: str) -> dict[str, str]:
         assert uploaded.status_code == 202, uploaded.text
         import_id = uploaded.json()["id"]
         api.app.state.container.imports.run(UUID(import_id))
+    target_id = ""
+    if state == "targeted":  # an inflow target of procesregie
+        targeted = api.post("/v1/inflow-targets", json=INFLOW_TARGET, headers=headers("procesregie", "APT"))
+        assert targeted.status_code in (200, 201), targeted.text
+        target_id = targeted.json()["id"]
     return {"trajectory_id": t, "placement_id": placements[0], "bsn": bsn, "agreement_id": agreement_id, "claim_id": claim_id,
-            "import_id": import_id, "subscription_id": subscription_id}
+            "import_id": import_id, "subscription_id": subscription_id, "target_id": target_id}
 
 
 def _file_text(response) -> str:
