@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from api import exports
 from api.console import charts, labels, web
 from api.console.session import Procesregie
+from domain.errors import InvalidField
 from domain.funnel import FUNNEL_STAGES
 from domain.money import AsOf
 from domain.values import DropOutReason, Stage, TargetGroup
@@ -97,11 +98,39 @@ def funnel(
     return web.render(
         request, "procesregie/funnel.html", title="Trechter", found=found, totals=totals, stages=stages, leads=leads,
         drop_outs=sorted(drop_outs.items()), side_by_side=side_by_side, chart=chart, region_chart=region_chart,
+        inflow=_inflow(container, person.actor, level, found.region, cohort),
         filters={"niveau": niveau, "regio": regio or "", "gemeente": gemeente or "", "cohort": cohort or "",
                  "doelgroep": str(doelgroep) if doelgroep else ""},
         regions=regions, error=error, query=query, target_groups=labels.choices(TargetGroup),
         reasons={str(r): labels.word(r) for r in DropOutReason}, stage_words={str(s): labels.word(s) for s in Stage},
     )
+
+
+def _inflow(container: Any, actor: Any, level: FunnelLevel, region: str | None, cohort: str | None) -> dict[str, Any] | None:
+    """The year's inflow against its target and baseline, for the country or the region shown
+    (the year of the cohort filter, else this year); none for a municipality or an unknown region."""
+    if level is FunnelLevel.MUNICIPALITY:
+        return None
+    year = int(cohort[:4]) if cohort else container.clock.today().year
+    try:
+        read = container.inflow.progress(actor, year=year, region=region)
+    except InvalidField:
+        return None
+    p = read.progress
+
+    def share(value: float | None) -> str:
+        return f"{value:.0%}" if value is not None else "—"
+
+    target = p.target
+    return {
+        "year": year, "baseline_year": p.baseline.year,
+        "rows": [
+            ("statushouders", p.inflow.statushouders, target.statushouders if target else "—", share(p.share_of_target),
+             p.baseline.statushouders, share(p.growth)),
+            ("alle doelgroepen", p.inflow.total, target.total if target and target.total is not None else "—",
+             share(p.share_of_total_target), p.baseline.total, share(p.total_growth)),
+        ],
+    }
 
 
 @router.get("/geld")

@@ -95,6 +95,8 @@ def test_the_walk_from_registration_to_the_funnel_and_the_money(sign_in, console
     wait_until(in_the_funnel, 30, "the route in the funnel")
     check_page(regie)
     regie.goto("/console/procesregie")
+    inflow = regie.inner_text("#instroom-tabel")  # this year's inflow against the (absent) target
+    assert "statushouders" in inflow and "Aangemeld in 2025" in inflow
     check_page(regie)
     screenshot(regie, "trechter")
     download = httpx.get(f"{console.url}/console/procesregie?niveau=gemeente&gemeente={municipality}&formaat=csv",
