@@ -132,9 +132,9 @@ def _wait_until_up(process: subprocess.Popen, base: str, log: Path) -> None:
 
 
 @contextmanager
-def _process(argv: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
+def _process(argv: list[str], env: dict[str, str], log: Path, root: Path = ROOT) -> Iterator[subprocess.Popen]:
     with open(log, "ab") as out:  # a file, not a pipe: a pipe nobody reads would stop the process once full
-        process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=out)
+        process = subprocess.Popen(argv, env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=out)
     try:
         yield process
     finally:
@@ -148,7 +148,7 @@ def _process(argv: list[str], env: dict[str, str], log: Path) -> Iterator[subpro
 
 @contextmanager
 def http_server(url: str, data_dir: Path, secrets: dict[str, str], *, workers: int = 1, redis_url: str | None = None,
-                py_spy: Path | None = None) -> Iterator[Served]:
+                py_spy: Path | None = None, root: Path = ROOT) -> Iterator[Served]:
     """The API under uvicorn on loopback (``workers`` processes). Without ``redis_url`` the
     workers run inside the API process (the embedded default, here on PostgreSQL); with it a
     ``leerroute worker`` process of its own consumes the API's messages."""
@@ -165,7 +165,7 @@ def http_server(url: str, data_dir: Path, secrets: dict[str, str], *, workers: i
                                                   data_dir / "worker.log"))
             worker_memory = Memory(worker.pid)
         argv = [sys.executable, "-m", "bench.server", "--port", str(port), "--workers", str(workers)]
-        server = stack.enter_context(_process(argv, env, data_dir / "api.log"))
+        server = stack.enter_context(_process(argv, env, data_dir / "api.log", root))
         _wait_until_up(server, base, data_dir / "api.log")
         if py_spy is not None:
             spy = subprocess.Popen(
@@ -260,6 +260,7 @@ def main() -> None:
     parser.add_argument("--redis-url", default=None, help="a separate worker process on this Redis")
     parser.add_argument("--py-spy", type=Path, default=None, help="record the server with py-spy into this file")
     parser.add_argument("--pages", action="store_true", help="also the console's pages")
+    parser.add_argument("--server-root", type=Path, default=ROOT, help="serve the API of another checkout (to compare)")
     args = parser.parse_args()
 
     from sqlalchemy.engine import make_url
@@ -269,7 +270,8 @@ def main() -> None:
     container = bench_run.build_container(url, data_dir)
     floor, _ = bench_run.raw_insert_rate(url, 3.0)
     print(f"raw INSERT {floor:,.0f}/s")
-    with http_server(url, data_dir, bench_run.SECRETS, workers=args.workers, redis_url=args.redis_url, py_spy=args.py_spy) as served:
+    with http_server(url, data_dir, bench_run.SECRETS, workers=args.workers, redis_url=args.redis_url, py_spy=args.py_spy,
+                     root=args.server_root) as served:
         http = HttpRoutes(served.base, container.tokens, first_number=int(time.time()) % 1_000_000 * 20 + 2_000_000)
         http.run_for(1, 1.0)
         served.memory.note_idle()
