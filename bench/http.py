@@ -23,7 +23,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -240,6 +240,74 @@ def page_timings(base: str, tokens, municipality: str, trajectory_id: Any, secon
                 timings.latencies[name].append(time.perf_counter() - t0)
         timings.elapsed = time.perf_counter() - start
     return timings
+
+
+# --- the figures of leerroute bench -------------------------------------------------------------------
+
+
+def http_figures(container, url: str, data_dir: Path, floor: float, *, clients: tuple[int, ...], seconds: float,
+                 trajectory_id: Any, municipality: str, processes: int = 1, redis_url: str | None = None,
+                 echo: Callable[[str], None] = print, first_number: int = 1_000_000) -> list[Any]:
+    """Commands over HTTP, the console's pages and the API process's memory with the workers in
+    the API process; with ``redis_url`` also 32 clients, the read models' visibility and the
+    memory with a worker process of its own (the production layout)."""
+    from bench.run import SECRETS, Figure, build_container, ms, percentile, visibility
+    from bench.workload import HttpRoutes
+
+    figures: list[Figure] = []
+
+    def add(figure: Figure, extra: str = "") -> None:
+        figures.append(figure)
+        echo(figure.line() + extra)
+
+    def commands(served: Served, http: HttpRoutes, n: int, label: str) -> None:
+        cpu = cpu_seconds(served.memory.pid)
+        timings = http.run_for(n, seconds)
+        cpu_ms = ms(cpu_seconds(served.memory.pid) - cpu) / max(1, len(timings.latencies))
+        detail = {"clients": n, "p50Ms": round(ms(percentile(timings.latencies, 0.5)), 3),
+                  "p99Ms": round(ms(percentile(timings.latencies, 0.99)), 3), "errors": timings.errors,
+                  "serverCpuMsPerCommand": round(cpu_ms, 2), "processes": processes}
+        add(Figure(f"commands over HTTP, {n} client{'s' if n > 1 else ''}{label}", timings.rate, "cmd/s", floor, "raw INSERT",
+                   "commands over HTTP", detail),
+            f"  p50 {detail['p50Ms']:.1f} ms p99 {detail['p99Ms']:.1f} ms, API CPU {cpu_ms:.1f} ms/cmd")
+
+    def memory(name: str, used: Memory) -> None:
+        add(Figure(f"peak RSS of {name}", used.peak_kb / 1024, "MB", used.idle_kb / 1024, "after start", "memory", used.as_dict()))
+
+    with http_server(url, data_dir, SECRETS, workers=processes) as served:
+        http = HttpRoutes(served.base, container.tokens, first_number=first_number)
+        http.run_for(1, 1.0)  # warm the server
+        served.memory.note_idle()
+        for n in clients:
+            commands(served, http, n, "")
+        pages = page_timings(served.base, container.tokens, municipality, trajectory_id, seconds)
+        p50 = {name: ms(percentile(values, 0.5)) for name, values in pages.latencies.items()}
+        for console, api in (("console worklist", "API worklist"), ("console trajectory page", "API trajectory history")):
+            add(Figure(f"{console} p50 (signed in)", p50[console], "ms", p50[api], f"{api} p50", "console page",
+                       {"p99Ms": round(ms(percentile(pages.latencies[console], 0.99)), 3),
+                        "apiP99Ms": round(ms(percentile(pages.latencies[api], 0.99)), 3)}))
+    memory("the API process (workers inside)", served.memory)
+    if not redis_url:
+        echo("  no --redis-url: the figures with a worker process of its own are left out")
+        return figures
+
+    with http_server(url, data_dir, SECRETS, workers=processes, redis_url=redis_url) as served:
+        assert served.worker_memory is not None
+        http.base_url = served.base
+        http.run_for(1, 1.0)
+        served.memory.note_idle()
+        served.worker_memory.note_idle()
+        commands(served, http, max(clients), ", worker process")
+        writer = build_container(url, data_dir, redis_url)  # its writes reach the worker process through Redis
+        writer.projections.catch_up()
+        writes, visible = visibility(writer, seconds, client=41, first_number=first_number + 7_500_000)
+        add(Figure("read-model visibility p99, worker process (Redis)", ms(percentile(visible, 0.99)), "ms",
+                   ms(percentile(writes, 0.99)), "write p99", "visibility p99",
+                   {"samples": len(visible), "visibleP50Ms": round(ms(percentile(visible, 0.5)), 3),
+                    "writeP50Ms": round(ms(percentile(writes, 0.5)), 3)}))
+    memory("the API process (workers apart)", served.memory)
+    memory("the worker process", served.worker_memory)
+    return figures
 
 
 # --- alone -----------------------------------------------------------------------------------------

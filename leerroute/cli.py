@@ -248,6 +248,8 @@ def bench(
     database: Annotated[str, typer.Option(help="Name of the benchmark database (dropped and created anew)")] = "leerroute_bench",
     profile: Annotated[bool, typer.Option(help="Profile the rebuild and the in-process commands (pyinstrument)")] = False,
     output: Annotated[Path | None, typer.Option(help="JSON result file (default bench/results/bench-<time>.json)")] = None,
+    redis_url: Annotated[str | None, typer.Option(help="Also measure with a worker process on this Redis (a database of its own)")] = None,
+    processes: Annotated[int, typer.Option(help="uvicorn worker processes of the API under HTTP load", min=1)] = 1,
 ) -> None:
     """Measure leerroute on PostgreSQL: every figure a ratio against a floor measured in the same
     run (raw INSERTs, a raw scan of the log, the smaller population)."""
@@ -263,8 +265,8 @@ def bench(
             import pyinstrument  # noqa: F401
         except ImportError:
             raise typer.BadParameter("pyinstrument is not installed: pip install -e '.[bench]'", param_hint="--profile") from None
-    run(Options(small=small, large=large, seconds=seconds, seed=seed, database=database, profile=profile, output=output),
-        echo=typer.echo)
+    run(Options(small=small, large=large, seconds=seconds, seed=seed, database=database, profile=profile, output=output,
+                redis_url=redis_url, processes=processes), echo=typer.echo)
 
 
 @cli.command("policies")
