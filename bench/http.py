@@ -162,7 +162,7 @@ def http_server(url: str, data_dir: Path, secrets: dict[str, str], *, workers: i
         worker_memory = None
         if redis_url:
             worker = stack.enter_context(_process([sys.executable, "-m", "leerroute.cli", "worker", "--no-policies"], env,
-                                                  data_dir / "worker.log"))
+                                                  data_dir / "worker.log", root))
             worker_memory = Memory(worker.pid)
         argv = [sys.executable, "-m", "bench.server", "--port", str(port), "--workers", str(workers)]
         server = stack.enter_context(_process(argv, env, data_dir / "api.log", root))
@@ -329,6 +329,7 @@ def main() -> None:
     parser.add_argument("--py-spy", type=Path, default=None, help="record the server with py-spy into this file")
     parser.add_argument("--pages", action="store_true", help="also the console's pages")
     parser.add_argument("--server-root", type=Path, default=ROOT, help="serve the API of another checkout (to compare)")
+    parser.add_argument("--visibility", action="store_true", help="also the read models' visibility after a write (with --redis-url: in the worker process)")
     args = parser.parse_args()
 
     from sqlalchemy.engine import make_url
@@ -352,6 +353,16 @@ def main() -> None:
             p = bench_run.percentile
             print(f"{clients:>3} clients: {t.rate:7.1f} cmd/s  ratio {t.rate / floor:.3f}  p50 {p(t.latencies, 0.5) * 1000:6.1f} ms"
                   f"  p99 {p(t.latencies, 0.99) * 1000:6.1f} ms  server CPU {cpu / len(t.latencies) * 1000:.1f} ms/cmd  errors {t.errors}")
+        if args.visibility:
+            writer = bench_run.build_container(url, data_dir, args.redis_url)
+            if not args.redis_url:
+                writer.workers.start(policies=False)
+            writer.projections.catch_up()
+            writes, visible = bench_run.visibility(writer, args.seconds, client=43, first_number=http.number + 5_000_000)
+            writer.workers.stop()
+            p = bench_run.percentile
+            print(f"visibility p50 {p(visible, 0.5) * 1000:.1f} ms p99 {p(visible, 0.99) * 1000:.1f} ms; write p50 "
+                  f"{p(writes, 0.5) * 1000:.1f} ms p99 {p(writes, 0.99) * 1000:.1f} ms; ratio {p(visible, 0.99) / p(writes, 0.99):.2f}")
         if args.pages:
             trajectory = bench_run.first_trajectory(url, "GM0001")
             pages = page_timings(served.base, container.tokens, "GM0001", trajectory, args.seconds)
