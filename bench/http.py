@@ -119,7 +119,7 @@ class Served:
 
 
 def _wait_until_up(process: subprocess.Popen, base: str, log: Path) -> None:
-    for _ in range(600):
+    for _ in range(1800):
         if process.poll() is not None:
             raise RuntimeError(f"the API did not start: {log.read_text()[-2000:]}")
         try:
@@ -128,7 +128,7 @@ def _wait_until_up(process: subprocess.Popen, base: str, log: Path) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    raise RuntimeError("the API did not answer within a minute")
+    raise RuntimeError("the API did not answer within three minutes")
 
 
 @contextmanager
