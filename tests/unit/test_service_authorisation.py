@@ -78,6 +78,7 @@ def _money_command(kind: type[c.Command], actor: Actor, ids: dict[str, UUID]) ->
         c.RecordPayment: lambda: c.RecordPayment(actor=actor, on=ON, claim_id=ids["claim"]),
         c.RegisterSubscription: lambda: c.RegisterSubscription(actor=actor, on=ON, callback_url="http://127.0.0.1/hook",
                                                                event_types=("nl.leerroute.placement.proposed",)),
+        c.SetInflowTarget: lambda: c.SetInflowTarget(actor=actor, on=ON, year=2026, region=None, statushouders=10),
         **{kind: (lambda kind=kind: kind(actor=actor, on=ON, subscription_id=uuid4()))
            for kind in (c.RotateSubscriptionSecret, c.PauseSubscription, c.ResumeSubscription, c.DeleteSubscription,
                         c.ReplaySubscription)},
