@@ -61,7 +61,7 @@ class Writer:
         if location is not None:
             headers["Location"] = location(outcome)
         read = self.queries.written(command.actor, outcome.aggregate)
-        body = views.trajectory_out(read.trajectory, read.view, read.candidate).model_dump(mode="json", by_alias=True)
+        body = views.trajectory_out(read.trajectory, read.view, read.candidate, read.route).model_dump(mode="json", by_alias=True)
         return JSONResponse(body, status_code=status_code, headers=headers)
 
     def money(self, command: Command, *, status_code: int = 200) -> JSONResponse:
