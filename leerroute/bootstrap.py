@@ -40,7 +40,7 @@ from domain.access import AccessPolicy, FundCoverage
 from domain.payments import fund_covers
 from domain.subscriptions import SubscriptionTerms
 from domain.trajectory import Trajectory
-from leerroute.comparison_queries import BaselineRouteModels, ComparisonQueries
+from leerroute.comparison_queries import ComparisonQueries
 from leerroute.health import Health
 from leerroute.importing.job import Importer
 from leerroute.money_queries import MoneyQueries
@@ -48,6 +48,7 @@ from leerroute.notifications import SubscriptionQueries
 from leerroute.policies import TimePolicies
 from leerroute.queries import Queries
 from leerroute.retention_queries import RetentionQueries
+from leerroute.route_models import BaselineRouteModels
 from leerroute.service import Service
 from leerroute.settings import Settings
 from workers.actors import NOTIFICATIONS_QUEUE, POLICIES_QUEUE, PROJECTIONS_QUEUE

@@ -11,9 +11,8 @@ route-model port (``in_force`` / ``effective``); the figures are derived in the 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from typing import Any, Protocol
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from adapters import comparison as read_model
 from adapters.regions import UNMAPPED
@@ -22,33 +21,9 @@ from domain.comparison import RouteFacts, route_facts
 from domain.comparison_report import Comparison, build_comparison
 from domain.errors import InvalidField
 from domain.money import AsOf
-from domain.route_model import EffectiveRoute, baseline_model, differences
-from domain.values import Actor, MilestoneTerms, Role
-
-# The aggregate id of version 1 of the national model (the route-model design's formula).
-BASELINE_MODEL_ID = uuid5(NAMESPACE_URL, "leerroute:route-model:1")
-
-
-class RouteModels(Protocol):
-    """The route-model port: which version (and regional variant) is in force, and the content
-    of a given one."""
-
-    def in_force(self, region: str | None, on: date) -> EffectiveRoute: ...
-
-    def effective(self, model_id: Any, variant_id: Any) -> EffectiveRoute: ...
-
-
-class BaselineRouteModels:
-    """Every route follows version 1 (``baseline_model``), without regional variants."""
-
-    def __init__(self, terms: MilestoneTerms) -> None:
-        self._route = EffectiveRoute(BASELINE_MODEL_ID, 1, baseline_model(terms))
-
-    def in_force(self, region: str | None, on: date) -> EffectiveRoute:
-        return self._route
-
-    def effective(self, model_id: Any, variant_id: Any) -> EffectiveRoute:
-        return self._route
+from domain.route_model import BASELINE_MODEL_ID, EffectiveRoute, differences
+from domain.values import Actor, Role
+from leerroute.route_models import RouteModels
 
 
 class Regions(Protocol):

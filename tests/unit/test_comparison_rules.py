@@ -18,9 +18,10 @@ from domain.comparison import (
 )
 from domain.comparison_report import NATIONAL, build_comparison
 from domain.money import AsOf, logged
-from domain.route_model import EffectiveRoute, RegionalVariant, baseline_model
+from domain.route_model import EffectiveRoute, RegionalVariant, baseline_model, differences
 from domain.trajectory import Trajectory
 from domain.values import Actor, DeviationRule, DropOutReason, MilestoneTerms, Phase, Role, SkipBasis, Stage
+from tests.route_model_scenario import RIJNMOND, SUB_REASON, scenario
 
 KM = Actor("km-1", Role.KLANTMANAGER, "GM0363")
 TODAY = date(2026, 11, 22)
@@ -172,3 +173,41 @@ def test_only_what_was_recorded_by_the_moment_counts():
     later = datetime(2100, 1, 1, tzinfo=UTC)
     assert route_facts(events, AsOf(TODAY, later)) is not None
     assert route_facts(events, AsOf(D(2026, 1, 4))) is None  # registered after the day asked
+
+
+def test_a_pinned_route_of_a_regional_variant_rolls_its_sub_reason_up_and_counts_its_deviation_as_maatwerk():
+    models = scenario(TERMS)
+    route = models.in_force(RIJNMOND, D(2026, 3, 2))
+    t = Trajectory.register(
+        trajectory_id=uuid4(), municipality="GM0599", candidate_id=uuid4(), target_group="statushouder", on=D(2026, 3, 2),
+        today=TODAY, benefit_monthly_cents=0, benefit_since=None, actor=Actor("km", Role.KLANTMANAGER, "GM0599"), route=route,
+    )
+    km = Actor("km", Role.KLANTMANAGER, "GM0599")
+    t.skip_phase(Phase.ORIENTATION, on=D(2026, 3, 3), today=TODAY, basis=SkipBasis.EVC, reason="ervaring", actor=km, route=route)
+    t.start_phase(Phase.PRE_TRAJECTORY, on=D(2026, 3, 9), today=TODAY, provider=None, actor=km, route=route)
+    t.record_practice(practice_id="a", on=D(2026, 3, 9), until=D(2026, 6, 1), today=TODAY, description="bouw", hours_per_week=16,
+                      actor=km)  # 12 weeks: over the national 8, within Rijnmond's 16
+    t.grant_deviation(deviation_id="d1", rule=DeviationRule.TRAINING_DURATION, reason="langer", on=D(2026, 3, 9),
+                      until=D(2026, 12, 31), granted_by="teamleider", today=TODAY, actor=km, norm="pre-trajectory", norm_weeks=40,
+                      route=route)
+    t.drop_out(on=D(2026, 11, 2), today=TODAY, reason=SUB_REASON, explanation="geen rijbewijs", actor=km, route=route)
+    events = [logged(e) for e in t.collect_events()]
+    facts = route_facts(events, AsOf(TODAY))
+    assert facts == RouteFacts.of(t)
+    assert facts is not None and (facts.route_model, facts.route_variant) == (route.model_id, route.variant_id)
+    effective = models.effective(facts.route_model, facts.route_variant)
+    readings = {r.measure.key: r for r in read_against_norms(facts, effective, TODAY)}
+    practice, pre = readings["pre-trajectory.practice"], readings["pre-trajectory"]
+    assert (practice.within, practice.within_own, practice.own_norm_weeks) == (False, True, 16)
+    # 238 days (to the drop-out): over 26 weeks, within the deviation's 40
+    assert (pre.measure.days, pre.within, pre.maatwerk, pre.within_by_deviation) == (238, True, True, True)
+    national = models.in_force(None, TODAY)
+    found = build_comparison([(RIJNMOND, facts, effective)], AsOf(TODAY), regions=[RIJNMOND], national=national,
+                             differences={RIJNMOND: differences(national, models.in_force(RIJNMOND, TODAY))})
+    region = found.regions[0]
+    not_suited = next(d for d in region.drop_outs if d.category is DropOutReason.NOT_SUITED)
+    assert (not_suited.count, not_suited.sub_reasons) == (1, {SUB_REASON: 1})
+    assert region.deviations[DeviationRule.TRAINING_DURATION] == 1
+    assert {"what": "norm.pre-trajectory.practice", "from": 8, "to": 16} in region.differences
+    stage = next(s for s in region.stages if s.stage == "pre-trajectory")
+    assert (stage.maatwerk, stage.within_by_deviation, stage.within_norm) == (1, 1, 1)
