@@ -24,10 +24,10 @@ ComparisonReader = Annotated[Actor, Depends(require_role(access.COMPARISON_READE
 Table = Literal["stages", "drop-outs", "deviations", "differences"]
 
 
-def quarter_moment(container: ContainerDep, as_of: AsOfParam = None, known: KnownParam = None) -> AsOf:
+async def quarter_moment(container: ContainerDep, as_of: AsOfParam = None, known: KnownParam = None) -> AsOf:
     """``asOf``: the last day of a quarter (default: today, the figures as they stand);
     ``known``: as for the money reports."""
-    moment = parse_as_of(container, as_of, known)
+    moment = await parse_as_of(container, as_of, known)
     if as_of is not None and not quarter_end(moment.day):
         raise ApiProblem(400, "invalid-params", "Invalid request", "one or more parameters are invalid", invalidParams=[
             {"name": "asOf", "reason": f"{moment.day} is not the last day of a quarter (03-31, 06-30, 09-30 or 12-31)"},
