@@ -23,6 +23,8 @@ from api import (
     placements,
     problems,
     retention,
+    route_comparison,
+    route_migrations,
     steps,
     subscriptions,
     trajectories,
@@ -77,7 +79,7 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
     problems.install(app)
     contract.install(app)
     for module in (trajectories, steps, placements, pipeline, inflow_targets, agreements, claims, money_reports, retention,
-                   operations, imports, subscriptions):
+                   operations, imports, subscriptions, route_migrations, route_comparison):
         app.include_router(module.router)
     generate = app.openapi
     app.openapi = lambda: operations.document_operations(generate())  # type: ignore[method-assign]

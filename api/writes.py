@@ -62,7 +62,7 @@ class Writer:
         if location is not None:
             headers["Location"] = location(outcome)
         read = self.queries.written(command.actor, outcome.aggregate)
-        return _json(views.trajectory_out(read.trajectory, read.view, read.candidate), status_code, headers)
+        return _json(views.trajectory_out(read.trajectory, read.view, read.candidate, read.route), status_code, headers)
 
     def money(self, command: Command, *, status_code: int = 200) -> JSONResponse:
         """Run a command on a financing agreement or a claim; the answer is that agreement or claim."""

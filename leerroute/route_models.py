@@ -9,7 +9,7 @@ changes, so an answer for one pair may be kept forever.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Protocol
+from typing import Protocol
 from uuid import UUID
 
 from domain.errors import InvalidField
@@ -40,8 +40,3 @@ class BaselineRouteModels:
             raise InvalidField("routeModel", f"no published route model {model_id} (variant {variant_id})")
         return self._baseline
 
-
-def route_models_of(uow: Any, terms: MilestoneTerms) -> RouteModels:
-    """The unit of work's route models, or version 1 alone where it has none."""
-    found = getattr(uow, "route_models", None)
-    return found if found is not None else BaselineRouteModels(terms)
