@@ -24,7 +24,7 @@ from sqlalchemy import insert, select
 from adapters.clock import FixedClock
 from adapters.database import read_session, write_session
 from adapters.tables import events as events_table
-from bench.generator import generate
+from bench.generator import generate, municipalities
 from domain.comparison_report import Comparison
 from domain.money import AsOf
 from domain.values import Actor, Role
@@ -41,9 +41,16 @@ def region_name(n: int) -> str:
     return f"Regio {n:02d}"
 
 
+def _mapping() -> dict[str, str]:
+    """The generated population's municipalities (real codes) spread evenly over 35 regions of this test."""
+    return {code: region_name(n % REGIONS + 1) for n, code in enumerate(municipalities(342), start=1)}
+
+
 def _regions_file(directory: Path) -> Path:
     path = directory / "regions.csv"
-    lines = ["municipality,region"] + [f"GM{n:04d},{region_name(n % REGIONS + 1)}" for n in range(1, 343)]
+    # the first municipality of each region is its centrumgemeente
+    lines = ["municipality,region,centre"] + [f"{code},{region},{'yes' if n <= REGIONS else ''}"
+                                             for n, (code, region) in enumerate(_mapping().items(), start=1)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -74,7 +81,7 @@ def _expected(container, day: date, known: datetime | None) -> dict[str, dict]:
     per category; routes. Counted from every trajectory event in the log, decoded."""
     norms = {"registered": 4, "orientation": 6, "pre-trajectory": 26, "pre-trajectory.practice": 8, "bedrijfsvakschool": 52,
              "placement": 13}
-    mapping = {f"GM{n:04d}": region_name(n % REGIONS + 1) for n in range(1, 343)}
+    mapping = _mapping()
     by_route: dict = defaultdict(list)
     for n in container.store.recorder.select_notifications(start=1, limit=10**9):
         if ":Trajectory." in n.topic:
