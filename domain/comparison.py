@@ -3,7 +3,8 @@
 One definition of measuring a stage, used by the comparison and by the worklist alike
 (``measure_stages``):
 
-- intake (``registered``): from the registration to the first phase started or skipped;
+- intake (``registered``): from the registration to the first phase started or skipped (or the
+  first placement proposed, for a route that goes to work directly);
 - a phase: from its first start to its end (completed, or ended without completion; a drop-out
   ends a running phase); while it runs it is open;
 - placement: from the first placement proposed to the first contract start;
@@ -11,9 +12,11 @@ One definition of measuring a stage, used by the comparison and by the worklist 
   to the last practice period's end; open while a period has no end or ends after the date asked.
 
 An open stage is measured to the date asked, or to the drop-out of a route that dropped out
-(and did not re-enter) by then. A measured stage is within norm when its days are at most the
-national norm of the route's version (weeks x 7), or at most the weeks of a maatwerk deviation
-that names that norm and whose period overlaps the stage (it then counts as maatwerk too).
+(and did not re-enter) by then. A measured stage is within norm when it ended (or, open, had
+run) no later than the last day within the national norm of the route's version, where a
+maatwerk deviation of rule ``training-duration`` naming that norm sets its weeks for its period
+(``domain.norms.within_norm_until``, as the worklist reads it); a stage with such a deviation
+overlapping it counts as maatwerk.
 
 The facts of a route come from its events as of a moment (``route_facts``, with ``AsOf``: what
 had happened by a business date, and what had been recorded by a moment) or from a trajectory as
@@ -24,10 +27,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from domain.money import AsOf, LoggedEvent
+from domain.norms import within_norm_until
 from domain.route_model import EffectiveRoute, norm_key
 from domain.values import DeviationRule, DropOutReason, Phase, PhaseStatus, Stage
 
@@ -208,6 +212,7 @@ def measure_stages(facts: RouteFacts, on: date) -> list[StageMeasure]:
 
     found: list[StageMeasure] = []
     left_intake = [d for s in facts.phases.values() for d in (s.first_started_on, s.skipped_on) if d is not None]
+    left_intake += [facts.first_proposed_on] if facts.first_proposed_on is not None else []
     found.append(measured(str(Stage.REGISTERED), facts.registered_on, min(left_intake, default=None)))
     for phase in Phase:
         span = facts.phases[phase]
@@ -231,14 +236,11 @@ def national_norm_weeks(route: EffectiveRoute, key: str) -> int | None:
     return None if norm is None else norm.weeks
 
 
-def deviation_weeks(facts: RouteFacts, measure: StageMeasure, until: date) -> int | None:
-    """The longest granted deviation of this norm whose period overlaps the measured stage."""
-    end = measure.ended_on or until
-    weeks = [
-        d.norm_weeks for d in facts.deviations
-        if d.norm == measure.key and d.norm_weeks is not None and d.on <= end and d.until >= measure.started_on
+def _deviations(facts: RouteFacts, key: str) -> list[dict[str, Any]]:
+    return [
+        {"on": d.on, "until": d.until, "norm_weeks": d.norm_weeks} for d in facts.deviations
+        if d.rule is DeviationRule.TRAINING_DURATION and d.norm == key and d.norm_weeks is not None
     ]
-    return max(weeks, default=None)
 
 
 @dataclass(frozen=True)
@@ -248,34 +250,18 @@ class NormReading:
     measure: StageMeasure
     norm_weeks: int | None  # the national version's
     own_norm_weeks: int | None  # the route's own: its region's variant, else the national
-    deviation_weeks: int | None  # a granted deviation of this norm, if any
-
-    def _within(self, weeks: int | None) -> bool | None:
-        if weeks is None:
-            return None
-        return self.measure.days <= max(weeks, self.deviation_weeks or 0) * 7
-
-    @property
-    def within(self) -> bool | None:
-        """Within the national norm (or the deviation granted of it); None without a norm."""
-        return self._within(self.norm_weeks)
-
-    @property
-    def within_own(self) -> bool | None:
-        return self._within(self.own_norm_weeks)
-
-    @property
-    def maatwerk(self) -> bool:
-        return self.deviation_weeks is not None
+    within: bool | None  # within the national norm (or a deviation granted of it); None without a norm
+    within_own: bool | None  # the same against the route's own norm
+    maatwerk: bool  # a deviation granted of this norm overlaps the stage
 
     @property
     def within_by_deviation(self) -> bool:
-        """Within norm only thanks to the deviation."""
+        """Within norm only thanks to a deviation."""
         return self.norm_weeks is not None and bool(self.within) and self.measure.days > self.norm_weeks * 7
 
     @property
     def past_norm(self) -> bool:
-        """Still open and already beyond the route's own norm (and any deviation): the worklist's."""
+        """Still open and already beyond the route's own norm (and any deviation)."""
         return self.measure.open and self.within_own is False
 
 
@@ -283,13 +269,19 @@ def read_against_norms(facts: RouteFacts, route: EffectiveRoute, on: date) -> li
     readings = []
     for m in measure_stages(facts, on):
         stage_code, _, component = m.key.partition(".")
+        deviations = _deviations(facts, m.key)
+        reached = m.started_on + timedelta(days=m.days)
+        national, own = national_norm_weeks(route, m.key), route.norm_weeks(Stage(stage_code), component or None)
+        maatwerk = any(d["on"] <= reached and d["until"] >= m.started_on for d in deviations)
         readings.append(NormReading(
-            m, national_norm_weeks(route, m.key), route.norm_weeks(Stage(stage_code), component or None),
-            deviation_weeks(facts, m, on),
+            m, national, own, _within(m, reached, national, deviations), _within(m, reached, own, deviations), maatwerk,
         ))
     return readings
 
 
+def _within(m: StageMeasure, reached: date, weeks: int | None, deviations: list[dict[str, Any]]) -> bool | None:
+    return None if weeks is None else reached <= within_norm_until(m.started_on, weeks, deviations)
+
+
 def quarter_end(day: date) -> bool:
     return (day.month, day.day) in ((3, 31), (6, 30), (9, 30), (12, 31))
-

@@ -92,7 +92,7 @@ def _expected(container, day: date, known: datetime | None) -> dict[str, dict]:
         drop_days = [e.on for e in seen if type(e).__name__ == "DroppedOut"]
         stop = drop_days[-1] if names.count("DroppedOut") > names.count("ReEntered") else day
         spans: dict[str, tuple[date, date | None]] = {}
-        left = [e.on for e in seen if type(e).__name__ in ("PhaseStarted", "PhaseSkipped")]
+        left = [e.on for e in seen if type(e).__name__ in ("PhaseStarted", "PhaseSkipped", "PlacementProposed")]
         spans["registered"] = (seen[0].on, min(left) if left else None)
         for phase in PHASES:
             starts = [e.on for e in seen if type(e).__name__ == "PhaseStarted" and str(e.phase) == phase]

@@ -76,6 +76,8 @@ def test_placement_runs_from_the_first_proposal_to_the_first_contract_start():
     t.propose_placement(placement_id="p1", employer_kvk=kvk, employer_name="BV", function="monteur", hours_per_week=32, level="full",
                         on=D(2026, 3, 2), today=TODAY, actor=KM)
     assert _measures(RouteFacts.of(t), D(2026, 3, 9))["placement"] == StageMeasure("placement", D(2026, 3, 2), None, 7)
+    # straight to work: the proposal ends the intake
+    assert _measures(RouteFacts.of(t))["registered"] == StageMeasure("registered", D(2026, 1, 5), D(2026, 3, 2), 56)
     t.confirm_placement("p1", on=D(2026, 3, 9), today=TODAY, actor=Actor("hr", Role.EMPLOYER, kvk))
     t.start_contract("p1", on=D(2026, 4, 1), today=TODAY, hours_per_week=32, actor=KM)
     assert _measures(RouteFacts.of(t))["placement"] == StageMeasure("placement", D(2026, 3, 2), D(2026, 4, 1), 30)
