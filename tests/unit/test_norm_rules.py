@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from uuid import uuid4
 
-from domain.norms import running_norms
+from domain.norms import running_norms, within_norm_until
 from domain.route_model import EffectiveRoute, baseline_model, route_model_id
 from domain.trajectory import Trajectory
 from domain.values import Actor, DeviationRule, Phase, Role
@@ -24,6 +24,23 @@ RIJNMOND = EffectiveRoute(route_model_id(2), 2, version_2(TERMS), uuid4(), LONGE
 def _registered() -> Trajectory:
     return Trajectory.register(trajectory_id=uuid4(), municipality="GM0363", candidate_id=uuid4(), target_group="statushouder",
                                on=START, today=TODAY, benefit_monthly_cents=0, benefit_since=None, actor=KM)
+
+
+def _deviation(on: date, until: date, weeks: int, norm: str = "pre-trajectory.practice") -> dict:
+    return {"rule": DeviationRule.TRAINING_DURATION, "on": on, "until": until, "norm": norm, "norm_weeks": weeks}
+
+
+def test_a_norm_ends_its_weeks_after_the_start_unless_a_deviation_in_force_then_allows_more():
+    assert within_norm_until(START, 8, []) == START + timedelta(weeks=8)
+    assert within_norm_until(START, 8, [_deviation(START, date(2026, 12, 31), 20)]) == START + timedelta(weeks=20)
+    # The deviation's period ends first: the route is past its norm the day after.
+    assert within_norm_until(START, 8, [_deviation(START, date(2026, 6, 1), 20)]) == date(2026, 6, 1)
+    # A deviation that is over before the norm runs out, or allows less, changes nothing.
+    assert within_norm_until(START, 8, [_deviation(START, date(2026, 3, 20), 20)]) == START + timedelta(weeks=8)
+    assert within_norm_until(START, 8, [_deviation(START, date(2026, 12, 31), 6)]) == START + timedelta(weeks=8)
+    # Deviations that follow each other add up.
+    chained = [_deviation(START, date(2026, 6, 1), 30), _deviation(date(2026, 6, 2), date(2026, 12, 31), 30)]
+    assert within_norm_until(START, 8, chained) == START + timedelta(weeks=30)
 
 
 def test_intake_runs_from_registration_until_a_phase_starts_or_is_skipped():
