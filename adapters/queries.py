@@ -21,6 +21,7 @@ from adapters.tables import (
     money_claims,
     municipality_regions,
     placement_summaries,
+    trajectory_counts,
     trajectory_summaries,
 )
 from domain.access import AgreementScope, ClaimScope, PlacementScope, TrajectoryScope
@@ -43,11 +44,12 @@ class PageResult:
     total: int
 
 
-def _paged(url: str, query: Select, order: list[Any], page: PageRequest) -> PageResult:
+def _paged(url: str, query: Select, order: list[Any], page: PageRequest, *, total: Select | None = None) -> PageResult:
     with read_session(url) as session:
-        total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        counted = total if total is not None else select(func.count()).select_from(query.subquery())
+        found = int(session.execute(counted).scalar_one())
         rows = session.execute(query.order_by(*order).limit(page.page_size).offset(page.offset)).mappings().all()
-    return PageResult([dict(r) for r in rows], total)
+    return PageResult([dict(r) for r in rows], found)
 
 
 def list_trajectories(
@@ -59,17 +61,14 @@ def list_trajectories(
     status: str | None = None,
     target_group: str | None = None,
 ) -> PageResult:
-    t = trajectory_summaries
-    query = select(t)
-    if scope.municipality is not None:
-        query = query.where(t.c.municipality == scope.municipality)
-    if stage is not None:
-        query = query.where(t.c.stage == stage)
-    if status is not None:
-        query = query.where(t.c.status == status)
-    if target_group is not None:
-        query = query.where(t.c.target_group == target_group)
-    return _paged(url, query, [t.c.registered_on.desc(), t.c.trajectory_id], page)
+    t, n = trajectory_summaries, trajectory_counts
+    query, total = select(t), select(func.coalesce(func.sum(n.c.n), 0))
+    for column, value in (("municipality", scope.municipality), ("stage", stage), ("status", status), ("target_group", target_group)):
+        if value is not None:
+            query, total = query.where(t.c[column] == value), total.where(n.c[column] == value)
+    # The total from the counts the projection keeps with the summaries: a few rows, not a count
+    # of every route of the municipality.
+    return _paged(url, query, [t.c.registered_on.desc(), t.c.trajectory_id], page, total=total)
 
 
 def list_placements(

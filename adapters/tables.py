@@ -121,6 +121,18 @@ trajectory_summaries = Table(
           sqlite_where=text("stalled_since IS NOT NULL AND status = 'active'")),
 )
 
+# How many trajectory summaries there are per municipality, stage, status and target group (projection
+# "route-summaries"), so a list's total is a sum of a few rows, not a count of the municipality's routes.
+trajectory_counts = Table(
+    "trajectory_counts",
+    metadata,
+    Column("municipality", String(6), primary_key=True),
+    Column("stage", String(32), primary_key=True),
+    Column("status", String(20), primary_key=True),
+    Column("target_group", String(20), primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+
 placement_summaries = Table(
     "placement_summaries",
     metadata,
