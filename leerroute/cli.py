@@ -238,7 +238,7 @@ def bench(
     seconds: Annotated[float, typer.Option(help="Seconds per write figure")] = 10.0,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic population")] = 2026,
     database: Annotated[str, typer.Option(help="Name of the benchmark database (dropped and created anew)")] = "leerroute_bench",
-    profile: Annotated[bool, typer.Option(help="Profile the rebuild and the in-process commands (pyinstrument)")] = False,
+    profile: Annotated[bool, typer.Option(help="Profile the rebuild, the catch-up, the money reads and the in-process commands (pyinstrument)")] = False,
     output: Annotated[Path | None, typer.Option(help="JSON result file (default bench/results/bench-<time>.json)")] = None,
 ) -> None:
     """Measure leerroute on PostgreSQL: every figure a ratio against a floor measured in the same
