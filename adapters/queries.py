@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, cast, func, literal, or_, select
 
 from adapters.database import read_session
 from adapters.regions import UNMAPPED
@@ -211,6 +211,43 @@ def _scoped(query: Select, table: Any, scope: FunnelScope) -> Select:
     return query
 
 
+_PERCENTILES = (0.5, 0.9)
+
+
+def _around_percentiles(histogram: Select) -> Select:
+    """Of a lead-time histogram (cohort, target group, stage, days, count), only the rows that
+    can hold the values the percentiles read, with the running count up to each and the
+    group's total: a few rows per group, however many distinct days it has. A row holds the
+    values from (running count - count) to the running count; the rows kept cover the positions
+    a little either side of each percentile's (in SQL the position may round where Python's
+    truncates)."""
+    h = histogram.subquery()
+    group = [h.c.cohort, h.c.target_group, h.c.stage]
+    count = h.c[h.c.keys()[-1]]
+    upto = func.sum(count).over(partition_by=group, order_by=h.c.lead_days).label("upto")
+    total = func.sum(count).over(partition_by=group).label("total")
+    w = select(*group, h.c.lead_days, count.label("n"), upto, total).subquery()
+    near = []
+    for fraction in _PERCENTILES:
+        position = cast(literal(fraction) * (w.c.total - 1), Integer)
+        near.append((w.c.upto > position - 2) & (w.c.upto - w.c.n <= position + 3))
+    return select(w.c.cohort, w.c.target_group, w.c.stage, w.c.lead_days, w.c.upto, w.c.total).where(or_(*near))
+
+
+def _value_counts(rows: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    """(days, count) pairs that give the percentiles of the whole histogram from the rows kept
+    around them: each kept row counts the values since the kept row before it (the ones between
+    fall outside every percentile's positions), the last one up to the total."""
+    rows.sort()  # here, not in SQL: no collation-aware sort
+    values, before = [], 0
+    for days, upto, _total in rows:
+        values.append((days, upto - before))
+        before = upto
+    if rows and before < rows[-1][2]:
+        values.append((rows[-1][0], rows[-1][2] - before))
+    return values
+
+
 def funnel(url: str, scope: FunnelScope) -> list[FunnelGroup]:
     """The funnel from the counts the funnel projection keeps (``adapters.funnel_counts``): rows
     per cohort, target group and stage (and, for lead times, per distinct number of days), not
@@ -229,13 +266,15 @@ def funnel(url: str, scope: FunnelScope) -> list[FunnelGroup]:
     counts = query(
         s, [s.c.cohort, s.c.target_group, s.c.stage], [s.c.entered, s.c.completed, s.c.skipped], s.c.facts > 0
     )
-    # Lead times as (value, how often) per group: the percentiles need the distribution, not
-    # every value (at most a few hundred distinct values per group however large the population).
-    lead_times = query(lead, [lead.c.cohort, lead.c.target_group, lead.c.stage, lead.c.lead_days], [lead.c.count], lead.c.count > 0)
+    # Lead times as (value, how often) per group, only around the percentiles' positions: the
+    # percentiles need the distribution there, not every value.
+    lead_times = _around_percentiles(
+        query(lead, [lead.c.cohort, lead.c.target_group, lead.c.stage, lead.c.lead_days], [lead.c.count], lead.c.count > 0)
+    )
     drops = query(d, [d.c.cohort, d.c.target_group, d.c.stage, d.c.reason], [d.c.count], d.c.count > 0)
 
     groups: dict[tuple[str, str], FunnelGroup] = {}
-    histograms: dict[tuple[str, str, str], list[tuple[int, int]]] = {}
+    histograms: dict[tuple[str, str, str], list[tuple[int, int, int]]] = {}
 
     def group(cohort: str, target_group: str) -> FunnelGroup:
         key = (cohort, target_group)
@@ -249,12 +288,12 @@ def funnel(url: str, scope: FunnelScope) -> list[FunnelGroup]:
                 "entered": int(entered), "completed": int(completed), "skipped": int(skipped or 0)
             }
             histograms[(cohort, target_group, stage)] = []
-        for cohort, target_group, stage, lead_days, count in session.execute(lead_times).all():
-            histograms[(cohort, target_group, stage)].append((lead_days, int(count)))
+        for cohort, target_group, stage, lead_days, upto, whole in session.execute(lead_times).all():
+            histograms[(cohort, target_group, stage)].append((lead_days, int(upto), int(whole)))
         for cohort, target_group, stage, reason, count in session.execute(drops).all():
             group(cohort, target_group).drop_outs.append({"stage": stage, "reason": reason, "count": int(count)})
-    for (cohort, target_group, stage), values in histograms.items():
-        values.sort()  # here, not in SQL: no collation-aware sort
+    for (cohort, target_group, stage), rows in histograms.items():
+        values = _value_counts(rows)
         stats = groups[(cohort, target_group)].stages[stage]
         stats["median_lead_days"] = percentile_of_counts(values, 0.5)
         stats["p90_lead_days"] = percentile_of_counts(values, 0.9)
