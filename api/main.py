@@ -22,6 +22,7 @@ from api import (
     placements,
     problems,
     retention,
+    route_comparison,
     route_migrations,
     steps,
     subscriptions,
@@ -77,7 +78,7 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
     problems.install(app)
     contract.install(app)
     for module in (trajectories, steps, placements, pipeline, agreements, claims, money_reports, retention, operations, imports,
-                   subscriptions, route_migrations):
+                   subscriptions, route_migrations, route_comparison):
         app.include_router(module.router)
     generate = app.openapi
     app.openapi = lambda: operations.document_operations(generate())  # type: ignore[method-assign]

@@ -236,7 +236,10 @@ class RouteModelMigration(Input):
         default=None, description="Move only the routes pinned to this national version (any when absent)"
     )
     region: Text | None = Field(default=None, description="Move only the routes of this labour-market region (every region when absent)")
-    date: IsoDate | None = Field(default=None, description="The day the routes follow the route model in force then (default today)")
+    date: IsoDate | None = Field(
+        default=None, description="The day the routes follow the route model in force then (default today)",
+        json_schema_extra={"format": "date"},
+    )
     reason: LongText | None = Field(default=None, description="Why the routes move; required unless dryRun")
     dry_run: Annotated[bool, Strict()] = Field(default=True, description="List per route what would change and write nothing")
 
