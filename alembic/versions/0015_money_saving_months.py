@@ -8,8 +8,8 @@ them here would mean decoding every event in the migration. Until the replay has
 money reads decode the part of the log after the projection's position, as they do for any lag,
 so the figures are the same throughout.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-01
 """
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
