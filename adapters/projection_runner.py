@@ -227,9 +227,12 @@ class ProjectionRunner:
                     decode = BatchDecoder(self.store)
                     # The trajectories after the batch, moved forward once for every projection
                     # of the group (they all stand at ``low``).
-                    touched: dict[UUID, Trajectory] = {}
+                    touched: dict[UUID, Trajectory] | None = None
                     if any(isinstance(p, TrajectoryProjection) for p in group):
-                        touched = self._shared.advance(low, notifications, decode)
+                        try:
+                            touched = self._shared.advance(low, notifications, decode)
+                        except Exception:  # each projection moves them itself, and stops where it fails
+                            self._shared.forget()
                     done = []
                     for projection in group:
                         if self._write_isolated(projection, session, notifications, decode, touched):
@@ -248,7 +251,7 @@ class ProjectionRunner:
 
     def _write_isolated(
         self, projection: Projection, session: Session, notifications: Sequence[Notification], decode: BatchDecoder,
-        touched: dict[UUID, Trajectory],
+        touched: dict[UUID, Trajectory] | None,
     ) -> bool:
         """Write the batch into one projection inside a savepoint; when it fails, apply the
         events before the one it fails on, record that event and stop the projection there.
