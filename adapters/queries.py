@@ -188,7 +188,7 @@ def worklist(url: str, municipality: str, *, today: date, deviation_horizon: dat
         ).mappings().all()
         over = session.execute(
             select(n)
-            .where(n.c.municipality == municipality, n.c.within_until < today)
+            .where(n.c.municipality == municipality, n.c.within_until < today, n.c.ends_on.is_(None) | (n.c.ends_on > today))
             .order_by(n.c.within_until, n.c.trajectory_id, n.c.norm)
             .limit(limit)
         ).mappings().all()
