@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from adapters import import_store, notification_store
+from adapters import route_models as route_model_rows
 from adapters.access_log import Access, AccessLog
 from adapters.clock import Clock
 from adapters.database import lock_aggregate, scrub_deleted_data, write_session
@@ -36,6 +37,7 @@ from adapters.pseudonyms import Pseudonymiser
 from adapters.tables import idempotency_records
 from domain.candidate import PersonalData
 from domain.money import LoggedEvent, logged
+from domain.route_models import RouteModel, RouteVariant
 from domain.trajectory import Trajectory
 from domain.values import Actor
 from leerroute.unit_of_work import Conflict, RequestKey, StoredOutcome, StoredRequest
@@ -53,6 +55,7 @@ class SqlUnitOfWork:
         access_log: AccessLog,
         clock: Clock,
         secret_box: notification_store.SecretBox | None = None,
+        catalogue: route_model_rows.RouteModelCatalogue | None = None,
     ):
         self._url = database_url
         self._store = store
@@ -61,6 +64,7 @@ class SqlUnitOfWork:
         self._access_log = access_log
         self._clock = clock
         self._secret_box = secret_box
+        self._catalogue = catalogue
         self._stack: ExitStack | None = None
         self._session: Session | None = None
         self._committed = False
@@ -90,6 +94,11 @@ class SqlUnitOfWork:
     def session(self) -> Session:
         assert self._session is not None, "the unit of work is used inside `with`"
         return self._session
+
+    @property
+    def route_models(self) -> route_model_rows.SessionRouteModels:
+        assert self._catalogue is not None, "a unit of work for route models is given the catalogue"
+        return self._catalogue.in_session(self.session)
 
     def commit(self) -> None:
         try:
@@ -122,9 +131,13 @@ class SqlUnitOfWork:
         for aggregate in aggregates:
             self._histories.pop(aggregate.id, None)
         try:
-            return self._store.save_in(self.session, *aggregates)
+            position = self._store.save_in(self.session, *aggregates)
         except _CONFLICTS as error:
             raise Conflict(str(error)) from error
+        for aggregate in aggregates:  # the read model of versions and variants, in this transaction
+            if isinstance(aggregate, (RouteModel, RouteVariant)):
+                route_model_rows.record(self.session, aggregate)
+        return position
 
     # -- the candidate's personal data ----------------------------------------------------------------
 

@@ -33,10 +33,13 @@ from adapters.projection_runner import ProjectionRunner
 from adapters.projections import Funnel, RouteSummaries
 from adapters.pseudonyms import Pseudonymiser
 from adapters.retention import RetentionSchedule, due_for_erasure
+from adapters.route_models import RouteModelCatalogue
 from adapters.tokens import OidcVerifier, TokenService, TokenVerifier
 from adapters.unit_of_work import SavepointUnitOfWork, SqlUnitOfWork
 from domain.access import AccessPolicy, FundCoverage
 from domain.payments import fund_covers
+from domain.route_model_commands import PublishBaselineModel
+from domain.route_models import STARTUP_ACTOR
 from domain.subscriptions import SubscriptionTerms
 from domain.trajectory import Trajectory
 from leerroute.health import Health
@@ -83,6 +86,7 @@ class Container:
     live_metrics: metrics.LiveMetrics
     retention: RetentionQueries
     tracer_provider: TracerProvider | None
+    route_models: RouteModelCatalogue
 
     @property
     def database_url(self) -> str:
@@ -145,8 +149,10 @@ def build(
 
     secret_box = SecretBox(settings.effective_personal_data_secret, settings.previous_personal_data_secrets)
 
+    route_models = RouteModelCatalogue(url, terms)
+
     def unit_of_work() -> SqlUnitOfWork:
-        return SqlUnitOfWork(url, store, vault, pseudonymise, access_log, clock, secret_box)
+        return SqlUnitOfWork(url, store, vault, pseudonymise, access_log, clock, secret_box, route_models)
 
     delivery_clock = notification_clock or SystemClock(settings.timezone)
     dispatcher = Dispatcher(
@@ -182,8 +188,10 @@ def build(
         subscription_terms=SubscriptionTerms(
             allowed_hosts=settings.allowed_callback_hosts, secret_grace=timedelta(hours=settings.notification_secret_grace_hours),
         ),
-        now=delivery_clock.now,
+        now=delivery_clock.now, regions=region_of,
     )
+    if migrate:  # version 1 of the national model, once (of processes starting together, one records it)
+        service.handle(PublishBaselineModel(actor=STARTUP_ACTOR, on=clock.today()))
     time_policies = TimePolicies(
         service, lambda today: queries.due_trajectories(url, today), clock.today, observe=metrics.count_policy_run,
         due_for_erasure=lambda today: due_for_erasure(url, today), erased=metrics.RETENTION_ERASURES.inc,
@@ -198,7 +206,8 @@ def build(
     def savepoints(keep: bool) -> Iterator[tuple[Session, Callable[[], SavepointUnitOfWork]]]:
         """One transaction for a batch of import rows, each command a savepoint in it."""
         with write_session(url) as session:
-            yield session, lambda: SavepointUnitOfWork(session, url, store, vault, pseudonymise, access_log, clock)
+            yield session, lambda: SavepointUnitOfWork(session, url, store, vault, pseudonymise, access_log, clock,
+                                                      secret_box, route_models)
             if not keep:
                 session.rollback()
 
@@ -214,7 +223,7 @@ def build(
         queries=Queries(
             store=store, vault=vault, pseudonymise=pseudonymise, access_log=access_log, access=access, database_url=url,
             projections=projections, today=clock.today, deviation_ending_days=settings.deviation_ending_days,
-            read_wait_max_seconds=settings.read_wait_max_seconds,
+            read_wait_max_seconds=settings.read_wait_max_seconds, route_models=route_models,
         ),
         money=money,
         projections=projections,
@@ -240,4 +249,5 @@ def build(
         live_metrics=live_metrics,
         tracer_provider=tracer_provider,
         retention=RetentionQueries(url, projections, clock.today, settings.read_wait_max_seconds),
+        route_models=route_models,
     )

@@ -27,8 +27,9 @@ from domain.subscriptions import SubscriptionTerms
 from domain.terms import payer_kind_of
 from domain.trajectory import Trajectory
 from domain.values import Actor, MilestoneTerms, Role
-from leerroute import subscription_handlers
+from leerroute import route_model_handlers, subscription_handlers
 from leerroute.errors import VersionMismatch
+from leerroute.route_models import NoRegions, Regions
 from leerroute.unit_of_work import UnitOfWork
 
 
@@ -67,6 +68,7 @@ class Context:
     subscription_terms: SubscriptionTerms = field(default_factory=SubscriptionTerms)
     now: Callable[[], datetime] = _utc_now
     new_secret: Callable[[], str] = new_webhook_secret
+    regions: Regions = field(default_factory=NoRegions)
 
 
 def check_version(aggregate: Any, expected: int | None) -> None:
@@ -357,6 +359,7 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.FileClaim: file_claim,
     **dict.fromkeys(DECISIONS, decide_claim),
     **subscription_handlers.HANDLERS,
+    **route_model_handlers.HANDLERS,
 }
 
 

@@ -34,6 +34,7 @@ from domain.candidate import Candidate, PersonalData
 from domain.errors import Forbidden, InvalidField, NotFound
 from domain.trajectory import Trajectory
 from domain.values import Actor, Stage, TargetGroup, TrajectoryStatus
+from leerroute.route_models import RouteModels
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class Queries:
         today: Callable[[], date],
         deviation_ending_days: int,
         read_wait_max_seconds: float,
+        route_models: RouteModels | None = None,
     ):
         self._store = store
         self._vault = vault
@@ -100,6 +102,8 @@ class Queries:
         self._today = today
         self._deviation_ending_days = deviation_ending_days
         self._read_wait = read_wait_max_seconds
+        # Which national version and regional variant are in force (``leerroute.route_models``).
+        self.route_models = route_models
 
     # -- one trajectory ---------------------------------------------------------------------------
 

@@ -45,6 +45,7 @@ from domain.values import Actor, MilestoneTerms
 from leerroute import handlers
 from leerroute.errors import ConcurrentWriteConflict, IdempotencyKeyReused
 from leerroute.handlers import Context, Outcome
+from leerroute.route_models import NoRegions, Regions
 from leerroute.unit_of_work import Conflict, RequestKey, StoredOutcome, UnitOfWork
 
 _pause = threading.Event()  # never set: a sleep that lets other threads' signals through
@@ -65,6 +66,7 @@ class Service:
         subscription_terms: SubscriptionTerms | None = None,
         now: Callable[[], datetime] | None = None,
         observe: Callable[[str, BaseException | None, bool], None] = lambda command, error, replayed: None,
+        regions: Regions | None = None,
     ):
         self._unit_of_work = unit_of_work
         self._today = today
@@ -77,6 +79,7 @@ class Service:
         self._observe = observe
         self._subscription_terms = subscription_terms or SubscriptionTerms()
         self._now = now or (lambda: datetime.now(UTC))
+        self._regions = regions or NoRegions()
 
     def today(self) -> date:
         """Today, by the service's clock: the business date of a command that has none of its own."""
@@ -115,7 +118,7 @@ class Service:
                                 raise IdempotencyKeyReused()
                             return replay(uow, earlier.outcome)
                     context = Context(uow, self._today(), trace, self._access, self._region_of, self._terms, self._new_id,
-                                      self._subscription_terms, self._now)
+                                      self._subscription_terms, self._now, regions=self._regions)
                     outcome = handler(command, context)
                     if key is not None:
                         uow.remember_request(key, command.activity, stored(outcome))
