@@ -22,6 +22,8 @@ from api import (
     placements,
     problems,
     retention,
+    route_models,
+    route_variants,
     steps,
     subscriptions,
     trajectories,
@@ -71,7 +73,7 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
     problems.install(app)
     contract.install(app)
     for module in (trajectories, steps, placements, pipeline, agreements, claims, money_reports, retention, operations, imports,
-                   subscriptions):
+                   subscriptions, route_models, route_variants):
         app.include_router(module.router)
     generate = app.openapi
     app.openapi = lambda: operations.document_operations(generate())  # type: ignore[method-assign]

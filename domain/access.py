@@ -138,6 +138,14 @@ def can_write_route_model(actor: Actor) -> bool:
     return actor.role is Role.PROCESREGIE
 
 
+def can_see_route_model(actor: Actor, *, published: bool) -> bool:
+    return actor.role in ROUTE_MODEL_READERS and (published or can_write_route_model(actor))
+
+
+def can_see_variant(actor: Actor, centre: str | None, *, published: bool) -> bool:
+    return actor.role in ROUTE_MODEL_READERS and (published or can_write_variant(actor, centre))
+
+
 def can_write_variant(actor: Actor, centre: str | None) -> bool:
     """A region's variant: procesregie, or a klantmanager of the region's centrumgemeente
     (``centre``, the coordinating municipality; None when the region has none on record)."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.errors import InvalidField, RuleViolation
 from domain.values import CertificateKind, DropOutReason, MilestoneTerms, SkipBasis, Stage
@@ -32,6 +33,14 @@ from domain.values import CertificateKind, DropOutReason, MilestoneTerms, SkipBa
 ROUTE_STAGES: tuple[Stage, ...] = tuple(Stage)
 # Components of the pre-trajectory (DOMAIN.md: language, practice, employee skills).
 COMPONENTS: Mapping[Stage, tuple[str, ...]] = {Stage.PRE_TRAJECTORY: ("vaktaal", "practice", "employee-skills")}
+
+
+def route_model_id(version: int) -> UUID:
+    """The aggregate id of version ``version`` of the national model (``domain.route_models``)."""
+    return uuid5(NAMESPACE_URL, f"leerroute:route-model:{version}")
+
+
+BASELINE_MODEL_ID = route_model_id(1)
 
 
 def norm_key(stage: Stage, component: str | None = None) -> str:

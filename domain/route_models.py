@@ -25,28 +25,24 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidField, RuleViolation
+from domain.route_model import BASELINE_MODEL_ID as BASELINE_MODEL_ID
 from domain.route_model import (
     NationalModel,
     RegionalVariant,
     model_from_dict,
     model_to_dict,
+    route_model_id,
     variant_from_dict,
     variant_to_dict,
 )
 from domain.values import Actor, Role
 
-
-def model_id_of(version: int) -> UUID:
-    """The aggregate id of version ``version`` of the national model."""
-    return uuid5(NAMESPACE_URL, f"leerroute:route-model:{version}")
-
-
-BASELINE_MODEL_ID = model_id_of(1)
+model_id_of = route_model_id  # the aggregate id of version N (BASELINE_MODEL_ID: of version 1)
 BASELINE_VALID_FROM = date(2000, 1, 1)
 # Who publishes version 1 when a process starts and finds none.
 STARTUP_ACTOR = Actor(subject="system", role=Role.SYSTEM, organisation="leerroute")

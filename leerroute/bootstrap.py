@@ -49,6 +49,7 @@ from leerroute.notifications import SubscriptionQueries
 from leerroute.policies import TimePolicies
 from leerroute.queries import Queries
 from leerroute.retention_queries import RetentionQueries
+from leerroute.route_model_queries import RouteModelQueries
 from leerroute.service import Service
 from leerroute.settings import Settings
 from workers.actors import NOTIFICATIONS_QUEUE, POLICIES_QUEUE, PROJECTIONS_QUEUE
@@ -87,6 +88,7 @@ class Container:
     retention: RetentionQueries
     tracer_provider: TracerProvider | None
     route_models: RouteModelCatalogue
+    route_model_queries: RouteModelQueries
 
     @property
     def database_url(self) -> str:
@@ -250,4 +252,5 @@ def build(
         tracer_provider=tracer_provider,
         retention=RetentionQueries(url, projections, clock.today, settings.read_wait_max_seconds),
         route_models=route_models,
+        route_model_queries=RouteModelQueries(store, route_models, region_of),
     )

@@ -106,3 +106,13 @@ class NoRegions:
 
     def centre_of(self, region: str) -> str | None:
         return None
+
+
+class BaselineRouteModels(RouteModelReader):
+    """The stand-in without a store: version 1, the baseline of the configured terms, everywhere."""
+
+    def entries(self) -> list[Entry]:
+        return []
+
+    def contents(self, ids: Iterable[UUID]) -> Mapping[UUID, tuple[Entry, Mapping[str, Any]]]:
+        return {}

@@ -45,7 +45,7 @@ def test_version_one_is_published_once_by_processes_starting_together(tmp_path):
             start.wait()
             try:
                 container.service.handle(rm.PublishBaselineModel(actor=STARTUP_ACTOR, on=ON))
-            except BaseException as error:  # noqa: BLE001 - reported below
+            except BaseException as error:
                 errors.append(error)
 
         threads = [threading.Thread(target=publish, args=(c,)) for c in containers]
