@@ -12,8 +12,9 @@ from fastapi.responses import JSONResponse
 
 from api import route_model_views as v
 from api.auth import require_role
-from api.deps import POSITION_HEADER, IdempotencyKey, IfMatch, ServiceDep, TraceId, container_of, etag, issuer_of
+from api.deps import POSITION_HEADER, IdempotencyKey, IfMatch, ReadPosition, ServiceDep, TraceId, container_of, etag, issuer_of
 from api.problems import READ_RESPONSES, VERSIONED_READ_RESPONSES, WRITE_RESPONSES
+from api.subscriptions import BODILESS_WRITE_RESPONSES
 from domain import access
 from domain import route_model_commands as rm
 from domain.route_models import RouteModel, RouteVariant
@@ -65,14 +66,14 @@ def draft(body: v.RouteModelIn, actor: ModelWriter, service: ServiceDep, if_matc
 
 
 @router.get("", response_model=v.RouteModelsOut, responses=READ_RESPONSES)
-def list_models(actor: ModelReader, queries: RouteModelsDep) -> JSONResponse:
+def list_models(actor: ModelReader, queries: RouteModelsDep, _: ReadPosition) -> JSONResponse:
     """Every version the caller may see, by number, with its status and validity."""
     page = v.RouteModelsOut(items=[v.model_out(m) for m in queries.models(actor)])
     return JSONResponse(page.model_dump(mode="json", by_alias=True))
 
 
 @router.get("/{version}", response_model=v.RouteModelOut, responses=VERSIONED_READ_RESPONSES)
-def get_model(version: int, actor: ModelReader, queries: RouteModelsDep) -> JSONResponse:
+def get_model(version: int, actor: ModelReader, queries: RouteModelsDep, _: ReadPosition) -> JSONResponse:
     model = queries.model(actor, version)
     return JSONResponse(v.model_out(model).model_dump(mode="json", by_alias=True), headers={"ETag": etag(model.version)})
 
@@ -93,7 +94,7 @@ def revise_draft(version: int, body: v.RouteModelPatch, actor: ModelWriter, serv
     return write(service, command, if_match=if_match, key=key, trace_id=trace_id)
 
 
-@router.post("/{version}/publish", response_model=v.RouteModelOut, responses=WRITE_RESPONSES)
+@router.post("/{version}/publish", response_model=v.RouteModelOut, responses=BODILESS_WRITE_RESPONSES)
 def publish(version: int, actor: ModelWriter, service: ServiceDep, if_match: IfMatch, key: IdempotencyKey,
             trace_id: TraceId) -> JSONResponse:
     """Publish a draft. An open predecessor it starts inside of is closed the day before
@@ -104,7 +105,7 @@ def publish(version: int, actor: ModelWriter, service: ServiceDep, if_match: IfM
 
 
 @router.get("/{version}/history", response_model=v.RouteModelHistoryOut, responses=READ_RESPONSES)
-def history(version: int, actor: ModelReader, queries: RouteModelsDep) -> v.RouteModelHistoryOut:
+def history(version: int, actor: ModelReader, queries: RouteModelsDep, _: ReadPosition) -> v.RouteModelHistoryOut:
     """Who changed what and when: every event of the version, with its business date, its
     recording time and its actor."""
     model, events = queries.model_history(actor, version)

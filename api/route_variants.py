@@ -13,9 +13,10 @@ from fastapi.responses import JSONResponse
 
 from api import route_model_views as v
 from api.auth import require_role
-from api.deps import IdempotencyKey, IfMatch, ServiceDep, TraceId, etag, issuer_of
+from api.deps import IdempotencyKey, IfMatch, ReadPosition, ServiceDep, TraceId, etag, issuer_of
 from api.problems import READ_RESPONSES, VERSIONED_READ_RESPONSES, WRITE_RESPONSES
 from api.route_models import RouteModelsDep, write
+from api.subscriptions import BODILESS_WRITE_RESPONSES
 from domain import access
 from domain import route_model_commands as rm
 from domain.values import Actor
@@ -36,7 +37,7 @@ def draft(body: v.RouteVariantIn, actor: VariantWriter, service: ServiceDep, if_
 
 
 @router.get("", response_model=v.RouteVariantsOut, responses=READ_RESPONSES)
-def list_variants(actor: VariantReader, queries: RouteModelsDep,
+def list_variants(actor: VariantReader, queries: RouteModelsDep, _: ReadPosition,
                   region: Annotated[str | None, Query(max_length=100, description="Only this region's")] = None,
                   model_version: Annotated[int | None, Query(alias="modelVersion", ge=1,
                                                              description="Only those of this national version")] = None,
@@ -47,7 +48,7 @@ def list_variants(actor: VariantReader, queries: RouteModelsDep,
 
 
 @router.get("/{variant_id}", response_model=v.RouteVariantOut, responses=VERSIONED_READ_RESPONSES)
-def get_variant(variant_id: UUID, actor: VariantReader, queries: RouteModelsDep) -> JSONResponse:
+def get_variant(variant_id: UUID, actor: VariantReader, queries: RouteModelsDep, _: ReadPosition) -> JSONResponse:
     variant = queries.variant(actor, variant_id)
     return JSONResponse(v.variant_out(variant).model_dump(mode="json", by_alias=True), headers={"ETag": etag(variant.version)})
 
@@ -68,7 +69,7 @@ def revise_draft(variant_id: UUID, body: v.RouteVariantPatch, actor: VariantWrit
     return write(service, command, if_match=if_match, key=key, trace_id=trace_id)
 
 
-@router.post("/{variant_id}/publish", response_model=v.RouteVariantOut, responses=WRITE_RESPONSES)
+@router.post("/{variant_id}/publish", response_model=v.RouteVariantOut, responses=BODILESS_WRITE_RESPONSES)
 def publish(variant_id: UUID, actor: VariantWriter, service: ServiceDep, if_match: IfMatch, key: IdempotencyKey,
             trace_id: TraceId) -> JSONResponse:
     """Publish a draft variant, inside its published national version's validity; an open
@@ -78,7 +79,7 @@ def publish(variant_id: UUID, actor: VariantWriter, service: ServiceDep, if_matc
 
 
 @router.get("/{variant_id}/history", response_model=v.RouteModelHistoryOut, responses=READ_RESPONSES)
-def history(variant_id: UUID, actor: VariantReader, queries: RouteModelsDep) -> v.RouteModelHistoryOut:
+def history(variant_id: UUID, actor: VariantReader, queries: RouteModelsDep, _: ReadPosition) -> v.RouteModelHistoryOut:
     """Who changed what and when."""
     variant, events = queries.variant_history(actor, variant_id)
     return v.history_out(variant.id, events)
