@@ -10,7 +10,7 @@ needs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -29,8 +29,10 @@ from adapters.upserts import replace_rows, upsert
 from domain.funnel import cohort_of
 from domain.funnel import drop_out_facts as domain_drop_out_facts
 from domain.funnel import stage_facts as domain_stage_facts
+from domain.route_model import RouteTerms
 from domain.trajectory import Trajectory
 from domain.values import MilestoneTerms
+from leerroute.route_models import BaselineRouteModels, RouteModels
 
 TRAJECTORY_TOPIC_PREFIX = f"{Trajectory.__module__}:{Trajectory.__qualname__}."
 
@@ -63,18 +65,25 @@ class TrajectoryProjection:
 
 @dataclass
 class RouteSummaries(TrajectoryProjection):
-    """One row per trajectory, placement and deviation: the lists and the worklist."""
+    """One row per trajectory, placement and deviation: the lists and the worklist. Each route's
+    milestones follow the terms of its own route model (``route_models``; by default version 1
+    of the configured ``terms``)."""
 
     terms: MilestoneTerms
+    route_models: RouteModels | None = field(default=None, kw_only=True)
     name: str = "route-summaries"
     tables: Sequence[Table] = (trajectory_summaries, placement_summaries, deviation_summaries)
+
+    def terms_of(self, trajectory: Trajectory) -> RouteTerms:
+        models = self.route_models or BaselineRouteModels(self.terms)
+        return models.effective(trajectory.route_model, trajectory.route_variant).terms
 
     def write(self, session: Session, trajectories: dict[UUID, Trajectory], *, rebuilding: bool = False) -> None:
         summaries: list[dict[str, Any]] = []
         placements: list[dict[str, Any]] = []
         deviations: list[dict[str, Any]] = []
         for trajectory in trajectories.values():
-            summaries.append(summary_row(trajectory, self.terms))
+            summaries.append(summary_row(trajectory, self.terms_of(trajectory)))
             placements.extend(placement_rows(trajectory))
             deviations.extend(deviation_rows(trajectory))
         upsert(session, trajectory_summaries, summaries, ["trajectory_id"])
@@ -122,7 +131,7 @@ class Funnel(TrajectoryProjection):
         recount(session)
 
 
-def summary_row(trajectory: Trajectory, terms: MilestoneTerms) -> dict[str, Any]:
+def summary_row(trajectory: Trajectory, terms: MilestoneTerms | RouteTerms) -> dict[str, Any]:
     open_check_ins = trajectory.open_check_ins(terms)
     return {
         "trajectory_id": trajectory.id,

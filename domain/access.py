@@ -95,6 +95,7 @@ COMMAND_ROLES: dict[type[c.Command], frozenset[Role]] = {
     c.StartContract: PLACEMENT_PARTIES,
     c.EndPlacement: PLACEMENT_PARTIES,
     c.EraseCandidate: ERASERS,
+    c.MoveRoute: frozenset({Role.KLANTMANAGER, Role.PROCESREGIE}),
     c.RecordDueMilestones: SYSTEM,
     c.ApplyRetention: SYSTEM,
     c.HoldRetention: retention.HOLDERS,
@@ -253,6 +254,8 @@ class AccessPolicy:
             allowed = True  # the system itself (its role is checked above)
         elif isinstance(command, (c.HoldRetention, c.EndRetentionHold)):
             allowed = retention.can_hold(actor, trajectory)
+        elif isinstance(command, c.MoveRoute):
+            allowed = actor.role is Role.PROCESREGIE or self.can_manage_route(actor, trajectory)
         else:
             allowed = self.can_manage_route(actor, trajectory)
         if not allowed:

@@ -36,10 +36,12 @@ COMPONENTS: Mapping[Stage, tuple[str, ...]] = {Stage.PRE_TRAJECTORY: ("vaktaal",
 
 
 def route_model_id(version: int) -> UUID:
-    """The aggregate id of version ``version`` of the national model (``domain.route_models``)."""
+    """The aggregate id of national version ``version`` (1, 2, 3, ...): the same everywhere
+    (its aggregate is ``domain.route_models.RouteModel``)."""
     return uuid5(NAMESPACE_URL, f"leerroute:route-model:{version}")
 
 
+# Version 1, the baseline: every route registered before models were data follows it.
 BASELINE_MODEL_ID = route_model_id(1)
 
 

@@ -145,13 +145,13 @@ def build(
         return fund_covers(money.fund_agreements(fund), trajectory, region_of(trajectory.municipality))
 
     access = AccessPolicy(fund_coverage or agreements_cover)
+    route_models = RouteModelCatalogue(url, terms)  # which national version and variant are in force
     projections = ProjectionRunner(
-        store, url, [RouteSummaries(terms), Funnel(), MoneyProjection(settings.savings_baseline), RetentionSchedule(terms)]
+        store, url, [RouteSummaries(terms, route_models=route_models), Funnel(), MoneyProjection(settings.savings_baseline),
+                     RetentionSchedule(terms, route_models=route_models)]
     )
 
     secret_box = SecretBox(settings.effective_personal_data_secret, settings.previous_personal_data_secrets)
-
-    route_models = RouteModelCatalogue(url, terms)
 
     def unit_of_work() -> SqlUnitOfWork:
         return SqlUnitOfWork(url, store, vault, pseudonymise, access_log, clock, secret_box, route_models)

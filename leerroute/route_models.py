@@ -1,8 +1,10 @@
-"""The port ``route_models``: which national version and regional variant a route follows.
+"""The port ``route_models``: which national version and regional variant a route follows, as
+the handlers, the time policies and the read models ask it.
 
 ``in_force(region, on)`` is the published national version valid on ``on`` with the region's
-published variant of that version valid on ``on`` (or none); ``effective(model_id, variant_id)``
-is what a route pinned to them follows. Both answer an ``EffectiveRoute``.
+published variant of that version valid on ``on`` (or none): what a route registered on ``on`` in
+``region`` is pinned to. ``effective(model_id, variant_id)`` is what a route pinned to them
+follows. Both answer an ``EffectiveRoute``.
 
 ``RouteModelReader`` answers both from two reads its implementations give: the list of versions
 and variants with their validity (``entries``, a few rows, read each time: which one is in force
@@ -22,7 +24,7 @@ from datetime import date
 from typing import Any, Protocol
 from uuid import UUID
 
-from domain.errors import NotFound, RuleViolation
+from domain.errors import InvalidField, RuleViolation
 from domain.route_model import EffectiveRoute, baseline_model, model_from_dict, variant_from_dict
 from domain.route_models import BASELINE_MODEL_ID, Entry, choose
 from domain.values import MilestoneTerms
@@ -76,14 +78,14 @@ class RouteModelReader:
         if model_id not in found:
             if model_id == BASELINE_MODEL_ID and variant_id is None:
                 return self.baseline()  # not published yet: not kept, the publication may still come
-            raise NotFound("route model", f"no published version of the national model {model_id}")
+            raise InvalidField("routeModel", f"no published version of the national model {model_id}")
         national, national_content = found[model_id]
         if national.kind != "national":
-            raise NotFound("route model", f"{model_id} is not a version of the national model")
+            raise InvalidField("routeModel", f"{model_id} is not a version of the national model")
         variant = None
         if variant_id is not None:
             if variant_id not in found or found[variant_id][0].kind != "regional" or found[variant_id][0].model_id != model_id:
-                raise NotFound("route variant", f"no published variant {variant_id} of national version {national.version}")
+                raise InvalidField("routeVariant", f"no published variant {variant_id} of national version {national.version}")
             variant = variant_from_dict(found[variant_id][1])
         route = EffectiveRoute(model_id, national.version, model_from_dict(national_content), variant_id, variant)
         self._cache[key] = route
@@ -109,10 +111,17 @@ class NoRegions:
 
 
 class BaselineRouteModels(RouteModelReader):
-    """The stand-in without a store: version 1, the baseline of the configured terms, everywhere."""
+    """The stand-in without a store: version 1 alone (``baseline_model`` of the configured terms),
+    in force everywhere."""
 
     def entries(self) -> list[Entry]:
         return []
 
     def contents(self, ids: Iterable[UUID]) -> Mapping[UUID, tuple[Entry, Mapping[str, Any]]]:
         return {}
+
+
+def route_models_of(uow: Any, terms: MilestoneTerms) -> RouteModels:
+    """The unit of work's route models, or version 1 alone where it has none."""
+    found = getattr(uow, "route_models", None)
+    return found if found is not None else BaselineRouteModels(terms)

@@ -89,6 +89,8 @@ class MemoryLog:
     between_transactions: list[Callable[[], None]] = field(default_factory=list)
     # Run once when the next transaction takes an idempotency key, before it reads the records.
     while_claiming: list[Callable[[], None]] = field(default_factory=list)
+    # A test's own published route models (``tests.route_model_scenario``); None: those of the log.
+    route_models: Any = None
 
     # Published content, kept as the SQL catalogue keeps it (for the life of the log).
     route_model_cache: ContentCache = field(default_factory=dict)
@@ -97,7 +99,7 @@ class MemoryLog:
     def unit_of_work(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)
 
-    def route_models(self) -> MemoryRouteModels:
+    def committed_route_models(self) -> MemoryRouteModels:
         """The port on what is committed (as ``RouteModelCatalogue`` outside a transaction)."""
         return MemoryRouteModels(self.aggregate, lambda: list(self.events), self.terms or TERMS, self.route_model_cache)
 
@@ -182,7 +184,9 @@ class MemoryUnitOfWork:
         self._forgotten: list[tuple[str, UUID]] = []
         self._notifications: list[Callable[[MemoryLog], None]] = []
         self.locks: list[UUID] = []
-        self.route_models = MemoryRouteModels(
+        # A test's own published models (``tests.route_model_scenario``), else the versions and
+        # variants in the log, as the ``route_models`` table holds them.
+        self.route_models = log.route_models or MemoryRouteModels(
             self.get, lambda: list(self.log.events.keys() | self._events.keys()), log.terms or TERMS, log.route_model_cache
         )
 
@@ -511,6 +515,7 @@ def sample(
         c.ApplyRetention: {},
         c.HoldRetention: {"reason": "objection pending"},
         c.EndRetentionHold: {"reason": "objection decided"},
+        c.MoveRoute: {"reason": "the new national version"},
     }[kind]
     fields.update(overrides)
     return kind(actor=actor or DEFAULT_ACTORS.get(kind, KM), trajectory_id=trajectory_id, on=on, **fields)
