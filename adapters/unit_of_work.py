@@ -40,6 +40,7 @@ from domain.money import LoggedEvent, logged
 from domain.route_models import RouteModel, RouteVariant
 from domain.trajectory import Trajectory
 from domain.values import Actor
+from leerroute.route_models import RouteModels
 from leerroute.unit_of_work import Conflict, RequestKey, StoredOutcome, StoredRequest
 
 _CONFLICTS = (sqlalchemy.exc.IntegrityError, es_persistence.IntegrityError)
@@ -55,7 +56,7 @@ class SqlUnitOfWork:
         access_log: AccessLog,
         clock: Clock,
         secret_box: notification_store.SecretBox | None = None,
-        catalogue: route_model_rows.RouteModelCatalogue | None = None,
+        route_models: route_model_rows.RouteModelCatalogue | RouteModels | None = None,
     ):
         self._url = database_url
         self._store = store
@@ -64,7 +65,7 @@ class SqlUnitOfWork:
         self._access_log = access_log
         self._clock = clock
         self._secret_box = secret_box
-        self._catalogue = catalogue
+        self._route_models = route_models
         self._stack: ExitStack | None = None
         self._session: Session | None = None
         self._committed = False
@@ -96,9 +97,12 @@ class SqlUnitOfWork:
         return self._session
 
     @property
-    def route_models(self) -> route_model_rows.SessionRouteModels:
-        assert self._catalogue is not None, "a unit of work for route models is given the catalogue"
-        return self._catalogue.in_session(self.session)
+    def route_models(self) -> RouteModels:
+        """The published ones as this transaction sees them (or those the unit of work was given)."""
+        assert self._route_models is not None, "a unit of work for route models is given them"
+        if isinstance(self._route_models, route_model_rows.RouteModelCatalogue):
+            return self._route_models.in_session(self.session)
+        return self._route_models
 
     def commit(self) -> None:
         try:

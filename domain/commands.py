@@ -181,10 +181,12 @@ class EndGuarantee(TrajectoryCommand):
 
 @dataclass(frozen=True, kw_only=True)
 class DropOut(TrajectoryCommand):
-    """``reason``: a national drop-out category, or a sub-reason of the route's regional variant."""
+    """``reason``: a national drop-out category, or a sub-reason of the route's regional variant;
+    or the category with the sub-reason apart (``sub_reason``, which must be of that category)."""
 
     reason: DropOutReason | str
     explanation: str
+    sub_reason: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -11,11 +11,19 @@ from __future__ import annotations
 
 from domain.errors import InvalidField, RuleViolation
 from domain.route_model import EffectiveRoute, parse_norm_key
-from domain.values import DeviationRule, DropOutReason, Phase, SkipBasis, Stage
+from domain.values import DeviationRule, DropOutReason, Phase, PhaseStatus, SkipBasis, Stage
 
 
 def offered(route: EffectiveRoute | None, phase: Phase) -> bool:
     return route is None or route.offers(Stage(phase.value))
+
+
+def shown_status(status: PhaseStatus, phase: Phase, route: EffectiveRoute | None) -> PhaseStatus:
+    """A phase's status as shown: ``not-offered`` for one not started that the route's regional
+    variant does not offer (derived from the variant, never recorded; not a skip)."""
+    if status is PhaseStatus.NOT_STARTED and not offered(route, phase):
+        return PhaseStatus.NOT_OFFERED
+    return status
 
 
 def check_offered(route: EffectiveRoute | None, phase: Phase) -> None:
@@ -40,14 +48,27 @@ def check_skip(route: EffectiveRoute | None, phase: Phase, basis: SkipBasis) -> 
         )
 
 
-def drop_out_reason(route: EffectiveRoute | None, reason: str) -> tuple[DropOutReason, str | None]:
-    """The national category of a drop-out reason and the sub-reason (None when ``reason`` is a
-    national category itself)."""
+def drop_out_reason(route: EffectiveRoute | None, reason: str, sub_reason: str | None = None) -> tuple[DropOutReason, str | None]:
+    """The national category of a drop-out and its sub-reason: ``reason`` is a category or a
+    sub-reason of the route's variant; a ``sub_reason`` given apart must be of the category."""
     text = str(reason)
     if route is None:
+        if sub_reason is not None:
+            raise InvalidField("subReason", "this route's model has no drop-out sub-reasons")
         return DropOutReason(text), None  # a ValueError for an unknown one, as the vocabulary raises it
     category = route.category_of(text)
-    return category, None if text == category.value else text
+    given = None if text == category.value else text
+    if sub_reason is not None:
+        if given is not None or sub_reason in route.national.drop_out_categories:
+            raise InvalidField("subReason", "a sub-reason comes with its national category as the reason")
+        try:
+            of = route.category_of(sub_reason)
+        except InvalidField:
+            raise InvalidField("subReason", f"unknown drop-out sub-reason {sub_reason!r} for this route's region") from None
+        if of != category:
+            raise RuleViolation("sub-reason-of-category", f"sub-reason {sub_reason!r} belongs to {of}, not {category}")
+        given = sub_reason
+    return category, given
 
 
 def check_deviation_norm(

@@ -674,13 +674,15 @@ class Trajectory(Aggregate):
     # -- drop-out and re-entry ------------------------------------------------------------------
 
     def drop_out(
-        self, *, on: date, today: date, reason: str, explanation: str, actor: Actor, route: EffectiveRoute | None = None
+        self, *, on: date, today: date, reason: str, explanation: str, actor: Actor, route: EffectiveRoute | None = None,
+        sub_reason: str | None = None,
     ) -> None:
         """``reason``: a national category, or a sub-reason of the route's regional variant (the
-        event records its category as ``reason`` and the sub-reason apart)."""
+        event records its category as ``reason`` and the sub-reason apart); or the category with
+        a ``sub_reason`` of it."""
         self._check_klantmanager(actor, "a drop-out")
         self._check_step(on, today, "a drop-out")
-        category, sub_reason = route_rules.drop_out_reason(route, reason)
+        category, sub_reason = route_rules.drop_out_reason(route, reason, sub_reason)
         active = [p.placement_id for p in self.placements.values() if p.is_active]
         if active:
             raise RuleViolation("end-placement-before-drop-out", f"end placement {active[0]} before recording a drop-out")

@@ -49,7 +49,9 @@ from leerroute.notifications import SubscriptionQueries
 from leerroute.policies import TimePolicies
 from leerroute.queries import Queries
 from leerroute.retention_queries import RetentionQueries
+from leerroute.route_migrations import RouteMigrations
 from leerroute.route_model_queries import RouteModelQueries
+from leerroute.route_models import RouteModels
 from leerroute.service import Service
 from leerroute.settings import Settings
 from workers.actors import NOTIFICATIONS_QUEUE, POLICIES_QUEUE, PROJECTIONS_QUEUE
@@ -87,8 +89,10 @@ class Container:
     live_metrics: metrics.LiveMetrics
     retention: RetentionQueries
     tracer_provider: TracerProvider | None
-    route_models: RouteModelCatalogue
+    route_models: RouteModels  # the port in use: the published ones (``route_catalogue``), unless build() was given others
+    route_catalogue: RouteModelCatalogue
     route_model_queries: RouteModelQueries
+    route_migrations: RouteMigrations
 
     @property
     def database_url(self) -> str:
@@ -117,13 +121,15 @@ def build(
     store: EventStore | None = None,
     notification_clock: Clock | None = None,
     tracer_provider: TracerProvider | None = None,
+    route_models: RouteModels | None = None,
 ) -> Container:
     """``fund_coverage`` says which trajectories a fund may see; by default those its financing
     agreements cover (``domain.payments.fund_covers``). ``store``: the event store (by default
     leerroute's own, with the hash chain). ``notification_clock``: the clock of deliveries (their
     backoff, leases, failing time and secrets' grace; by default the wall clock).
     ``tracer_provider``: where the traces go (by default as the ``OTEL_*`` variables say,
-    ``adapters.telemetry``; none when they say nothing)."""
+    ``adapters.telemetry``; none when they say nothing). ``route_models``: the route
+    models in force (by default the published ones, ``adapters.route_models``)."""
     settings = settings or Settings()
     clock = clock or SystemClock(settings.timezone)
     url = settings.effective_database_url
@@ -136,6 +142,11 @@ def build(
     store = store or EventStore(url)
     access_log = AccessLog(url, clock)
     terms = settings.milestone_terms
+    # Which national version and regional variant are in force: the published ones, read from the
+    # log's table; a test may give others (then the units of work answer those too).
+    catalogue = RouteModelCatalogue(url, terms)
+    given_route_models = route_models
+    route_models = route_models or catalogue
     money = MoneyQueries(
         store=store, database_url=url, region_of=region_of, baseline=settings.savings_baseline,
         access_log=access_log, pseudonymise=pseudonymise,
@@ -145,7 +156,6 @@ def build(
         return fund_covers(money.fund_agreements(fund), trajectory, region_of(trajectory.municipality))
 
     access = AccessPolicy(fund_coverage or agreements_cover)
-    route_models = RouteModelCatalogue(url, terms)  # which national version and variant are in force
     projections = ProjectionRunner(
         store, url, [RouteSummaries(terms, route_models=route_models), Funnel(), MoneyProjection(settings.savings_baseline),
                      RetentionSchedule(terms, route_models=route_models)]
@@ -154,7 +164,7 @@ def build(
     secret_box = SecretBox(settings.effective_personal_data_secret, settings.previous_personal_data_secrets)
 
     def unit_of_work() -> SqlUnitOfWork:
-        return SqlUnitOfWork(url, store, vault, pseudonymise, access_log, clock, secret_box, route_models)
+        return SqlUnitOfWork(url, store, vault, pseudonymise, access_log, clock, secret_box, given_route_models or catalogue)
 
     delivery_clock = notification_clock or SystemClock(settings.timezone)
     dispatcher = Dispatcher(
@@ -190,7 +200,7 @@ def build(
         subscription_terms=SubscriptionTerms(
             allowed_hosts=settings.allowed_callback_hosts, secret_grace=timedelta(hours=settings.notification_secret_grace_hours),
         ),
-        now=delivery_clock.now, regions=region_of,
+        now=delivery_clock.now, route_models=route_models, regions=region_of,
     )
     if migrate:  # version 1 of the national model, once (of processes starting together, one records it)
         service.handle(PublishBaselineModel(actor=STARTUP_ACTOR, on=clock.today()))
@@ -209,7 +219,7 @@ def build(
         """One transaction for a batch of import rows, each command a savepoint in it."""
         with write_session(url) as session:
             yield session, lambda: SavepointUnitOfWork(session, url, store, vault, pseudonymise, access_log, clock,
-                                                      secret_box, route_models)
+                                                      secret_box, given_route_models or catalogue)
             if not keep:
                 session.rollback()
 
@@ -252,5 +262,10 @@ def build(
         tracer_provider=tracer_provider,
         retention=RetentionQueries(url, projections, clock.today, settings.read_wait_max_seconds),
         route_models=route_models,
-        route_model_queries=RouteModelQueries(store, route_models, region_of),
+        route_catalogue=catalogue,
+        route_model_queries=RouteModelQueries(store, catalogue, region_of),
+        route_migrations=RouteMigrations(
+            service, lambda: route_models, lambda model, region: queries.pinned_routes(url, model, region), region_of,
+            region_of.regions,
+        ),
     )

@@ -30,7 +30,7 @@ from domain.trajectory import Trajectory
 from domain.values import Actor, MilestoneTerms, Role
 from leerroute import route_model_handlers, subscription_handlers
 from leerroute.errors import VersionMismatch
-from leerroute.route_models import NoRegions, Regions, RouteModels, route_models_of
+from leerroute.route_models import BaselineRouteModels, NoRegions, Regions, RouteModels
 from leerroute.unit_of_work import UnitOfWork
 
 
@@ -69,11 +69,16 @@ class Context:
     subscription_terms: SubscriptionTerms = field(default_factory=SubscriptionTerms)
     now: Callable[[], datetime] = _utc_now
     new_secret: Callable[[], str] = new_webhook_secret
+    models: RouteModels | None = None  # the published route models, where the unit of work has none
     regions: Regions = field(default_factory=NoRegions)
 
     @property
     def route_models(self) -> RouteModels:
-        return route_models_of(self.uow, self.terms)
+        """The unit of work's route models, else those given to the service, else version 1 alone."""
+        found = getattr(self.uow, "route_models", None)
+        if found is not None:
+            return found
+        return self.models if self.models is not None else BaselineRouteModels(self.terms)
 
     def route_of(self, trajectory: Trajectory) -> EffectiveRoute:
         """The route model (and regional variant) the trajectory follows."""
@@ -208,7 +213,7 @@ ROUTE_CHANGES: dict[type[c.TrajectoryCommand], Change] = {
     c.RecordCheckIn: lambda t, x, ctx: t.record_guarantee_check_in(on=x.on, today=ctx.today, summary=x.summary, actor=x.actor),
     c.EndGuarantee: lambda t, x, ctx: t.end_guarantee(on=x.on, today=ctx.today, reason=x.reason, actor=x.actor),
     c.DropOut: lambda t, x, ctx: t.drop_out(on=x.on, today=ctx.today, reason=x.reason, explanation=x.explanation,
-                                            actor=x.actor, route=ctx.route_of(t)),
+                                            actor=x.actor, route=ctx.route_of(t), sub_reason=x.sub_reason),
     c.ReEnter: lambda t, x, ctx: t.re_enter(on=x.on, today=ctx.today, explanation=x.explanation, actor=x.actor),
     c.ChangeBenefit: lambda t, x, ctx: t.change_benefit(kind=x.kind, on=x.on, today=ctx.today, monthly_cents=x.monthly_cents,
                                                         actor=x.actor),

@@ -120,8 +120,3 @@ class BaselineRouteModels(RouteModelReader):
     def contents(self, ids: Iterable[UUID]) -> Mapping[UUID, tuple[Entry, Mapping[str, Any]]]:
         return {}
 
-
-def route_models_of(uow: Any, terms: MilestoneTerms) -> RouteModels:
-    """The unit of work's route models, or version 1 alone where it has none."""
-    found = getattr(uow, "route_models", None)
-    return found if found is not None else BaselineRouteModels(terms)

@@ -85,6 +85,7 @@ VARIANT_DRAFT_WRITE = {**MODEL_WRITE, ("klantmanager", "own"): 404, ("klantmanag
 MODEL_BODY = {**model_to_dict(baseline_model(TERMS)), "validFrom": "{model_from}", "validUntil": "{model_until}"}
 VARIANT_BODY = {"modelVersion": 1, "region": "Groot Amsterdam", "validFrom": "{variant_on}", "validUntil": "{variant_on}"}
 _periods = itertools.count(1)
+PROCESREGIE_ONLY = {("procesregie", "own"): OK, ("procesregie", "other"): OK}
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,7 @@ OPERATIONS: dict[str, Op] = {
     "PATCH /v1/route-variants/{variant_id}": Op(VARIANT_DRAFT_WRITE, "variant-draft", {"offered": []}),
     "POST /v1/route-variants/{variant_id}/publish": Op(VARIANT_DRAFT_WRITE, "variant-draft"),
     "GET /v1/route-variants/{variant_id}/history": Op(ALL_READ, "variant-published"),
+    "POST /v1/route-model-migrations": Op(PROCESREGIE_ONLY, body={"fromVersion": 1}),
 }
 
 PERSONAL_KEYS = {"bsn", "givenNames", "familyName", "birthDate", "candidateName"}
