@@ -71,6 +71,21 @@ projection_positions = Table(
 
 # The retention schedule: per trajectory, when its route ended and when its candidate's personal
 # data falls due for erasure (``domain.retention``), and a documented hold.
+# The comparison across regions (``adapters.comparison``): per trajectory event the comparison
+# reads, its business date, recording time and the fields ``domain.comparison.COMPARISON_FIELDS``
+# names (a one-event list in the money digests' encoding), with the trajectory's municipality.
+comparison_events = Table(
+    "comparison_events",
+    metadata,
+    Column("trajectory_id", Uuid, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("position", _big_id, nullable=False),
+    Column("municipality", String(6), nullable=False),
+    Column("occurred_on", Date, nullable=False),
+    Column("event", Text, nullable=False),
+    Index("comparison_events_municipality_idx", "municipality", "occurred_on"),
+)
+
 retention_schedule = Table(
     "retention_schedule",
     metadata,

@@ -324,7 +324,7 @@ def main() -> None:
     parser.add_argument("--database", default="leerroute_bench", help="a database leerroute bench left behind")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 32])
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--processes", type=int, default=1, help="uvicorn worker processes of the API")
     parser.add_argument("--redis-url", default=None, help="a separate worker process on this Redis")
     parser.add_argument("--py-spy", type=Path, default=None, help="record the server with py-spy into this file")
     parser.add_argument("--pages", action="store_true", help="also the console's pages")
@@ -339,7 +339,7 @@ def main() -> None:
     container = bench_run.build_container(url, data_dir)
     floor, _ = bench_run.raw_insert_rate(url, 3.0)
     print(f"raw INSERT {floor:,.0f}/s")
-    with http_server(url, data_dir, bench_run.SECRETS, workers=args.workers, redis_url=args.redis_url, py_spy=args.py_spy,
+    with http_server(url, data_dir, bench_run.SECRETS, workers=args.processes, redis_url=args.redis_url, py_spy=args.py_spy,
                      root=args.server_root) as served:
         http = HttpRoutes(served.base, container.tokens, first_number=int(time.time()) % 1_000_000 * 20 + 2_000_000)
         http.run_for(1, 1.0)

@@ -126,6 +126,7 @@ ACCESS_LOG_READERS = frozenset({Role.PRIVACY_OFFICER, Role.PROCESREGIE})
 WORKLIST_READERS = frozenset({Role.KLANTMANAGER})
 FUNNEL_READERS = frozenset({Role.KLANTMANAGER, Role.PROCESREGIE})
 MONEY_READERS = frozenset({Role.KLANTMANAGER, Role.FUND, Role.PROCESREGIE})
+COMPARISON_READERS = frozenset({Role.KLANTMANAGER, Role.PROCESREGIE})
 
 
 # The national model and its regional variants: every role that signs in reads the published
@@ -406,3 +407,17 @@ def money_report_scope(actor: Actor) -> MoneyScope:
     if actor.role is Role.FUND:
         return MoneyScope(fund=actor.organisation)
     return MoneyScope()
+
+
+# --- the comparison across regions ------------------------------------------------------------------
+
+
+def comparison_regions(actor: Actor, requested: str | None, own_region: str | None, regions: list[str]) -> list[str]:
+    """The regions whose figures a comparison shows (beside the national ones, which hold no
+    personal data): procesregie every region or the one asked; a klantmanager the own
+    municipality's region only."""
+    if actor.role is Role.PROCESREGIE:
+        return regions if requested is None else [requested]
+    if actor.role is Role.KLANTMANAGER and own_region is not None and requested in (None, own_region):
+        return [own_region]
+    raise Forbidden("a klantmanager compares the own labour-market region only")

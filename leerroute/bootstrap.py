@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from adapters import metrics, migrations, queries, regions, telemetry
 from adapters.access_log import AccessLog
 from adapters.clock import Clock, SystemClock
+from adapters.comparison import ComparisonProjection
 from adapters.database import get_engine, write_session
 from adapters.eventstore import EventStore
 from adapters.import_store import ImportStore
@@ -42,6 +43,7 @@ from domain.route_model_commands import PublishBaselineModel
 from domain.route_models import STARTUP_ACTOR
 from domain.subscriptions import SubscriptionTerms
 from domain.trajectory import Trajectory
+from leerroute.comparison_queries import ComparisonQueries
 from leerroute.health import Health
 from leerroute.importing.job import Importer
 from leerroute.money_queries import MoneyQueries
@@ -69,6 +71,7 @@ class Container:
     service: Service
     queries: Queries
     money: MoneyQueries
+    comparison: ComparisonQueries
     projections: ProjectionRunner
     time_policies: TimePolicies
     workers: Workers
@@ -158,7 +161,7 @@ def build(
     access = AccessPolicy(fund_coverage or agreements_cover)
     projections = ProjectionRunner(
         store, url, [RouteSummaries(terms, route_models=route_models), Funnel(), MoneyProjection(settings.savings_baseline),
-                     RetentionSchedule(terms, route_models=route_models)]
+                     RetentionSchedule(terms, route_models=route_models), ComparisonProjection()]
     )
 
     secret_box = SecretBox(settings.effective_personal_data_secret, settings.previous_personal_data_secrets)
@@ -238,6 +241,7 @@ def build(
             read_wait_max_seconds=settings.read_wait_max_seconds, route_models=route_models,
         ),
         money=money,
+        comparison=ComparisonQueries(database_url=url, region_of=region_of, route_models=route_models),
         projections=projections,
         time_policies=time_policies,
         workers=workers,

@@ -144,6 +144,7 @@ OPERATIONS: dict[str, Op] = {
     "POST /v1/claims/{claim_id}/payment": Op(CLAIM_DECIDE, "approved", {"date": "2026-01-25"}),
     "GET /v1/trajectories/{trajectory_id}/money": Op(TRAJECTORY_MONEY, "claimed"),
     "GET /v1/money/reports": Op(MONEY_READ),
+    "GET /v1/route-comparison": Op(MUNICIPALITY_LIST),
     "GET /v1/subscriptions/event-types": Op(SUBSCRIBE),
     "POST /v1/subscriptions": Op(SUBSCRIBE, body=SUBSCRIPTION_BODY),
     "GET /v1/subscriptions": Op(SUBSCRIBE),
