@@ -1,14 +1,14 @@
-"""Which norms of its route model a route is running against now, and until when it is within
-them: what the worklist shows once a stage (or the practice component) runs past its norm.
+"""Which norms of its route model a route is running against, and until when it is within them:
+what the worklist shows once a stage (or the practice component) runs past its norm.
 
-A running stage is measured from its start: intake from the registration (until the first phase
-starts or is skipped, or a placement is proposed), a phase from its first start, the placement
-stage from the first proposal (until a contract starts), the practice component of the
-pre-trajectory from the first practice period's start to the last one's end (while the
-pre-trajectory runs). Its norm is the route's own (``EffectiveRoute.norm_weeks``: the national
-version's, or the region's); a maatwerk deviation of rule ``training-duration`` that names the
-norm (``DeviationGranted.norm``) sets its weeks for the deviation's period: a route within its
-granted deviation is within norm.
+The stages are measured as the comparison measures them (``domain.comparison.measure_stages``:
+intake, a phase, placement, the practice component), against the route's own norm
+(``EffectiveRoute.norm_weeks``: its region's, else the national version's). A maatwerk deviation
+of rule ``training-duration`` that names the norm sets its weeks for the deviation's period
+(``within_norm_until``, which the comparison reads too): a route within its granted deviation is
+within norm. Because the read model is written when the route changes, not every day, each
+running norm is kept with the last day within it; the worklist shows those whose day has passed
+while they still run.
 """
 
 from __future__ import annotations
@@ -18,29 +18,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from domain.route_model import EffectiveRoute, norm_key
+from domain.route_model import EffectiveRoute
 from domain.trajectory import Trajectory
-from domain.values import DeviationRule, Phase, PhaseStatus, Stage, TrajectoryStatus
-
-
-@dataclass(frozen=True)
-class RunningNorm:
-    norm: str  # the norm key: a stage, or a stage's component (``pre-trajectory.practice``)
-    stage: Stage
-    started_on: date
-    norm_weeks: int  # the route's norm, before any deviation
-    within_until: date  # the last day within norm, after the deviations granted for it
-    ends_on: date | None = None  # a measured span that already ended (the practice component)
-
-    @property
-    def over_on(self) -> date:
-        """The first day past the norm."""
-        return self.within_until + timedelta(days=1)
+from domain.values import DeviationRule, Stage, TrajectoryStatus
 
 
 def within_norm_until(started_on: date, weeks: int, deviations: Iterable[Mapping[str, Any]]) -> date:
-    """The last day within a norm of ``weeks`` from ``started_on``, where each deviation allows
-    its own weeks from its start to its end."""
+    """The last day within a norm of ``weeks`` from ``started_on``, where each deviation of it
+    (``on``, ``until``, ``norm_weeks``) allows its own weeks from its start to its end."""
     granted = list(deviations)
     limit = started_on + timedelta(weeks=weeks)
     for _ in range(len(granted)):
@@ -55,6 +40,25 @@ def within_norm_until(started_on: date, weeks: int, deviations: Iterable[Mapping
     return limit
 
 
+@dataclass(frozen=True)
+class RunningNorm:
+    norm: str  # the norm key: a stage, or a stage's component (``pre-trajectory.practice``)
+    stage: Stage
+    started_on: date
+    norm_weeks: int  # the route's own norm, before any deviation
+    within_until: date  # the last day within norm, after the deviations granted of it
+    ends_on: date | None = None  # the practice component's last recorded end, if every period has one
+
+    @property
+    def over_on(self) -> date:
+        """The first day past the norm."""
+        return self.within_until + timedelta(days=1)
+
+    def past_on(self, day: date) -> bool:
+        """Past its norm and still running on ``day``."""
+        return self.within_until < day and (self.ends_on is None or self.ends_on > day)
+
+
 def _deviations(trajectory: Trajectory, key: str) -> list[Mapping[str, Any]]:
     return [
         d for d in trajectory.deviations
@@ -62,36 +66,24 @@ def _deviations(trajectory: Trajectory, key: str) -> list[Mapping[str, Any]]:
     ]
 
 
-def _running(trajectory: Trajectory, route: EffectiveRoute, stage: Stage, started_on: date, component: str | None = None,
-             ends_on: date | None = None) -> RunningNorm | None:
-    weeks = route.norm_weeks(stage, component)
-    if weeks is None:
-        return None
-    key = norm_key(stage, component)
-    until = within_norm_until(started_on, weeks, _deviations(trajectory, key))
-    return RunningNorm(key, stage, started_on, weeks, until, ends_on)
-
-
 def running_norms(trajectory: Trajectory, route: EffectiveRoute) -> list[RunningNorm]:
-    """The norms the route runs against now (none once it dropped out), each with the last day
-    within it; the practice component only when it runs (or ran) past its norm."""
+    """The norms an active route runs against (none once it dropped out): its open stages, and
+    the practice component while a practice period runs on past its norm."""
+    from domain.comparison import PRACTICE, RouteFacts, measure_stages  # the comparison reads within_norm_until
+
     if trajectory.status is not TrajectoryStatus.ACTIVE:
         return []
-    found: list[RunningNorm | None] = []
-    phases = trajectory.phases
-    placements = trajectory.placements.values()
-    if all(s.status is PhaseStatus.NOT_STARTED for s in phases.values()) and not trajectory.placements:
-        found.append(_running(trajectory, route, Stage.REGISTERED, trajectory.registered_on))
-    for phase, state in phases.items():
-        if state.status is PhaseStatus.IN_PROGRESS and state.first_started_on is not None:
-            found.append(_running(trajectory, route, Stage(phase.value), state.first_started_on))
-    if placements and not any(p.contract_start_on is not None for p in placements) and trajectory.guarantee is None:
-        found.append(_running(trajectory, route, Stage.PLACEMENT, min(p.proposed_on for p in placements)))
-    periods = trajectory.practice_periods
-    if phases[Phase.PRE_TRAJECTORY].status is PhaseStatus.IN_PROGRESS and periods:
-        ends = [p["until"] for p in periods]
-        last_end = None if any(e is None for e in ends) else max(ends)
-        practice = _running(trajectory, route, Stage.PRE_TRAJECTORY, min(p["on"] for p in periods), "practice", last_end)
-        if practice is not None and (last_end is None or last_end > practice.within_until):
-            found.append(practice)
-    return [n for n in found if n is not None]
+    found = []
+    for measure in measure_stages(RouteFacts.of(trajectory), date.max):
+        if measure.ended_on is not None and measure.key != PRACTICE:
+            continue  # a stage that ended is not running
+        stage_code, _, component = measure.key.partition(".")
+        stage = Stage(stage_code)
+        weeks = route.norm_weeks(stage, component or None)
+        if weeks is None:
+            continue
+        within_until = within_norm_until(measure.started_on, weeks, _deviations(trajectory, measure.key))
+        if measure.ended_on is not None and measure.ended_on <= within_until:
+            continue  # practice that ends within its norm never runs past it
+        found.append(RunningNorm(measure.key, stage, measure.started_on, weeks, within_until, measure.ended_on))
+    return found

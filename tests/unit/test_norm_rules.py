@@ -62,10 +62,21 @@ def test_a_phase_and_its_practice_component_run_against_the_regions_norms():
                       actor=KM)
     norms = {n.norm: n for n in running_norms(t, RIJNMOND)}
     assert norms["pre-trajectory"].within_until == date(2026, 3, 9) + timedelta(weeks=26)
-    assert (norms["pre-trajectory.practice"].norm_weeks, norms["pre-trajectory.practice"].within_until) == (
-        16, date(2026, 3, 16) + timedelta(weeks=16)
-    )
+    practice = norms["pre-trajectory.practice"]
+    assert (practice.norm_weeks, practice.within_until, practice.ends_on) == (16, date(2026, 3, 16) + timedelta(weeks=16), None)
+    assert (practice.past_on(practice.within_until), practice.past_on(practice.over_on)) == (False, True)
     assert {n.norm: n.norm_weeks for n in running_norms(t, BASELINE)}["pre-trajectory.practice"] == 8
+
+
+def test_practice_recorded_to_end_past_its_norm_runs_past_it_until_that_end():
+    t = _registered()
+    t.skip_phase(Phase.ORIENTATION, on=date(2026, 3, 9), today=TODAY, basis="evc", reason="EVC", actor=KM)
+    t.start_phase(Phase.PRE_TRAJECTORY, on=date(2026, 3, 9), today=TODAY, provider=None, actor=KM)
+    t.record_practice(practice_id="p1", on=date(2026, 3, 16), until=date(2026, 7, 31), today=TODAY, description="werkplaats",
+                      hours_per_week=16, actor=KM)
+    practice = {n.norm: n for n in running_norms(t, BASELINE)}["pre-trajectory.practice"]
+    assert (practice.within_until, practice.ends_on) == (date(2026, 5, 11), date(2026, 7, 31))
+    assert [practice.past_on(d) for d in (date(2026, 5, 11), date(2026, 5, 12), date(2026, 7, 31))] == [False, True, False]
 
 
 def test_practice_that_ended_within_its_norm_is_not_shown_and_a_drop_out_ends_every_norm():
@@ -81,6 +92,7 @@ def test_practice_that_ended_within_its_norm_is_not_shown_and_a_drop_out_ends_ev
 
 def test_the_placement_stage_runs_from_the_first_proposal_until_a_contract_starts():
     t = _registered()
+    t.skip_phase(Phase.ORIENTATION, on=date(2026, 3, 9), today=TODAY, basis="evc", reason="EVC", actor=KM)
     t.propose_placement(placement_id="p1", employer_kvk="12345678", employer_name="Bouw BV", function="monteur", hours_per_week=32,
                         level="assistent", on=date(2026, 4, 1), today=TODAY, actor=KM)
     [placement] = running_norms(t, BASELINE)
@@ -90,12 +102,18 @@ def test_the_placement_stage_runs_from_the_first_proposal_until_a_contract_start
     assert running_norms(t, BASELINE) == []
 
 
-def test_a_deviation_of_the_norm_keeps_the_route_within_it():
+def test_a_deviation_of_the_norm_keeps_the_route_within_its_weeks_and_another_norms_deviation_does_not():
     t = _registered()
     t.skip_phase(Phase.ORIENTATION, on=date(2026, 3, 9), today=TODAY, basis="evc", reason="EVC", actor=KM)
     t.start_phase(Phase.PRE_TRAJECTORY, on=date(2026, 3, 9), today=TODAY, provider=None, actor=KM)
     t.grant_deviation(deviation_id="d1", rule=DeviationRule.TRAINING_DURATION, reason="langer", on=date(2026, 3, 9),
                       until=date(2027, 6, 1), granted_by="teamleider", today=TODAY, actor=KM, norm="pre-trajectory", norm_weeks=52,
                       route=BASELINE)
+    t.grant_deviation(deviation_id="d2", rule=DeviationRule.TRAINING_DURATION, reason="langer", on=date(2026, 3, 9),
+                      until=date(2027, 6, 1), granted_by="teamleider", today=TODAY, actor=KM, norm="pre-trajectory.vaktaal",
+                      norm_weeks=60, route=BASELINE)
+    t.grant_deviation(deviation_id="d3", rule=DeviationRule.TRAINING_DURATION, reason="korter", on=date(2026, 3, 9),
+                      until=date(2027, 6, 1), granted_by="teamleider", today=TODAY, actor=KM, norm="pre-trajectory", norm_weeks=10,
+                      route=BASELINE)
     [phase] = running_norms(t, BASELINE)
-    assert phase.within_until == date(2026, 3, 9) + timedelta(weeks=52)
+    assert (phase.norm_weeks, phase.within_until) == (26, date(2026, 3, 9) + timedelta(weeks=52))
