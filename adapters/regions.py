@@ -111,6 +111,10 @@ class RegionMap:
         """Every labour-market region the mapping names, in order."""
         return self.municipalities().regions()
 
+    def centre_of(self, region: str) -> str | None:
+        """The region's centrumgemeente (coordinating municipality), when the mapping names one."""
+        return self.municipalities().centres().get(region)
+
     def refresh(self) -> None:
         self._mapping = None
 

@@ -560,3 +560,23 @@ imported_rows = Table(
     Index("imported_rows_candidate_idx", "candidate_id"),
     Index("imported_rows_import_idx", "import_id"),
 )
+
+# --- the national model and its regional variants (``adapters.route_models``) --------------------
+# One row per version of the national model and per regional variant, drafts included, with its
+# validity and content (the dict its events carry), written in the transaction of its events: a
+# registration in the same moment as a publication sees the one or the other, never half.
+route_models = Table(
+    "route_models",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("kind", String(10), nullable=False),  # national, regional
+    Column("model_id", Uuid, nullable=False),  # the national version (its own id for a national one)
+    Column("version", Integer, nullable=False),  # the national version's number
+    Column("region", String(100)),
+    Column("status", String(10), nullable=False),  # draft, published, succeeded
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date),
+    Column("content", Text, nullable=False),
+    Column("aggregate_version", Integer, nullable=False),
+    Index("route_models_model_idx", "model_id", "region"),
+)

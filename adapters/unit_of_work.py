@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from adapters import import_store, notification_store
+from adapters import route_models as route_model_rows
 from adapters.access_log import Access, AccessLog
 from adapters.clock import Clock
 from adapters.database import lock_aggregate, scrub_deleted_data, write_session
@@ -36,8 +37,10 @@ from adapters.pseudonyms import Pseudonymiser
 from adapters.tables import idempotency_records
 from domain.candidate import PersonalData
 from domain.money import LoggedEvent, logged
+from domain.route_models import RouteModel, RouteVariant
 from domain.trajectory import Trajectory
 from domain.values import Actor
+from leerroute.route_models import RouteModels
 from leerroute.unit_of_work import Conflict, RequestKey, StoredOutcome, StoredRequest
 
 _CONFLICTS = (sqlalchemy.exc.IntegrityError, es_persistence.IntegrityError)
@@ -53,6 +56,7 @@ class SqlUnitOfWork:
         access_log: AccessLog,
         clock: Clock,
         secret_box: notification_store.SecretBox | None = None,
+        route_models: route_model_rows.RouteModelCatalogue | RouteModels | None = None,
     ):
         self._url = database_url
         self._store = store
@@ -61,6 +65,7 @@ class SqlUnitOfWork:
         self._access_log = access_log
         self._clock = clock
         self._secret_box = secret_box
+        self._route_models = route_models
         self._stack: ExitStack | None = None
         self._session: Session | None = None
         self._committed = False
@@ -90,6 +95,14 @@ class SqlUnitOfWork:
     def session(self) -> Session:
         assert self._session is not None, "the unit of work is used inside `with`"
         return self._session
+
+    @property
+    def route_models(self) -> RouteModels:
+        """The published ones as this transaction sees them (or those the unit of work was given)."""
+        assert self._route_models is not None, "a unit of work for route models is given them"
+        if isinstance(self._route_models, route_model_rows.RouteModelCatalogue):
+            return self._route_models.in_session(self.session)
+        return self._route_models
 
     def commit(self) -> None:
         try:
@@ -122,9 +135,13 @@ class SqlUnitOfWork:
         for aggregate in aggregates:
             self._histories.pop(aggregate.id, None)
         try:
-            return self._store.save_in(self.session, *aggregates)
+            position = self._store.save_in(self.session, *aggregates)
         except _CONFLICTS as error:
             raise Conflict(str(error)) from error
+        for aggregate in aggregates:  # the read model of versions and variants, in this transaction
+            if isinstance(aggregate, (RouteModel, RouteVariant)):
+                route_model_rows.record(self.session, aggregate)
+        return position
 
     # -- the candidate's personal data ----------------------------------------------------------------
 

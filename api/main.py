@@ -25,6 +25,8 @@ from api import (
     retention,
     route_comparison,
     route_migrations,
+    route_models,
+    route_variants,
     steps,
     subscriptions,
     trajectories,
@@ -79,7 +81,7 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
     problems.install(app)
     contract.install(app)
     for module in (trajectories, steps, placements, pipeline, inflow_targets, agreements, claims, money_reports, retention,
-                   operations, imports, subscriptions, route_migrations, route_comparison):
+                   operations, imports, subscriptions, route_migrations, route_comparison, route_models, route_variants):
         app.include_router(module.router)
     generate = app.openapi
     app.openapi = lambda: operations.document_operations(generate())  # type: ignore[method-assign]

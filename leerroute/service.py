@@ -46,7 +46,7 @@ from domain.values import Actor, MilestoneTerms
 from leerroute import handlers
 from leerroute.errors import ConcurrentWriteConflict, IdempotencyKeyReused
 from leerroute.handlers import Context, Outcome
-from leerroute.route_models import RouteModels
+from leerroute.route_models import NoRegions, Regions, RouteModels
 from leerroute.unit_of_work import Conflict, RequestKey, StoredOutcome, UnitOfWork
 
 _pause = threading.Event()  # never set: a sleep that lets other threads' signals through
@@ -68,6 +68,7 @@ class Service:
         subscription_terms: SubscriptionTerms | None = None,
         now: Callable[[], datetime] | None = None,
         observe: Callable[[str, BaseException | None, bool], None] = lambda command, error, replayed: None,
+        regions: Regions | None = None,
         route_models: RouteModels | None = None,
     ):
         self._unit_of_work = unit_of_work
@@ -82,6 +83,7 @@ class Service:
         self._observe = observe
         self._subscription_terms = subscription_terms or SubscriptionTerms()
         self._now = now or (lambda: datetime.now(UTC))
+        self._regions = regions or NoRegions()
         self._route_models = route_models
 
     def today(self) -> date:
@@ -121,7 +123,8 @@ class Service:
                                 raise IdempotencyKeyReused()
                             return replay(uow, earlier.outcome)
                     context = Context(uow, self._today(), trace, self._access, self._region_of, self._terms, self._new_id,
-                                      self._municipalities, self._subscription_terms, self._now, models=self._route_models)
+                                      self._municipalities, self._subscription_terms, self._now, models=self._route_models,
+                                      regions=self._regions)
                     outcome = handler(command, context)
                     if key is not None:
                         uow.remember_request(key, command.activity, stored(outcome))
