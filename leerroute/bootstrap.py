@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from adapters import metrics, migrations, queries, regions, telemetry
 from adapters.access_log import AccessLog
+from adapters.aggregate_cache import AggregateCache
 from adapters.clock import Clock, SystemClock
 from adapters.database import get_engine, write_session
 from adapters.eventstore import EventStore
@@ -145,8 +146,11 @@ def build(
 
     secret_box = SecretBox(settings.effective_personal_data_secret, settings.previous_personal_data_secrets)
 
+    # Aggregates between commands (each read still checks the database for later events).
+    cache = AggregateCache(settings.aggregate_cache_size) if settings.aggregate_cache_size else None
+
     def unit_of_work() -> SqlUnitOfWork:
-        return SqlUnitOfWork(url, store, vault, pseudonymise, access_log, clock, secret_box)
+        return SqlUnitOfWork(url, store, vault, pseudonymise, access_log, clock, secret_box, cache)
 
     delivery_clock = notification_clock or SystemClock(settings.timezone)
     dispatcher = Dispatcher(

@@ -118,8 +118,9 @@ class Service:
                                       self._subscription_terms, self._now)
                     outcome = handler(command, context)
                     if key is not None:
-                        uow.remember_request(key, command.activity, stored(outcome))
-                    uow.commit()
+                        uow.remember_request(key, command.activity, outcome.aggregate.id, outcome.aggregate.version,
+                                             outcome.created)
+                    outcome = dataclasses.replace(outcome, position=uow.commit())
             except Conflict as error:
                 if (command.versioned and command.expected_version is not None) or attempt == self._retries:
                     raise ConcurrentWriteConflict() from error
@@ -136,10 +137,6 @@ def replay(uow: UnitOfWork, kept: StoredOutcome) -> Outcome:
     aggregate = uow.get(kept.aggregate_id, version=kept.version)
     assert aggregate is not None, "a kept outcome names an aggregate of the log"
     return Outcome(aggregate, kept.position, kept.created, replayed=True)
-
-
-def stored(outcome: Outcome) -> StoredOutcome:
-    return StoredOutcome(outcome.aggregate.id, outcome.aggregate.version, outcome.position, outcome.created)
 
 
 def request_key(command: Command, key: str) -> RequestKey:

@@ -150,6 +150,7 @@ class MemoryUnitOfWork:
         self._forgotten: list[tuple[str, UUID]] = []
         self._notifications: list[Callable[[MemoryLog], None]] = []
         self.locks: list[UUID] = []
+        self._position: int | None = None
 
     def __enter__(self) -> MemoryUnitOfWork:
         return self
@@ -157,7 +158,7 @@ class MemoryUnitOfWork:
     def __exit__(self, *exc: object) -> None:
         pass  # whatever was not committed is dropped with this object
 
-    def commit(self) -> None:
+    def commit(self) -> int | None:
         _run_once(self.log.between_transactions)
         log = self.log
         for aggregate_id, new in self._events.items():
@@ -186,6 +187,7 @@ class MemoryUnitOfWork:
         for change in self._notifications:
             change(log)
         log.commits += 1
+        return self._position
 
     # -- aggregates --------------------------------------------------------------------------------
 
@@ -201,13 +203,14 @@ class MemoryUnitOfWork:
     def events(self, aggregate_id: UUID) -> list[LoggedEvent]:
         return [logged(e) for e in self._history(aggregate_id)]
 
-    def save(self, *aggregates: Any) -> int | None:
-        position = None
+    def save(self, *aggregates: Any) -> None:
         for aggregate in aggregates:
             for event in aggregate.collect_events():
-                position = next(self.log.positions)
-                self._events.setdefault(event.originator_id, []).append((position, event))
-        return position
+                self._position = next(self.log.positions)
+                self._events.setdefault(event.originator_id, []).append((self._position, event))
+
+    def flush(self) -> int | None:
+        return self._position
 
     # -- personal data -----------------------------------------------------------------------------
 
@@ -237,8 +240,8 @@ class MemoryUnitOfWork:
         self._claimed = key
         return None
 
-    def remember_request(self, key: RequestKey, command: str, outcome: StoredOutcome) -> None:
-        self._remembered = (command, outcome)
+    def remember_request(self, key: RequestKey, command: str, aggregate_id: UUID, version: int, created: str | None) -> None:
+        self._remembered = (command, StoredOutcome(aggregate_id, version, self._position, created))
 
     def forget_requests(self, command: str, aggregate_id: UUID) -> None:
         self._forgotten.append((command, aggregate_id))
