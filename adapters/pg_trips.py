@@ -123,7 +123,11 @@ class Trips:
         self._queue = []
         try:
             if not self._driver.closed and self._driver.pgconn.transaction_status != pq.TransactionStatus.IDLE:
-                self._driver.rollback()
+                # Past the driver, whose rollback also drops its prepared statements (a round trip
+                # more, against DDL undone by a rollback: a command's transaction holds none).
+                result = self._driver.pgconn.exec_(b"ROLLBACK")
+                if result.status != pq.ExecStatus.COMMAND_OK:
+                    raise psycopg.OperationalError(result.error_message.decode(errors="replace"))
         finally:
             if not self._driver.closed:
                 self._driver.autocommit = self._autocommit

@@ -251,7 +251,7 @@ class SqlUnitOfWork:
 
     # -- idempotency records ---------------------------------------------------------------------------
 
-    def claim_request(self, key: RequestKey) -> StoredRequest | None:
+    def claim_request(self, key: RequestKey) -> Callable[[], StoredRequest | None]:
         records = idempotency_records
         assert self._session is not None, "the unit of work is used inside `with`"
         insert = postgresql.insert if self._session.get_bind().dialect.name == "postgresql" else sqlite.insert
@@ -263,20 +263,30 @@ class SqlUnitOfWork:
         )
         earlier = select(records.c.fingerprint, records.c.aggregate_id, records.c.version, records.c.position,
                          records.c.created).where(records.c.scope == key.scope, records.c.key == key.key)
-        if self._trips is not None:  # both in one round trip (the second reads what the first left)
-            taken: list[tuple[Any, ...]] = []
-            rows: list[tuple[Any, ...]] = []
-            self._trips.add_statement(claim, taken.extend)
-            self._trips.add_statement(earlier, rows.extend)
-            self._trips.send()
-            if taken:
-                return None
-            fingerprint, aggregate_id, version, position, created = rows[0]
-        else:
+        if self._trips is None:
             if self.session.execute(claim).first() is not None:
-                return None
-            fingerprint, aggregate_id, version, position, created = self.session.execute(earlier).one()
-        return StoredRequest(fingerprint, StoredOutcome(aggregate_id, version, position, created))
+                return lambda: None
+            found = _kept(tuple(self.session.execute(earlier).one()))
+            return lambda: found
+        # Queued: they go with the next round trip, before the lock and read the handler queues.
+        trips = self._trips
+        taken: list[tuple[Any, ...]] = []
+        rows: list[tuple[Any, ...]] = []
+        answered: list[bool] = []
+
+        def on_earlier(found: list[tuple[Any, ...]]) -> None:
+            rows.extend(found)
+            answered.append(True)
+
+        trips.add_statement(claim, taken.extend)
+        trips.add_statement(earlier, on_earlier)
+
+        def answer() -> StoredRequest | None:
+            if not answered:
+                trips.send()
+            return None if taken else _kept(rows[0])
+
+        return answer
 
     def remember_request(self, key: RequestKey, command: str, aggregate_id: UUID, version: int, created: str | None) -> None:
         records = idempotency_records
@@ -315,6 +325,11 @@ class SqlUnitOfWork:
 
     def position_at(self, moment: datetime) -> int:
         return notification_store.first_position_at(self.session, moment, self._store.recorded_at)
+
+def _kept(row: tuple[Any, ...]) -> StoredRequest:
+    fingerprint, aggregate_id, version, position, created = row
+    return StoredRequest(fingerprint, StoredOutcome(aggregate_id, version, position, created))
+
 
 class SavepointUnitOfWork(SqlUnitOfWork):
     """A unit of work inside a transaction its caller holds open (a batch of a spreadsheet

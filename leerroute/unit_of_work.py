@@ -11,7 +11,7 @@ tests use an in-memory one (``tests/unit/fakes.py``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -103,9 +103,11 @@ class UnitOfWork(Protocol):
 
     # -- idempotency records ----------------------------------------------------------------------
 
-    def claim_request(self, key: RequestKey) -> StoredRequest | None:
-        """Take ``key`` for this transaction; when a committed request holds it already, that one
-        (a concurrent one with the same key is waited for)."""
+    def claim_request(self, key: RequestKey) -> Callable[[], StoredRequest | None]:
+        """Take ``key`` for this transaction. The function returned tells whether a committed
+        request holds it already (a concurrent one with the same key is waited for). The claim may
+        go with the transaction's next round trip (the aggregate's lock and read), so ask after
+        the handler ran; asked before, it costs a round trip of its own."""
 
     def remember_request(self, key: RequestKey, command: str, aggregate_id: UUID, version: int, created: str | None) -> None:
         """Keep the outcome of ``command`` (its activity name) under the key taken by

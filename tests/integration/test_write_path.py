@@ -101,3 +101,22 @@ def test_a_command_costs_at_most_two_round_trips_on_postgresql(database_url, tmp
         trips.append(counted_trips.round_trips)
     assert registration.round_trips <= 2
     assert trips == [2, 2, 2]
+
+
+@pytest.mark.skipif(not POSTGRES, reason="round trips are PostgreSQL's; SQLite is in-process")
+def test_a_command_with_an_idempotency_key_costs_two_round_trips(database_url, tmp_path):
+    service = _service(database_url, tmp_path)
+    km = Actor("km-1", Role.KLANTMANAGER, new_municipality())
+    trajectory_id = _register(service, km).aggregate.id
+    engine = get_engine(database_url)
+    start = c.StartPhase(actor=km, trajectory_id=trajectory_id, phase=Phase.ORIENTATION, on=date(2026, 1, 12))
+    with counted(engine) as first:
+        started = service.handle(start, idempotency_key="start-orientation")
+    with counted(engine) as repeat:
+        replayed = service.handle(start, idempotency_key="start-orientation")
+    assert first.round_trips == 2
+    # A repeat records nothing: the key's record comes with the lock and read, the handler's work is
+    # rolled back, and the kept outcome is read in a transaction of its own (each ending costs a trip).
+    assert repeat.round_trips <= 4, [s[:60] for s in repeat.statements]
+    assert not started.replayed and replayed.replayed
+    assert (replayed.aggregate.version, replayed.position) == (started.aggregate.version, started.position)

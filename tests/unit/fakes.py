@@ -232,13 +232,14 @@ class MemoryUnitOfWork:
     def record_access(self, actor: Actor, trajectories: Sequence[Trajectory], *, activity: str, trace_id: str) -> None:
         self._access.extend(AccessEntry(actor, t.id, activity, trace_id) for t in trajectories)
 
-    def claim_request(self, key: RequestKey) -> StoredRequest | None:
+    def claim_request(self, key: RequestKey) -> Callable[[], StoredRequest | None]:
         _run_once(self.log.while_claiming)
         found = self.log.requests.get((key.scope, key.key))
         if found is not None and found[2] is not None:
-            return StoredRequest(found[0], found[2])
+            earlier = StoredRequest(found[0], found[2])
+            return lambda: earlier
         self._claimed = key
-        return None
+        return lambda: None
 
     def remember_request(self, key: RequestKey, command: str, aggregate_id: UUID, version: int, created: str | None) -> None:
         self._remembered = (command, StoredOutcome(aggregate_id, version, self._position, created))
