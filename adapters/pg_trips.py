@@ -21,12 +21,13 @@ from uuid import UUID
 
 import psycopg
 from psycopg import ClientCursor, pq
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Insert, Update
 from sqlalchemy.sql import ClauseElement
 
 from adapters.hash_chain import GENESIS, BrokenChain
 
 Rows = list[tuple[Any, ...]]
+_COMPILED: dict[Any, Any] = {}  # statement shape → compiled form (PostgreSQL's dialect)
 _GENESIS_LITERAL = "'\\x" + GENESIS.hex() + "'::bytea"
 
 # The chain record of one event, computed where the event's log position (its id) is known: the
@@ -66,13 +67,34 @@ class Trips:
 
     def add_statement(self, statement: ClauseElement, on_rows: Callable[[Rows], None] | None = None) -> None:
         """Queue a SQLAlchemy Core statement as it would be executed."""
-        compiled = statement.compile(dialect=self._dialect)
-        params = dict(compiled.params)
-        for name, bind in compiled.binds.items():  # type: ignore[attr-defined]
-            processor = bind.type._cached_bind_processor(self._dialect)
-            if processor is not None and name in params:
-                params[name] = processor(params[name])
+        compiled, params = self._compiled(statement)
         self.add(str(compiled), params, on_rows)
+
+    def _compiled(self, statement: ClauseElement) -> tuple[Any, dict[str, Any]]:
+        """The statement compiled (an insert or update once per shape, as the engine's own cache
+        does: its values are parameters of the cached form) and its parameters, processed as the
+        engine would bind them."""
+        compiled: Any
+        key = statement._generate_cache_key() if isinstance(statement, (Insert, Update)) else None
+        if key is not None:
+            compiled = _COMPILED.get(key.key)
+            if compiled is None:
+                compiled = _COMPILED[key.key] = self._dialect.statement_compiler(self._dialect, statement, cache_key=key)
+                if len(_COMPILED) > 500:
+                    _COMPILED.pop(next(iter(_COMPILED)))
+            params = compiled.construct_params(extracted_parameters=key.bindparams)
+        else:
+            compiled = statement.compile(dialect=self._dialect, compile_kwargs={"render_postcompile": True})
+            params = dict(compiled.params)
+        for name, value in params.items():
+            # An expanded IN list's values are named after their parameter: ``name_1``, ``name_2``, ...
+            bind = compiled.binds.get(name)
+            if bind is None:
+                bind = compiled.binds.get(name.rsplit("_", 1)[0])
+            processor = bind.type._cached_bind_processor(self._dialect) if bind is not None else None
+            if processor is not None:
+                params[name] = processor(value)
+        return compiled, params
 
     def add_events(self, stored: Sequence[Any], digests: Sequence[str], on_positions: Callable[[list[int]], None]) -> None:
         """Queue the insert of stored events (one statement, under the lock that keeps the log's
@@ -143,7 +165,15 @@ class Deferred:
     def execute(self, statement: Any, rows: list[dict[str, Any]] | None = None, /) -> None:
         """``rows``: an insert of several rows (as ``Session.execute`` takes them), one multi-row
         VALUES here."""
-        self._trips.add_statement(statement.values(rows) if rows else statement)
+        self._trips.add_statement(with_rows(statement, rows))
+
+
+def with_rows(statement: Any, rows: list[dict[str, Any]] | None) -> Any:
+    """An insert with the rows ``Session.execute`` would take as its parameters: one row as a
+    single VALUES (whose compiled form is cached), several as one multi-row VALUES."""
+    if not rows:
+        return statement
+    return statement.values(rows[0]) if len(rows) == 1 else statement.values(rows)
 
 
 def events_after(aggregate_id: UUID, version: int) -> tuple[str, list[Any]]:

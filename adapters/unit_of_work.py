@@ -44,7 +44,7 @@ from domain.trajectory import Trajectory
 from domain.values import Actor
 from leerroute.unit_of_work import Conflict, RequestKey, StoredOutcome, StoredRequest
 
-_CONFLICTS = (sqlalchemy.exc.IntegrityError, es_persistence.IntegrityError, psycopg.IntegrityError)
+CONFLICTS = (sqlalchemy.exc.IntegrityError, es_persistence.IntegrityError, psycopg.IntegrityError)
 
 
 class SqlUnitOfWork:
@@ -131,7 +131,7 @@ class SqlUnitOfWork:
             if self._trips is not None:
                 self._trips.send(commit=True)
             self._session.commit()
-        except _CONFLICTS as error:
+        except CONFLICTS as error:
             raise Conflict(str(error)) from error
         self._committed = True
         if self._cache is not None:
@@ -194,7 +194,7 @@ class SqlUnitOfWork:
         if self._trips is None:
             try:
                 position = self._store.save_in(self.session, *aggregates)
-            except _CONFLICTS as error:
+            except CONFLICTS as error:
                 raise Conflict(str(error)) from error
             if position is not None:
                 self._position = position
@@ -211,7 +211,7 @@ class SqlUnitOfWork:
         if self._trips is not None and self._trips.pending:
             try:
                 self._trips.send()
-            except _CONFLICTS as error:
+            except CONFLICTS as error:
                 raise Conflict(str(error)) from error
         return self._position
 
@@ -234,7 +234,7 @@ class SqlUnitOfWork:
     def remember_candidate(self, municipality: str, bsn: str, candidate_id: UUID) -> None:
         try:
             self._vault.remember(self._sink, municipality, self._bsn_digest(bsn), candidate_id)
-        except _CONFLICTS as error:
+        except CONFLICTS as error:
             raise Conflict(str(error)) from error
 
     def destroy_personal_data(self, candidate_id: UUID) -> None:
@@ -329,31 +329,3 @@ class SqlUnitOfWork:
 def _kept(row: tuple[Any, ...]) -> StoredRequest:
     fingerprint, aggregate_id, version, position, created = row
     return StoredRequest(fingerprint, StoredOutcome(aggregate_id, version, position, created))
-
-
-class SavepointUnitOfWork(SqlUnitOfWork):
-    """A unit of work inside a transaction its caller holds open (a batch of a spreadsheet
-    import): a command's writes are a savepoint, released by ``commit`` and rolled back
-    otherwise; the caller commits the whole transaction, or rolls it back (a dry run)."""
-
-    def __init__(self, session: Session, *args: Any):
-        super().__init__(*args)
-        self._outer = session
-        self._savepoint: Any = None
-
-    def __enter__(self) -> SavepointUnitOfWork:
-        self._savepoint = self._outer.begin_nested()
-        self._begin(self._outer, trips=False)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if not self._committed:
-            self._savepoint.rollback()
-
-    def commit(self) -> int | None:
-        try:
-            self._savepoint.commit()
-        except _CONFLICTS as error:
-            raise Conflict(str(error)) from error
-        self._committed = True
-        return self._position

@@ -7,21 +7,21 @@ to run the workers in this process, ``time_policies`` to record what time made d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
 
 from opentelemetry.sdk.trace import TracerProvider
-from sqlalchemy.orm import Session
 
 from adapters import metrics, migrations, queries, regions, telemetry
 from adapters.access_log import AccessLog
 from adapters.aggregate_cache import AggregateCache
+from adapters.batch_unit_of_work import BatchTransaction, BatchUnitOfWork, batch_transaction
 from adapters.clock import Clock, SystemClock
-from adapters.database import get_engine, write_session
+from adapters.database import get_engine
 from adapters.eventstore import EventStore
 from adapters.import_store import ImportStore
 from adapters.money.projection import MoneyProjection
@@ -35,7 +35,7 @@ from adapters.projections import Funnel, RouteSummaries
 from adapters.pseudonyms import Pseudonymiser
 from adapters.retention import RetentionSchedule, due_for_erasure
 from adapters.tokens import OidcVerifier, TokenService, TokenVerifier
-from adapters.unit_of_work import SavepointUnitOfWork, SqlUnitOfWork
+from adapters.unit_of_work import SqlUnitOfWork
 from domain.access import AccessPolicy, FundCoverage
 from domain.payments import fund_covers
 from domain.subscriptions import SubscriptionTerms
@@ -198,13 +198,11 @@ def build(
         lambda: {queue: queue_depth(workers.broker, queue) for queue in (PROJECTIONS_QUEUE, POLICIES_QUEUE, NOTIFICATIONS_QUEUE)},
     )
 
-    @contextmanager
-    def savepoints(keep: bool) -> Iterator[tuple[Session, Callable[[], SavepointUnitOfWork]]]:
+    def savepoints(keep: bool, careful: bool) -> AbstractContextManager[BatchTransaction]:
         """One transaction for a batch of import rows, each command a savepoint in it."""
-        with write_session(url) as session:
-            yield session, lambda: SavepointUnitOfWork(session, url, store, vault, pseudonymise, access_log, clock)
-            if not keep:
-                session.rollback()
+        return batch_transaction(
+            url, lambda batch: BatchUnitOfWork(batch, url, store, vault, pseudonymise, access_log, clock), keep=keep, careful=careful
+        )
 
     import_store = ImportStore(url, settings.effective_personal_data_secret, clock)
     imports = Importer(service, import_store, savepoints, pseudonymise, notify=workers.log_grew,
