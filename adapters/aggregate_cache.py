@@ -23,7 +23,7 @@ from eventsourcing.application import LRUCache
 
 
 class AggregateCache:
-    def __init__(self, maxsize: int = 10_000):
+    def __init__(self, maxsize: int = 1_000):
         self._entries: LRUCache[UUID, Any] = LRUCache(maxsize=maxsize)
 
     def get(self, aggregate_id: UUID) -> Any | None:

@@ -102,9 +102,11 @@ class BatchTransaction:
 
     def expect_candidates(self, municipality: str, digests: Iterable[str]) -> None:
         """Read at once the candidates registered under the batch's BSN digests."""
+        if self.trips is None or self.careful:
+            return  # each registration reads its own (in-process on SQLite; one by one when careful)
         wanted = list(digests)
         self.candidates = {}
-        if wanted and not self.careful:
+        if wanted:
             query = select(candidate_lookup.c.bsn_digest, candidate_lookup.c.candidate_id).where(
                 candidate_lookup.c.municipality == municipality, candidate_lookup.c.bsn_digest.in_(wanted))
             for digest, candidate_id in self.rows(query):
