@@ -8,8 +8,10 @@ is applied before the aggregate is used. A row missing at the cached version (a 
 replaced under the same URL) drops the entry and the aggregate is read whole.
 
 Only committed state goes in: an aggregate read inside a transaction (what others committed), or
-one this process saved, once its transaction committed. Entries are deep copies both ways, so no
-caller's changes reach the cache (the library's ``LRUCache``, as its repository uses it).
+one this process saved, once its transaction committed. An entry is taken out by the command that
+uses it and a deep copy put back after its commit, so no caller's later changes reach the cache
+and a command that fails leaves nothing behind (the library's ``LRUCache``, as its repository
+uses it).
 """
 
 from __future__ import annotations
@@ -26,13 +28,13 @@ class AggregateCache:
     def __init__(self, maxsize: int = 1_000):
         self._entries: LRUCache[UUID, Any] = LRUCache(maxsize=maxsize)
 
-    def get(self, aggregate_id: UUID) -> Any | None:
-        """A copy of the cached aggregate (at its cached version), or None."""
+    def take(self, aggregate_id: UUID) -> Any | None:
+        """The cached aggregate (at its cached version), taken out: the unit of work that takes it
+        may change it, and puts a copy back once its transaction committed."""
         try:
-            aggregate = self._entries.get(aggregate_id)
+            return self._entries.get(aggregate_id, evict=True)
         except KeyError:
             return None
-        return copy.deepcopy(aggregate)
 
     def put(self, aggregate: Any) -> None:
         self._entries.put(aggregate.id, copy.deepcopy(aggregate))

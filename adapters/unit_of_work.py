@@ -74,6 +74,7 @@ class SqlUnitOfWork:
         self._after_commit: list[Callable[[], None]] = []
         self._histories: dict[UUID, list[Any]] = {}
         self._saved: dict[UUID, Any] = {}
+        self._read: dict[UUID, Any] = {}
         self._position: int | None = None
 
     # -- the transaction ---------------------------------------------------------------------------
@@ -84,6 +85,7 @@ class SqlUnitOfWork:
         self._after_commit = []
         self._histories = {}
         self._saved = {}
+        self._read = {}
         self._position = None
         self._trips = None
         if trips and session.get_bind().dialect.name == "postgresql":
@@ -135,8 +137,10 @@ class SqlUnitOfWork:
             raise Conflict(str(error)) from error
         self._committed = True
         if self._cache is not None:
-            for aggregate in self._saved.values():
-                self._cache.put(aggregate)
+            # What this transaction saved, and what it read unchanged: committed state, both.
+            for aggregate_id, aggregate in {**self._read, **self._saved}.items():
+                if aggregate_id in self._saved or not aggregate.pending_events:
+                    self._cache.put(aggregate)
         return self._position
 
     # -- aggregates ---------------------------------------------------------------------------------
@@ -170,18 +174,17 @@ class SqlUnitOfWork:
             if version is not None:
                 history = [e for e in history if e.originator_version <= version]
             return self._store.replay(history)
-        cached = self._cache.get(aggregate_id)
+        cached = self._cache.take(aggregate_id)
         after = cached.version if cached is not None else 0
         rows = self._rows(aggregate_id, after)
         if cached is not None and (not rows or rows[0][0] != after):
-            self._cache.drop(aggregate_id)  # the database does not hold the cached version
-            cached, after, rows = None, 0, self._rows(aggregate_id, 0)
+            cached, after, rows = None, 0, self._rows(aggregate_id, 0)  # the database does not hold the cached version
         aggregate = cached
         for number, topic, state in rows:
             if number > after:
                 aggregate = self._store.decode(aggregate_id, number, topic, state).mutate(aggregate)
-        if aggregate is not None and (cached is None or aggregate.version != after):
-            self._cache.put(aggregate)  # committed state (nothing of it was written here)
+        if aggregate is not None:
+            self._read[aggregate_id] = aggregate
         return aggregate
 
     def events(self, aggregate_id: UUID) -> list[LoggedEvent]:
