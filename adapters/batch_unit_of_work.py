@@ -45,8 +45,7 @@ class BatchTransaction:
         self.candidates: dict[tuple[str, str], UUID] | None = None  # (municipality, BSN digest) → candidate
         self.trips: Trips | None = None
         if session.get_bind().dialect.name == "postgresql":
-            connection = session.connection()
-            self.trips = Trips(connection.connection.driver_connection, connection.engine)  # type: ignore[arg-type]
+            self.trips = Trips(session.connection())
         self._savepoints = 0
 
     def unit_of_work(self) -> BatchUnitOfWork:

@@ -16,12 +16,13 @@ The connection runs in the driver's autocommit mode while it is used so, with th
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
 import psycopg
 from psycopg import ClientCursor, pq
-from sqlalchemy import Engine, Insert, Update
+from sqlalchemy import Connection, Insert, Update
 from sqlalchemy.sql import ClauseElement
 
 from adapters.hash_chain import GENESIS, BrokenChain
@@ -48,9 +49,11 @@ _CHAIN_RECORD = (
 class Trips:
     """The queue of one transaction's statements on one psycopg connection."""
 
-    def __init__(self, driver: psycopg.Connection[Any], engine: Engine):
+    def __init__(self, connection: Connection):
+        driver: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
+        self._connection = connection
         self._driver = driver
-        self._dialect = engine.dialect
+        self._dialect = connection.dialect
         self._autocommit = driver.autocommit
         driver.autocommit = True
         self._cursor = ClientCursor(driver)
@@ -129,12 +132,18 @@ class Trips:
             return
         self.begun = True
         self.round_trips += 1
+        query = "; ".join(text for text, _ in statements)
+        # Shown to SQLAlchemy's cursor listeners as one statement (the traces' SQL spans).
+        dispatch, context = self._connection.dispatch, SimpleNamespace()
+        dispatch.before_cursor_execute(self._connection, self._cursor, query, (), context, False)
         try:
-            self._cursor.execute("; ".join(text for text, _ in statements))
+            self._cursor.execute(query)
         except psycopg.errors.NotNullViolation as error:
             if error.diag.table_name == "event_hashes":
                 raise BrokenChain("an event's predecessor has no chain record; run `leerroute verify`") from error
             raise
+        finally:
+            dispatch.after_cursor_execute(self._connection, self._cursor, query, (), context, False)
         for _, on_rows in statements:
             if on_rows is not None:
                 on_rows(self._cursor.fetchall())

@@ -89,9 +89,7 @@ class SqlUnitOfWork:
         self._position = None
         self._trips = None
         if trips and session.get_bind().dialect.name == "postgresql":
-            connection = session.connection()
-            driver = connection.connection.driver_connection
-            self._trips = Trips(driver, connection.engine)  # type: ignore[arg-type]
+            self._trips = Trips(session.connection())
 
     def __enter__(self) -> SqlUnitOfWork:
         self._stack = ExitStack()
