@@ -10,7 +10,7 @@ needs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -21,6 +21,7 @@ from adapters.funnel_counts import COUNT_TABLES, recount, update_counts
 from adapters.tables import (
     deviation_summaries,
     drop_out_facts,
+    norm_overruns,
     placement_summaries,
     stage_facts,
     trajectory_summaries,
@@ -29,8 +30,11 @@ from adapters.upserts import replace_rows, upsert
 from domain.funnel import cohort_of
 from domain.funnel import drop_out_facts as domain_drop_out_facts
 from domain.funnel import stage_facts as domain_stage_facts
+from domain.norms import running_norms
+from domain.route_model import EffectiveRoute, RouteTerms
 from domain.trajectory import Trajectory
 from domain.values import MilestoneTerms
+from leerroute.route_models import BaselineRouteModels, RouteModels
 
 TRAJECTORY_TOPIC_PREFIX = f"{Trajectory.__module__}:{Trajectory.__qualname__}."
 
@@ -63,23 +67,34 @@ class TrajectoryProjection:
 
 @dataclass
 class RouteSummaries(TrajectoryProjection):
-    """One row per trajectory, placement and deviation: the lists and the worklist."""
+    """One row per trajectory, placement and deviation, and per norm a route runs against: the
+    lists and the worklist. Each route's milestones and norms are those of its own route model
+    (``route_models``; by default version 1 of the configured ``terms``)."""
 
     terms: MilestoneTerms
+    route_models: RouteModels | None = field(default=None, kw_only=True)
     name: str = "route-summaries"
-    tables: Sequence[Table] = (trajectory_summaries, placement_summaries, deviation_summaries)
+    tables: Sequence[Table] = (trajectory_summaries, placement_summaries, deviation_summaries, norm_overruns)
+
+    def route_of(self, trajectory: Trajectory) -> EffectiveRoute:
+        models = self.route_models or BaselineRouteModels(self.terms)
+        return models.effective(trajectory.route_model, trajectory.route_variant)
 
     def write(self, session: Session, trajectories: dict[UUID, Trajectory], *, rebuilding: bool = False) -> None:
         summaries: list[dict[str, Any]] = []
         placements: list[dict[str, Any]] = []
         deviations: list[dict[str, Any]] = []
+        norms: list[dict[str, Any]] = []
         for trajectory in trajectories.values():
-            summaries.append(summary_row(trajectory, self.terms))
+            route = self.route_of(trajectory)
+            summaries.append(summary_row(trajectory, route.terms))
             placements.extend(placement_rows(trajectory))
             deviations.extend(deviation_rows(trajectory))
+            norms.extend(norm_rows(trajectory, route))
         upsert(session, trajectory_summaries, summaries, ["trajectory_id"])
         upsert(session, placement_summaries, placements, ["placement_id"])
         upsert(session, deviation_summaries, deviations, ["deviation_id"])
+        replace_rows(session, norm_overruns, "trajectory_id", trajectories, norms)
 
 
 @dataclass
@@ -122,7 +137,7 @@ class Funnel(TrajectoryProjection):
         recount(session)
 
 
-def summary_row(trajectory: Trajectory, terms: MilestoneTerms) -> dict[str, Any]:
+def summary_row(trajectory: Trajectory, terms: MilestoneTerms | RouteTerms) -> dict[str, Any]:
     open_check_ins = trajectory.open_check_ins(terms)
     return {
         "trajectory_id": trajectory.id,
@@ -137,7 +152,23 @@ def summary_row(trajectory: Trajectory, terms: MilestoneTerms) -> dict[str, Any]
         "stalled_since": trajectory.stalled_since if trajectory.is_stalled else None,
         "check_in_due_on": min(open_check_ins, default=None),
         "next_milestone_on": trajectory.next_milestone_on(terms),
+        "route_model": trajectory.route_model,
+        "route_variant": trajectory.route_variant,
     }
+
+
+def norm_rows(trajectory: Trajectory, route: EffectiveRoute) -> Iterable[dict[str, Any]]:
+    for norm in running_norms(trajectory, route):
+        yield {
+            "trajectory_id": trajectory.id,
+            "norm": norm.norm,
+            "municipality": trajectory.municipality,
+            "stage": str(norm.stage),
+            "started_on": norm.started_on,
+            "norm_weeks": norm.norm_weeks,
+            "within_until": norm.within_until,
+            "ends_on": norm.ends_on,
+        }
 
 
 def placement_rows(trajectory: Trajectory) -> Iterable[dict[str, Any]]:

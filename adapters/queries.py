@@ -20,11 +20,13 @@ from adapters.tables import (
     money_agreements,
     money_claims,
     municipality_regions,
+    norm_overruns,
     placement_summaries,
     trajectory_summaries,
 )
 from domain.access import AgreementScope, ClaimScope, PlacementScope, TrajectoryScope
 from domain.funnel import percentile_of_counts
+from leerroute.route_migrations import PinnedRoute
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,21 @@ def due_trajectories(url: str, today: date) -> list[UUID]:
         )
 
 
+def pinned_routes(url: str, route_model: UUID | None, region: str | None) -> list[PinnedRoute]:
+    """The routes pinned to ``route_model`` (any when None) in the municipalities of ``region``
+    (every one when None), oldest registration first."""
+    t = trajectory_summaries
+    query = select(t.c.trajectory_id, t.c.municipality, t.c.route_model, t.c.route_variant)
+    if route_model is not None:
+        query = query.where(t.c.route_model == route_model)
+    if region is not None:
+        region_table = municipality_regions
+        query = query.where(t.c.municipality.in_(select(region_table.c.municipality).where(region_table.c.region == region)))
+    with read_session(url) as session:
+        rows = session.execute(query.order_by(t.c.registered_on, t.c.trajectory_id)).all()
+    return [PinnedRoute(r.trajectory_id, r.municipality, r.route_model, r.route_variant) for r in rows]
+
+
 # --- the klantmanager's worklist ----------------------------------------------------------------
 
 
@@ -139,10 +156,12 @@ class Worklist:
     check_ins_due: list[dict[str, Any]]
     stalled_routes: list[dict[str, Any]]
     deviations_ending_soon: list[dict[str, Any]]
+    # Stages (or the practice component) running past the norm of the route's model.
+    over_norm: list[dict[str, Any]] = field(default_factory=list)
 
 
 def worklist(url: str, municipality: str, *, today: date, deviation_horizon: date, limit: int) -> Worklist:
-    t, p, d = trajectory_summaries, placement_summaries, deviation_summaries
+    t, p, d, n = trajectory_summaries, placement_summaries, deviation_summaries, norm_overruns
     with read_session(url) as session:
         awaiting = session.execute(
             select(p)
@@ -168,7 +187,14 @@ def worklist(url: str, municipality: str, *, today: date, deviation_horizon: dat
             .order_by(d.c.ends_on, d.c.deviation_id)
             .limit(limit)
         ).mappings().all()
-    return Worklist([dict(r) for r in awaiting], [dict(r) for r in check_ins], [dict(r) for r in stalled], [dict(r) for r in ending])
+        over = session.execute(
+            select(n)
+            .where(n.c.municipality == municipality, n.c.within_until < today, n.c.ends_on.is_(None) | (n.c.ends_on > today))
+            .order_by(n.c.within_until, n.c.trajectory_id, n.c.norm)
+            .limit(limit)
+        ).mappings().all()
+    return Worklist([dict(r) for r in awaiting], [dict(r) for r in check_ins], [dict(r) for r in stalled], [dict(r) for r in ending],
+                    [dict(r) for r in over])
 
 
 # --- the pipeline funnel ------------------------------------------------------------------------

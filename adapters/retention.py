@@ -9,7 +9,7 @@ candidate keys are the fact of erasure, so a second run finds nothing to erase.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -24,21 +24,31 @@ from adapters.upserts import upsert
 from domain.retention import RetentionScope, erasure_due_on, route_ended_on
 from domain.trajectory import Trajectory
 from domain.values import MilestoneTerms
+from leerroute.route_models import BaselineRouteModels, RouteModels
 
 
 @dataclass
 class RetentionSchedule(TrajectoryProjection):
+    """When each route ended follows its own route model's guarantee term; the retention term is
+    the configured one."""
+
     terms: MilestoneTerms
+    route_models: RouteModels | None = field(default=None, kw_only=True)
     name: str = "retention"
     tables: Sequence[Table] = (retention_schedule,)
+
+    def terms_of(self, trajectory: Trajectory) -> MilestoneTerms:
+        models = self.route_models or BaselineRouteModels(self.terms)
+        route = models.effective(trajectory.route_model, trajectory.route_variant)
+        return route.terms.milestone_terms(self.terms.retention_months)
 
     def write(self, session: Session, trajectories: dict[UUID, Trajectory], *, rebuilding: bool = False) -> None:
         rows: list[dict[str, Any]] = []
         for t in trajectories.values():
-            hold = t.retention_hold
+            hold, terms = t.retention_hold, self.terms_of(t)
             rows.append({
                 "trajectory_id": t.id, "candidate_id": t.candidate_id, "municipality": t.municipality,
-                "ended_on": route_ended_on(t, self.terms), "due_on": erasure_due_on(t, self.terms),
+                "ended_on": route_ended_on(t, terms), "due_on": erasure_due_on(t, terms),
                 "held_on": hold["on"] if hold else None, "hold_reason": hold["reason"] if hold else None,
             })
         upsert(session, retention_schedule, rows, ["trajectory_id"])

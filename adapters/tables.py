@@ -71,6 +71,21 @@ projection_positions = Table(
 
 # The retention schedule: per trajectory, when its route ended and when its candidate's personal
 # data falls due for erasure (``domain.retention``), and a documented hold.
+# The comparison across regions (``adapters.comparison``): per trajectory event the comparison
+# reads, its business date, recording time and the fields ``domain.comparison.COMPARISON_FIELDS``
+# names (a one-event list in the money digests' encoding), with the trajectory's municipality.
+comparison_events = Table(
+    "comparison_events",
+    metadata,
+    Column("trajectory_id", Uuid, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("position", _big_id, nullable=False),
+    Column("municipality", String(6), nullable=False),
+    Column("occurred_on", Date, nullable=False),
+    Column("event", Text, nullable=False),
+    Index("comparison_events_municipality_idx", "municipality", "occurred_on"),
+)
+
 retention_schedule = Table(
     "retention_schedule",
     metadata,
@@ -112,7 +127,10 @@ trajectory_summaries = Table(
     Column("stalled_since", Date),
     Column("check_in_due_on", Date),
     Column("next_milestone_on", Date),
+    Column("route_model", Uuid),  # the route model (national version) the route follows
+    Column("route_variant", Uuid),  # and its region's variant, if any
     Index("trajectory_summaries_municipality_idx", "municipality", "registered_on", "trajectory_id"),
+    Index("trajectory_summaries_route_model_idx", "route_model", "municipality"),
     Index("trajectory_summaries_next_milestone_idx", "next_milestone_on"),
     Index("trajectory_summaries_check_in_due_idx", "municipality", "check_in_due_on", "trajectory_id",
           postgresql_where=text("check_in_due_on IS NOT NULL"), sqlite_where=text("check_in_due_on IS NOT NULL")),
@@ -155,6 +173,22 @@ deviation_summaries = Table(
     Column("ends_on", Date, nullable=False),
     Column("granted_by", String(200), nullable=False),
     Index("deviation_summaries_municipality_idx", "municipality", "ends_on"),
+)
+
+# Per route, the norms of its route model it runs against now and the last day within each
+# (``domain.norms``); the worklist shows those past it.
+norm_overruns = Table(
+    "norm_overruns",
+    metadata,
+    Column("trajectory_id", Uuid, primary_key=True),
+    Column("norm", String(40), primary_key=True),
+    Column("municipality", String(6), nullable=False),
+    Column("stage", String(32), nullable=False),
+    Column("started_on", Date, nullable=False),
+    Column("norm_weeks", Integer, nullable=False),
+    Column("within_until", Date, nullable=False),
+    Column("ends_on", Date),
+    Index("norm_overruns_municipality_idx", "municipality", "within_until"),
 )
 
 # The funnel: one row per trajectory and stage, one per drop-out. The funnel itself reads the

@@ -17,7 +17,10 @@ from __future__ import annotations
 import http.client
 import json
 import threading
+import time
 import urllib.request
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -174,6 +177,47 @@ class OidcVerifier:
             raise TokenKeysUnavailable(f"the issuer's keys are not a usable key set: {error}") from None
         except jwt.PyJWTError as error:
             raise InvalidToken(f"no key of the issuer matches the token: {error}") from None
+
+
+class TokenCache:
+    """The actors of tokens verified before, so a client that sends the same token on every
+    request has its signature checked once: an entry holds until the token's ``exp`` and at most
+    ``max_age`` seconds (a key the issuer withdrew stops counting then too); at most ``size``
+    tokens are kept, the least recently used leave first. An entry counts only for the verifier
+    that made it; a token that failed is never kept."""
+
+    def __init__(self, size: int = 10_000, max_age: float = 300.0, clock: Callable[[], float] = time.time):
+        self._size = size
+        self._max_age = max_age
+        self._clock = clock
+        self._entries: OrderedDict[str, tuple[object, Actor, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, verifier: object, token: str) -> Actor | None:
+        with self._lock:
+            entry = self._entries.get(token)
+            if entry is None:
+                return None
+            if entry[0] is not verifier or entry[2] <= self._clock():
+                del self._entries[token]
+                return None
+            self._entries.move_to_end(token)
+            return entry[1]
+
+    def put(self, verifier: object, token: str, actor: Actor) -> None:
+        try:  # the signature was checked by the verifier; only the expiry is read here
+            expires = float(jwt.decode(token, options={"verify_signature": False})["exp"])
+        except (jwt.PyJWTError, KeyError, TypeError, ValueError):
+            return
+        until = min(expires, self._clock() + self._max_age)
+        with self._lock:
+            self._entries[token] = (verifier, actor, until)
+            self._entries.move_to_end(token)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 def _claim(claims: dict[str, Any], path: str) -> Any:

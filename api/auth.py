@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.types import ASGIApp
 
-from adapters.tokens import InvalidToken, TokenKeysUnavailable
+from adapters.tokens import InvalidToken, TokenCache, TokenKeysUnavailable, TokenService
 from api.problems import ApiProblem
 from domain.access import check_role
 from domain.values import Actor, Role
@@ -16,6 +18,30 @@ from domain.values import Actor, Role
 VERIFIED = "verified_token"  # in the request's state: (token, actor), set by api.edge.RequestGuard
 
 _bearer = HTTPBearer(auto_error=False, description="A JWT naming sub, role and org")
+
+
+TOKEN_CACHE = "token_cache"  # in the application's state: a TokenCache
+
+
+async def verified_actor(app: ASGIApp, token: str) -> Actor:
+    """The caller of ``token``, checked by the container's verifier once per token (then from
+    the application's ``TokenCache``, until the token expires). Raises ``InvalidToken`` or
+    ``TokenKeysUnavailable``."""
+    state = app.state  # type: ignore[attr-defined]
+    verifier = state.container.verifier
+    cache: TokenCache | None = getattr(state, TOKEN_CACHE, None)
+    if cache is None:
+        cache = TokenCache()
+        setattr(state, TOKEN_CACHE, cache)
+    known = cache.get(verifier, token)
+    if known is not None:
+        return known
+    if isinstance(verifier, TokenService):  # a signature check with the local key: microseconds
+        actor = verifier.verify(token)
+    else:  # an issuer's verifier may fetch its keys: off the event loop
+        actor = await anyio.to_thread.run_sync(verifier.verify, token)
+    cache.put(verifier, token, actor)
+    return actor
 
 
 # Both dependencies are async on purpose: they only verify a signature (microseconds), and a
@@ -27,7 +53,7 @@ async def current_actor(request: Request, credentials: Annotated[HTTPAuthorizati
     if verified is not None and verified[0] == credentials.credentials:
         return verified[1]
     try:
-        return request.app.state.container.verifier.verify(credentials.credentials)
+        return await verified_actor(request.app, credentials.credentials)
     except InvalidToken as error:
         raise ApiProblem(401, "invalid-token", "Invalid token", str(error)) from None
     except TokenKeysUnavailable as error:

@@ -21,24 +21,32 @@ from leerroute.money_queries import MoneyQueries
 from leerroute.queries import Queries
 from leerroute.service import Service
 
+# The dependencies that only pick something out of the request are ``async``: a plain ``def``
+# dependency costs a hop through the thread pool on every request (and there are several per
+# route). Only what may block (a database read, a wait) runs in the pool.
+
 
 def container_of(request: Request) -> Container:
     return request.app.state.container
 
 
-def _service(request: Request) -> Service:
+async def _container(request: Request) -> Container:
+    return container_of(request)
+
+
+async def _service(request: Request) -> Service:
     return container_of(request).service
 
 
-def _queries(request: Request) -> Queries:
+async def _queries(request: Request) -> Queries:
     return container_of(request).queries
 
 
-def _money(request: Request) -> MoneyQueries:
+async def _money(request: Request) -> MoneyQueries:
     return container_of(request).money
 
 
-ContainerDep = Annotated[Container, Depends(container_of)]
+ContainerDep = Annotated[Container, Depends(_container)]
 ServiceDep = Annotated[Service, Depends(_service)]
 QueriesDep = Annotated[Queries, Depends(_queries)]
 MoneyDep = Annotated[MoneyQueries, Depends(_money)]
@@ -93,14 +101,14 @@ def trace_id_of(scope: MutableMapping[str, Any]) -> str:
     return state["trace_id"]
 
 
-def _trace_id(request: Request) -> str:
+async def _trace_id(request: Request) -> str:
     return trace_id_of(request.scope)
 
 
 TraceId = Annotated[str, Depends(_trace_id)]
 
 
-def _expected_version(
+async def _expected_version(
     header: Annotated[
         str | None,
         Header(alias="If-Match", description='The ETag of a read, such as "3": the write is applied only to that version (else 412)'),
@@ -121,7 +129,7 @@ def _expected_version(
     return int(value)
 
 
-def _idempotency_key(
+async def _idempotency_key(
     key: Annotated[
         str | None,
         Header(alias="Idempotency-Key", min_length=1, max_length=200, pattern=r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$",

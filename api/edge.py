@@ -29,8 +29,8 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from adapters.tokens import InvalidToken, TokenKeysUnavailable, TokenService
-from api.auth import VERIFIED
+from adapters.tokens import InvalidToken, TokenKeysUnavailable
+from api.auth import VERIFIED, verified_actor
 from api.contract import DOCUMENTS, POSITION_HEADER
 from api.problems import MEDIA_TYPE, PROBLEM_TYPE, RETRY_AFTER_SECONDS
 
@@ -128,12 +128,8 @@ class RequestGuard:
             raise _Refused(401, "unauthorized", "Not authenticated", "send a bearer token in the Authorization header",
                            {"WWW-Authenticate": "Bearer"})
         token = token.strip()
-        verifier = scope["app"].state.container.verifier
         try:
-            if isinstance(verifier, TokenService):  # a signature check with the local key: microseconds
-                actor = verifier.verify(token)
-            else:  # an issuer's verifier may fetch its keys: off the event loop
-                actor = await anyio.to_thread.run_sync(verifier.verify, token)
+            actor = await verified_actor(scope["app"], token)
         except InvalidToken as error:
             raise _Refused(401, "invalid-token", "Invalid token", str(error), {"WWW-Authenticate": "Bearer"}) from None
         except TokenKeysUnavailable as error:

@@ -24,14 +24,20 @@ def csv_response(columns: Sequence[str], rows: Sequence[Sequence[Any]], filename
 
 
 def xlsx_response(columns: Sequence[str], rows: Sequence[Sequence[Any]], filename: str, *, sheet: str) -> Response:
+    return xlsx_sheets_response([(sheet, columns, rows)], filename)
+
+
+def xlsx_sheets_response(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[Any]]]], filename: str) -> Response:
+    """A workbook of one sheet per table: (sheet name, columns, rows)."""
     from openpyxl import Workbook
 
     workbook = Workbook()
-    worksheet = workbook.active
-    worksheet.title = sheet
-    worksheet.append(list(columns))
-    for row in rows:
-        worksheet.append(list(row))
+    workbook.remove(workbook.active)
+    for sheet, columns, rows in sheets:
+        worksheet = workbook.create_sheet(sheet)
+        worksheet.append(list(columns))
+        for row in rows:
+            worksheet.append(list(row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return Response(

@@ -22,6 +22,8 @@ from api import (
     placements,
     problems,
     retention,
+    route_comparison,
+    route_migrations,
     steps,
     subscriptions,
     trajectories,
@@ -32,14 +34,19 @@ from api.edge import RequestGuard, ResponseHeaders
 from api.metrics import RequestMetrics
 from leerroute.bootstrap import Container, build
 
-__all__ = ["API_VERSION", "create_app"]
+__all__ = ["API_VERSION", "app_from_environment", "create_app"]
+
+# Set by ``leerroute serve`` for its uvicorn worker processes: "1" runs the workers in each of
+# them, "0" leaves them to ``leerroute worker``; unset: as ``create_app`` decides.
+IN_PROCESS_WORKERS = "LEERROUTE_SERVE_IN_PROCESS_WORKERS"
 
 
-def create_app(container: Container | None = None, *, run_worker: bool | None = None) -> FastAPI:
+def create_app(container: Container | None = None, *, run_worker: bool | None = None, policies: bool = True) -> FastAPI:
     """Build the API around a container (a new one from the environment when none is given).
 
     ``run_worker``: run the dramatiq worker and the periodic catch-up inside this process.
-    By default it does so when there is no Redis (the embedded default).
+    By default it does so when there is no Redis (the embedded default). ``policies``: those
+    in-process workers also run the time-driven policies on their schedule.
     """
 
     @asynccontextmanager
@@ -49,7 +56,7 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
         c: Container = app.state.container
         in_process = run_worker if run_worker is not None else not c.settings.redis_url
         if in_process:
-            c.workers.start()
+            c.workers.start(policies=policies)
         try:
             yield
         finally:
@@ -71,7 +78,7 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
     problems.install(app)
     contract.install(app)
     for module in (trajectories, steps, placements, pipeline, agreements, claims, money_reports, retention, operations, imports,
-                   subscriptions):
+                   subscriptions, route_migrations, route_comparison):
         app.include_router(module.router)
     generate = app.openapi
     app.openapi = lambda: operations.document_operations(generate())  # type: ignore[method-assign]
@@ -85,6 +92,20 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
     if tracer_provider is not None:
         telemetry.trace_app(app, tracer_provider)  # outermost: the request's span covers everything
     return app
+
+
+def app_from_environment(*, policies: bool = True) -> FastAPI:
+    """The application of one uvicorn worker process (``leerroute serve --processes N``, an import
+    string for uvicorn): its own container from the environment, without migrating (``serve``
+    applied the migrations once, before the processes started)."""
+    import os
+
+    from adapters import logs
+
+    container = build(migrate=False)
+    logs.configure(container.settings.log_format)
+    flag = os.environ.get(IN_PROCESS_WORKERS)
+    return create_app(container, run_worker=None if flag is None else flag == "1", policies=policies)
 
 
 class ApiVersionHeader:

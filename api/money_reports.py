@@ -21,7 +21,7 @@ AsOfParam = Annotated[str | None, Query(alias="asOf", description="ISO date: fig
 KnownParam = Annotated[str | None, Query(description="ISO date or datetime: only what had been recorded by then")]
 
 
-def parse_as_of(container: ContainerDep, as_of: AsOfParam = None, known: KnownParam = None) -> AsOf:
+async def parse_as_of(container: ContainerDep, as_of: AsOfParam = None, known: KnownParam = None) -> AsOf:
     """``asOf``: an ISO date (default today). ``known``: an ISO date (the end of that day in the
     configured time zone) or an ISO datetime with offset; only events recorded by then count."""
     today = container.clock.today()

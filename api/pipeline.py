@@ -28,7 +28,8 @@ def worklist(
     min_position: MinPosition = None,
 ) -> responses.WorklistOut:
     """What needs the klantmanager now: placements awaiting the employer, guarantee check-ins
-    due, stalled routes and maatwerk deviations ending soon, in the own municipality."""
+    due, stalled routes, maatwerk deviations ending soon and stages running past the norm of
+    their route's model, in the own municipality."""
     today, result, position = queries.worklist(actor, limit=limit, min_position=min_position)
     at_position(response, position)
     return responses.WorklistOut(
@@ -46,6 +47,11 @@ def worklist(
         ],
         stalled_routes=[responses.StalledRouteOut(**r) for r in result.stalled_routes],
         deviations_ending_soon=[responses.DeviationEndingOut(**r) for r in result.deviations_ending_soon],
+        over_norm=[
+            responses.OverNormOut(trajectory_id=r["trajectory_id"], norm=r["norm"], stage=r["stage"], started_on=r["started_on"],
+                                  norm_weeks=r["norm_weeks"], within_norm_until=r["within_until"])
+            for r in result.over_norm
+        ],
     )
 
 

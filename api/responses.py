@@ -51,7 +51,7 @@ class CandidateOut(Output):
 
 
 class PhaseOut(Output):
-    status: PhaseStatus
+    status: PhaseStatus = Field(description="not-offered: the route's regional variant does not offer the phase (not a skip)")
     started_on: date | None
     ended_on: date | None
     provider: str | None
@@ -112,7 +112,8 @@ class GuaranteeOut(Output):
 
 class DropOutOut(Output):
     date: date
-    reason: DropOutReason
+    reason: DropOutReason = Field(description="The national category")
+    sub_reason: str | None = Field(default=None, description="The region's own sub-reason of that category, if one was given")
     explanation: str
     stage: Stage
 
@@ -140,6 +141,8 @@ class DeviationOut(Output):
     starts_on: date
     ends_on: date
     granted_by: str
+    norm: str | None = Field(default=None, description="The norm a training-duration deviation departs from")
+    norm_weeks: int | None = Field(default=None, description="Its weeks during the deviation's period")
 
 
 class TrajectoryOut(Output):
@@ -164,6 +167,9 @@ class TrajectoryOut(Output):
     re_entries: list[ReEntryOut]
     benefit: BenefitsOut | None = Field(description="The bijstand; null for callers who may not see benefit data")
     deviations: list[DeviationOut]
+    route_model: PinnedRouteOut | None = Field(
+        default=None, description="The route model (and regional variant) the route follows; null for callers who may not see the route"
+    )
 
 
 class HistoryEventOut(Output):
@@ -269,6 +275,15 @@ class DeviationEndingOut(Output):
     granted_by: str
 
 
+class OverNormOut(Output):
+    trajectory_id: UUID
+    norm: str = Field(description="The norm: a stage, or a stage's component (pre-trajectory.practice)")
+    stage: Stage
+    started_on: date
+    norm_weeks: int = Field(description="The norm of the route's model (its region's), before maatwerk")
+    within_norm_until: date = Field(description="The last day within the norm, after the maatwerk deviations granted for it")
+
+
 class WorklistOut(Output):
     municipality: str
     today: date
@@ -276,6 +291,34 @@ class WorklistOut(Output):
     check_ins_due: list[CheckInDueOut]
     stalled_routes: list[StalledRouteOut]
     deviations_ending_soon: list[DeviationEndingOut]
+    over_norm: list[OverNormOut] = Field(description="Stages (or the practice component) running past the norm of the route's model")
+
+
+class PinnedRouteOut(Output):
+    model_id: UUID = Field(description="The route model: a national version of the basic model")
+    version: int
+    variant_id: UUID | None = Field(description="The region's variant of that version; null: the national version as it is")
+    region: str | None
+
+
+class RouteMoveOut(Output):
+    trajectory_id: UUID
+    municipality: str
+    region: str
+    before: PinnedRouteOut
+    after: PinnedRouteOut
+    differences: list[dict[str, Any]] = Field(description="What changes for the route: terms, norms, offered stages, skip grounds")
+    outcome: str = Field(description="would-move (a dry run), moved, or refused (with the rule)")
+    rule: str | None = None
+
+
+class RouteModelMigrationOut(Output):
+    dry_run: bool
+    date: date
+    from_version: int | None
+    region: str | None
+    moved: int
+    routes: list[RouteMoveOut]
 
 
 class FunnelStageOut(Output):

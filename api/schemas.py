@@ -190,9 +190,16 @@ class EndGuarantee(Input):
     reason: GuaranteeEndReason
 
 
+# A code of a vocabulary that a route model extends (a regional drop-out sub-reason, a norm key).
+Code = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=40, pattern=r"^[a-z0-9.-]+$")]
+
+
 class DropOut(Input):
     date: IsoDate
-    reason: DropOutReason
+    reason: Code = Field(description=(
+        "A national drop-out category (" + ", ".join(DropOutReason) + ") or a sub-reason of the route's regional variant"
+    ))
+    sub_reason: Code | None = Field(default=None, description="A sub-reason of the route's regional variant, of the category in reason")
     explanation: LongText
 
 
@@ -215,6 +222,26 @@ class GrantDeviation(Input):
     starts_on: IsoDate
     ends_on: IsoDate
     granted_by: Text
+    norm: Code | None = Field(default=None, description=(
+        "training-duration only: the norm of the route's model it departs from, a stage or a stage's component such as "
+        "pre-trajectory.practice"
+    ))
+    norm_weeks: Annotated[int, Strict(), Field(ge=1, le=520)] | None = Field(
+        default=None, description="The norm's weeks during the deviation's period (with norm)"
+    )
+
+
+class RouteModelMigration(Input):
+    from_version: Annotated[int, Strict(), Field(ge=1, le=100_000)] | None = Field(
+        default=None, description="Move only the routes pinned to this national version (any when absent)"
+    )
+    region: Text | None = Field(default=None, description="Move only the routes of this labour-market region (every region when absent)")
+    date: IsoDate | None = Field(
+        default=None, description="The day the routes follow the route model in force then (default today)",
+        json_schema_extra={"format": "date"},
+    )
+    reason: LongText | None = Field(default=None, description="Why the routes move; required unless dryRun")
+    dry_run: Annotated[bool, Strict()] = Field(default=True, description="List per route what would change and write nothing")
 
 
 class CandidateErasure(Input):

@@ -105,7 +105,8 @@ def end_guarantee(trajectory_id: UUID, body: schemas.EndGuarantee, actor: RouteW
 @router.post(T + "/drop-out", **WRITE)
 def drop_out(trajectory_id: UUID, body: schemas.DropOut, actor: RouteWriter, write: WriterDep) -> JSONResponse:
     return write.trajectory(
-        c.DropOut(actor=actor, trajectory_id=trajectory_id, on=body.date, reason=body.reason, explanation=body.explanation)
+        c.DropOut(actor=actor, trajectory_id=trajectory_id, on=body.date, reason=body.reason, explanation=body.explanation,
+                  sub_reason=body.sub_reason)
     )
 
 
@@ -128,6 +129,6 @@ def grant_deviation(trajectory_id: UUID, body: schemas.GrantDeviation, actor: Ro
     """A maatwerk decision: which standard rule is set aside, why, for which period, by whom."""
     command = c.GrantDeviation(
         actor=actor, trajectory_id=trajectory_id, rule=body.rule, reason=body.reason, on=body.starts_on, until=body.ends_on,
-        granted_by=body.granted_by,
+        granted_by=body.granted_by, norm=body.norm, norm_weeks=body.norm_weeks,
     )
     return write.trajectory(command, status_code=201, location=trajectory_location)

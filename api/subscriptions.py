@@ -31,7 +31,7 @@ BODILESS_WRITE_RESPONSES = {
 Subscriber = Annotated[Actor, Depends(require_role(access.SUBSCRIBERS))]
 
 
-def _queries(request: Request) -> SubscriptionQueries:
+async def _queries(request: Request) -> SubscriptionQueries:
     return container_of(request).subscriptions
 
 

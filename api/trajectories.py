@@ -63,7 +63,7 @@ def get_trajectory(
     """The route as it stands now; the ETag is its version, for If-Match on the next write."""
     read = queries.trajectory(actor, trajectory_id, trace_id=trace_id)
     response.headers["ETag"] = etag(read.trajectory.version)
-    return views.trajectory_out(read.trajectory, read.view, read.candidate)
+    return views.trajectory_out(read.trajectory, read.view, read.candidate, read.route)
 
 
 @router.get("/trajectories/{trajectory_id}/history", response_model=responses.HistoryOut, responses=VERSIONED_READ_RESPONSES)

@@ -10,6 +10,8 @@ from uuid import UUID
 
 from api import responses
 from domain.access import AccessPolicy, View
+from domain.route_model import EffectiveRoute
+from domain.route_rules import shown_status
 from domain.trajectory import BenefitState, Trajectory
 from domain.values import Actor
 from leerroute.queries import CandidateFacts
@@ -18,8 +20,17 @@ from leerroute.queries import CandidateFacts
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor", "on"}
 
 
-def trajectory_out(trajectory: Trajectory, view: View, candidate: CandidateFacts) -> responses.TrajectoryOut:
-    """The trajectory as ``view`` lets the caller see it."""
+def pinned_route_out(route: EffectiveRoute) -> responses.PinnedRouteOut:
+    return responses.PinnedRouteOut(
+        model_id=route.model_id, version=route.version, variant_id=route.variant_id,
+        region=route.variant.region if route.variant is not None else None,
+    )
+
+
+def trajectory_out(
+    trajectory: Trajectory, view: View, candidate: CandidateFacts, followed: EffectiveRoute | None = None
+) -> responses.TrajectoryOut:
+    """The trajectory as ``view`` lets the caller see it; ``followed``: the route model it follows."""
     route = view.route
     placements = [
         p for p in trajectory.placements.values()
@@ -38,7 +49,7 @@ def trajectory_out(trajectory: Trajectory, view: View, candidate: CandidateFacts
         version=trajectory.version,
         phases={
             phase: responses.PhaseOut(
-                status=state.status,
+                status=shown_status(state.status, phase, followed),
                 started_on=state.started_on,
                 ended_on=state.ended_on,
                 provider=state.provider,
@@ -93,7 +104,8 @@ def trajectory_out(trajectory: Trajectory, view: View, candidate: CandidateFacts
             else None
         ),
         drop_outs=[
-            responses.DropOutOut(date=d["on"], reason=d["reason"], explanation=d["explanation"], stage=d["stage"])
+            responses.DropOutOut(date=d["on"], reason=d["reason"], sub_reason=d.get("sub_reason"), explanation=d["explanation"],
+                                 stage=d["stage"])
             for d in trajectory.drop_outs
             if route
         ],
@@ -105,11 +117,13 @@ def trajectory_out(trajectory: Trajectory, view: View, candidate: CandidateFacts
         ),
         deviations=[
             responses.DeviationOut(
-                id=d["id"], rule=d["rule"], reason=d["reason"], starts_on=d["on"], ends_on=d["until"], granted_by=d["granted_by"]
+                id=d["id"], rule=d["rule"], reason=d["reason"], starts_on=d["on"], ends_on=d["until"], granted_by=d["granted_by"],
+                norm=d.get("norm"), norm_weeks=d.get("norm_weeks"),
             )
             for d in trajectory.deviations
             if route
         ],
+        route_model=pinned_route_out(followed) if followed is not None and route else None,
     )
 
 

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from api import money_views, views
 from api.deps import POSITION_HEADER, IdempotencyKey, IfMatch, QueriesDep, ServiceDep, TraceId, etag
@@ -61,8 +62,7 @@ class Writer:
         if location is not None:
             headers["Location"] = location(outcome)
         read = self.queries.written(command.actor, outcome.aggregate)
-        body = views.trajectory_out(read.trajectory, read.view, read.candidate).model_dump(mode="json", by_alias=True)
-        return JSONResponse(body, status_code=status_code, headers=headers)
+        return _json(views.trajectory_out(read.trajectory, read.view, read.candidate, read.route), status_code, headers)
 
     def money(self, command: Command, *, status_code: int = 200) -> JSONResponse:
         """Run a command on a financing agreement or a claim; the answer is that agreement or claim."""
@@ -75,10 +75,23 @@ class Writer:
             location, body = f"/v1/claims/{aggregate.id}", money_views.claim_out(aggregate)
         if status_code == 201:
             headers["Location"] = location
-        return JSONResponse(body.model_dump(mode="json", by_alias=True), status_code=status_code, headers=headers)
+        return _json(body, status_code, headers)
 
 
-def _writer(service: ServiceDep, queries: QueriesDep, expected_version: IfMatch, key: IdempotencyKey, trace_id: TraceId) -> Writer:
+class ModelResponse(JSONResponse):
+    """A JSON answer serialised once, by pydantic, straight to bytes (not to a dict first and
+    then through ``json.dumps``)."""
+
+    def render(self, content: Any) -> bytes:
+        assert isinstance(content, BaseModel)
+        return content.model_dump_json(by_alias=True).encode()
+
+
+def _json(body: BaseModel, status_code: int, headers: dict[str, str]) -> JSONResponse:
+    return ModelResponse(body, status_code=status_code, headers=headers)
+
+
+async def _writer(service: ServiceDep, queries: QueriesDep, expected_version: IfMatch, key: IdempotencyKey, trace_id: TraceId) -> Writer:
     return Writer(service, queries, expected_version, key, trace_id)
 
 

@@ -94,6 +94,7 @@ COMMAND_ROLES: dict[type[c.Command], frozenset[Role]] = {
     c.StartContract: PLACEMENT_PARTIES,
     c.EndPlacement: PLACEMENT_PARTIES,
     c.EraseCandidate: ERASERS,
+    c.MoveRoute: frozenset({Role.KLANTMANAGER, Role.PROCESREGIE}),
     c.RecordDueMilestones: SYSTEM,
     c.ApplyRetention: SYSTEM,
     c.HoldRetention: retention.HOLDERS,
@@ -120,6 +121,7 @@ ACCESS_LOG_READERS = frozenset({Role.PRIVACY_OFFICER, Role.PROCESREGIE})
 WORKLIST_READERS = frozenset({Role.KLANTMANAGER})
 FUNNEL_READERS = frozenset({Role.KLANTMANAGER, Role.PROCESREGIE})
 MONEY_READERS = frozenset({Role.KLANTMANAGER, Role.FUND, Role.PROCESREGIE})
+COMPARISON_READERS = frozenset({Role.KLANTMANAGER, Role.PROCESREGIE})
 
 
 # A spreadsheet import brings in a caseload: a klantmanager, for the own municipality only.
@@ -221,6 +223,8 @@ class AccessPolicy:
             allowed = True  # the system itself (its role is checked above)
         elif isinstance(command, (c.HoldRetention, c.EndRetentionHold)):
             allowed = retention.can_hold(actor, trajectory)
+        elif isinstance(command, c.MoveRoute):
+            allowed = actor.role is Role.PROCESREGIE or self.can_manage_route(actor, trajectory)
         else:
             allowed = self.can_manage_route(actor, trajectory)
         if not allowed:
@@ -371,3 +375,17 @@ def money_report_scope(actor: Actor) -> MoneyScope:
     if actor.role is Role.FUND:
         return MoneyScope(fund=actor.organisation)
     return MoneyScope()
+
+
+# --- the comparison across regions ------------------------------------------------------------------
+
+
+def comparison_regions(actor: Actor, requested: str | None, own_region: str | None, regions: list[str]) -> list[str]:
+    """The regions whose figures a comparison shows (beside the national ones, which hold no
+    personal data): procesregie every region or the one asked; a klantmanager the own
+    municipality's region only."""
+    if actor.role is Role.PROCESREGIE:
+        return regions if requested is None else [requested]
+    if actor.role is Role.KLANTMANAGER and own_region is not None and requested in (None, own_region):
+        return [own_region]
+    raise Forbidden("a klantmanager compares the own labour-market region only")

@@ -181,8 +181,12 @@ class EndGuarantee(TrajectoryCommand):
 
 @dataclass(frozen=True, kw_only=True)
 class DropOut(TrajectoryCommand):
-    reason: DropOutReason
+    """``reason``: a national drop-out category, or a sub-reason of the route's regional variant;
+    or the category with the sub-reason apart (``sub_reason``, which must be of that category)."""
+
+    reason: DropOutReason | str
     explanation: str
+    sub_reason: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -206,6 +210,19 @@ class GrantDeviation(TrajectoryCommand):
     reason: str
     until: date
     granted_by: str
+    # A ``training-duration`` deviation may name the norm it departs from and its weeks.
+    norm: str | None = None
+    norm_weeks: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MoveRoute(TrajectoryCommand):
+    """The route follows another, newer route model from ``on``, for ``reason``: the version
+    (and the region's variant) in force then, or the one named."""
+
+    reason: str
+    route_model: UUID | None = None
+    route_variant: UUID | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

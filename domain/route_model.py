@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.errors import InvalidField, RuleViolation
 from domain.values import CertificateKind, DropOutReason, MilestoneTerms, SkipBasis, Stage
@@ -32,6 +33,15 @@ from domain.values import CertificateKind, DropOutReason, MilestoneTerms, SkipBa
 ROUTE_STAGES: tuple[Stage, ...] = tuple(Stage)
 # Components of the pre-trajectory (DOMAIN.md: language, practice, employee skills).
 COMPONENTS: Mapping[Stage, tuple[str, ...]] = {Stage.PRE_TRAJECTORY: ("vaktaal", "practice", "employee-skills")}
+
+
+def route_model_id(version: int) -> UUID:
+    """The aggregate id of national version ``version`` (1, 2, 3, ...): the same everywhere."""
+    return uuid5(NAMESPACE_URL, f"leerroute:route-model:{version}")
+
+
+# Version 1, the baseline: every route registered before models were data follows it.
+BASELINE_MODEL_ID = route_model_id(1)
 
 
 def norm_key(stage: Stage, component: str | None = None) -> str:

@@ -19,7 +19,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import route_rules
 from domain.errors import NotFound, RuleViolation
+from domain.route_model import BASELINE_MODEL_ID, EffectiveRoute, RouteTerms
 from domain.values import (
     Actor,
     BenefitChangeKind,
@@ -127,7 +129,10 @@ class Trajectory(Aggregate):
         benefit_monthly_cents: int,
         benefit_since: date | None,
         actor: Actor,
+        route: EffectiveRoute | None = None,
     ) -> Trajectory:
+        """``route``: the route model in force in the municipality's region on ``on``, which the
+        route follows from now on (None: version 1, the baseline)."""
         checked("municipality", validate_municipality_code, municipality)
         if actor.role is not Role.KLANTMANAGER or actor.organisation != municipality:
             raise RuleViolation(
@@ -150,9 +155,31 @@ class Trajectory(Aggregate):
             benefit_monthly_cents=benefit_monthly_cents,
             benefit_since=benefit_since if benefit_monthly_cents > 0 else None,
             actor=actor,
+            route_model=route.model_id if route is not None else BASELINE_MODEL_ID,
+            route_variant=route.variant_id if route is not None else None,
         )
 
-    @event("TrajectoryRegistered")
+    class TrajectoryRegistered(Aggregate.Created):
+        """v2: the route model (national version) and regional variant the route follows; a v1
+        event was recorded before models were data, so its route follows version 1."""
+
+        class_version = 2
+        municipality: str
+        candidate_id: UUID
+        target_group: TargetGroup
+        on: date
+        benefit_monthly_cents: int
+        benefit_since: date | None
+        actor: Actor
+        route_model: UUID
+        route_variant: UUID | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["route_model"] = BASELINE_MODEL_ID
+            state["route_variant"] = None
+
+    @event(TrajectoryRegistered)
     def __init__(
         self,
         *,
@@ -164,8 +191,12 @@ class Trajectory(Aggregate):
         benefit_monthly_cents: int,
         benefit_since: date | None,
         actor: Actor,
+        route_model: UUID,
+        route_variant: UUID | None,
     ) -> None:
         self.municipality = municipality
+        self.route_model = route_model
+        self.route_variant = route_variant
         self.candidate_id = candidate_id
         self.target_group = TargetGroup(target_group)
         self.registered_on = on
@@ -238,10 +269,14 @@ class Trajectory(Aggregate):
 
     # -- phases -----------------------------------------------------------------------------
 
-    def start_phase(self, phase: Phase, *, on: date, today: date, provider: str | None, actor: Actor) -> None:
+    def start_phase(
+        self, phase: Phase, *, on: date, today: date, provider: str | None, actor: Actor, route: EffectiveRoute | None = None
+    ) -> None:
+        """``route``: what the route follows (None: the baseline, where every phase is offered)."""
         phase = Phase(phase)
         self._check_klantmanager(actor, "the start of a phase")
         self._check_step(on, today, f"the start of {phase}")
+        route_rules.check_offered(route, phase)
         state = self.phases[phase]
         if state.status in (PhaseStatus.IN_PROGRESS, PhaseStatus.COMPLETED, PhaseStatus.SKIPPED):
             raise RuleViolation("phase-starts-once", f"{phase} is already {state.status}")
@@ -249,6 +284,8 @@ class Trajectory(Aggregate):
             if earlier.order >= phase.order:
                 break
             earlier_status = self.phases[earlier].status
+            if not route_rules.offered(route, earlier):
+                continue  # not offered in the region: the route goes past it
             if earlier_status not in (PhaseStatus.COMPLETED, PhaseStatus.SKIPPED) and not self._deviation_in_force(
                 DeviationRule.PHASE_ORDER, on
             ):
@@ -309,13 +346,17 @@ class Trajectory(Aggregate):
         state.reason = reason
         self._stepped(on)
 
-    def skip_phase(self, phase: Phase, *, on: date, today: date, basis: SkipBasis, reason: str, actor: Actor) -> None:
+    def skip_phase(
+        self, phase: Phase, *, on: date, today: date, basis: SkipBasis, reason: str, actor: Actor,
+        route: EffectiveRoute | None = None,
+    ) -> None:
         phase = Phase(phase)
         self._check_klantmanager(actor, "the decision to skip a phase")
         self._check_step(on, today, f"skipping {phase}")
         state = self.phases[phase]
         if state.status is not PhaseStatus.NOT_STARTED:
             raise RuleViolation("skip-only-unstarted-phase", f"{phase} is {state.status}; only a phase not yet started can be skipped")
+        route_rules.check_skip(route, phase, SkipBasis(basis))
         self._phase_skipped(phase=phase, on=on, basis=SkipBasis(basis), reason=reason, actor=actor)
 
     @event("PhaseSkipped")
@@ -632,23 +673,50 @@ class Trajectory(Aggregate):
 
     # -- drop-out and re-entry ------------------------------------------------------------------
 
-    def drop_out(self, *, on: date, today: date, reason: DropOutReason, explanation: str, actor: Actor) -> None:
+    def drop_out(
+        self, *, on: date, today: date, reason: str, explanation: str, actor: Actor, route: EffectiveRoute | None = None,
+        sub_reason: str | None = None,
+    ) -> None:
+        """``reason``: a national category, or a sub-reason of the route's regional variant (the
+        event records its category as ``reason`` and the sub-reason apart); or the category with
+        a ``sub_reason`` of it."""
         self._check_klantmanager(actor, "a drop-out")
         self._check_step(on, today, "a drop-out")
+        category, sub_reason = route_rules.drop_out_reason(route, reason, sub_reason)
         active = [p.placement_id for p in self.placements.values() if p.is_active]
         if active:
             raise RuleViolation("end-placement-before-drop-out", f"end placement {active[0]} before recording a drop-out")
-        self._dropped_out(on=on, reason=DropOutReason(reason), explanation=explanation, stage=self.stage, actor=actor)
+        self._dropped_out(on=on, reason=category, sub_reason=sub_reason, explanation=explanation, stage=self.stage, actor=actor)
 
-    @event("DroppedOut")
-    def _dropped_out(self, *, on: date, reason: DropOutReason, explanation: str, stage: Stage, actor: Actor) -> None:
+    class DroppedOut(Aggregate.Event):
+        """v2: ``reason`` is the national category, ``sub_reason`` the region's own (or None)."""
+
+        class_version = 2
+        on: date
+        reason: DropOutReason
+        sub_reason: str | None
+        explanation: str
+        stage: Stage
+        actor: Actor
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["sub_reason"] = None
+
+    @event(DroppedOut)
+    def _dropped_out(
+        self, *, on: date, reason: DropOutReason, sub_reason: str | None, explanation: str, stage: Stage, actor: Actor
+    ) -> None:
         self.status = TrajectoryStatus.DROPPED_OUT
         for state in self.phases.values():
             if state.status is PhaseStatus.IN_PROGRESS:
                 state.status = PhaseStatus.ENDED_WITHOUT_COMPLETION
                 state.ended_on = on
                 state.reason = "drop-out"
-        self.drop_outs.append({"on": on, "reason": DropOutReason(reason), "explanation": explanation, "stage": Stage(stage)})
+        drop_out: dict[str, Any] = {"on": on, "reason": DropOutReason(reason), "explanation": explanation, "stage": Stage(stage)}
+        if sub_reason is not None:
+            drop_out["sub_reason"] = sub_reason
+        self.drop_outs.append(drop_out)
         self._stepped(on)
 
     def re_enter(self, *, on: date, today: date, explanation: str, actor: Actor) -> None:
@@ -726,8 +794,14 @@ class Trajectory(Aggregate):
         granted_by: str,
         today: date,
         actor: Actor,
+        norm: str | None = None,
+        norm_weeks: int | None = None,
+        route: EffectiveRoute | None = None,
     ) -> None:
+        """``norm``/``norm_weeks``: a deviation of ``training-duration`` may name the norm it
+        departs from (a norm key such as ``pre-trajectory.practice``) and its weeks for its period."""
         self._check_klantmanager(actor, "a maatwerk deviation")
+        norm = route_rules.check_deviation_norm(route, DeviationRule(rule), norm, norm_weeks)
         if on < self.registered_on:
             raise RuleViolation("not-before-registration", f"a deviation from {on} lies before the registration on {self.registered_on}")
         if until < on:
@@ -735,16 +809,40 @@ class Trajectory(Aggregate):
         if not reason.strip() or not granted_by.strip():
             raise RuleViolation("deviation-reasoned", "a deviation states its reason and who granted it")
         self._deviation_granted(
-            deviation_id=deviation_id, rule=DeviationRule(rule), reason=reason, on=on, until=until, granted_by=granted_by, actor=actor
+            deviation_id=deviation_id, rule=DeviationRule(rule), reason=reason, on=on, until=until, granted_by=granted_by,
+            norm=norm, norm_weeks=norm_weeks, actor=actor,
         )
 
-    @event("DeviationGranted")
+    class DeviationGranted(Aggregate.Event):
+        """v2: the norm a ``training-duration`` deviation departs from and its weeks (or None)."""
+
+        class_version = 2
+        deviation_id: str
+        rule: DeviationRule
+        reason: str
+        on: date
+        until: date
+        granted_by: str
+        norm: str | None
+        norm_weeks: int | None
+        actor: Actor
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["norm"] = None
+            state["norm_weeks"] = None
+
+    @event(DeviationGranted)
     def _deviation_granted(
-        self, *, deviation_id: str, rule: DeviationRule, reason: str, on: date, until: date, granted_by: str, actor: Actor
+        self, *, deviation_id: str, rule: DeviationRule, reason: str, on: date, until: date, granted_by: str,
+        norm: str | None, norm_weeks: int | None, actor: Actor,
     ) -> None:
-        self.deviations.append(
-            {"id": deviation_id, "rule": DeviationRule(rule), "reason": reason, "on": on, "until": until, "granted_by": granted_by}
-        )
+        deviation: dict[str, Any] = {
+            "id": deviation_id, "rule": DeviationRule(rule), "reason": reason, "on": on, "until": until, "granted_by": granted_by
+        }
+        if norm is not None:
+            deviation.update(norm=norm, norm_weeks=norm_weeks)
+        self.deviations.append(deviation)
 
     def _deviation_in_force(self, rule: DeviationRule, on: date) -> bool:
         return any(d["rule"] == rule and d["on"] <= on <= d["until"] for d in self.deviations)
@@ -756,7 +854,7 @@ class Trajectory(Aggregate):
         """Flagged as stalled and no step since."""
         return self.stalled_since is not None and self.stalled_since == self.last_step_on
 
-    def open_check_ins(self, terms: MilestoneTerms) -> list[date]:
+    def open_check_ins(self, terms: MilestoneTerms | RouteTerms) -> list[date]:
         """Due guarantee check-ins not yet held (a check-in up to the window before counts)."""
         if self.guarantee is None or not self.guarantee.is_active:
             return []
@@ -767,7 +865,7 @@ class Trajectory(Aggregate):
             if not any(on >= due - timedelta(days=terms.check_in_window_days) for on in held)
         ]
 
-    def due_milestones(self, today: date, terms: MilestoneTerms) -> list[tuple[date, str, dict[str, Any]]]:
+    def due_milestones(self, today: date, terms: MilestoneTerms | RouteTerms) -> list[tuple[date, str, dict[str, Any]]]:
         """The milestones due by ``today`` that are not recorded yet, oldest first."""
         due: list[tuple[date, str, dict[str, Any]]] = []
         for p in self.placements.values():
@@ -795,12 +893,12 @@ class Trajectory(Aggregate):
                 due.append((on, "stalled", {"on": on, "last_step_on": self.last_step_on}))
         return sorted(due, key=lambda item: item[0])
 
-    def next_milestone_on(self, terms: MilestoneTerms) -> date | None:
+    def next_milestone_on(self, terms: MilestoneTerms | RouteTerms) -> date | None:
         """When the next time-driven milestone falls due, as things stand; None if none will."""
         upcoming = self.due_milestones(date.max, terms)
         return upcoming[0][0] if upcoming else None
 
-    def record_due_milestones(self, *, today: date, terms: MilestoneTerms, actor: Actor) -> int:
+    def record_due_milestones(self, *, today: date, terms: MilestoneTerms | RouteTerms, actor: Actor) -> int:
         """Record what time has made due; running it again records nothing new."""
         recorders: dict[str, Callable[..., None]] = {
             "lasting": self._lasting_placement_reached,
@@ -823,6 +921,20 @@ class Trajectory(Aggregate):
     @event("RouteStalled")
     def _route_stalled(self, *, on: date, last_step_on: date, actor: Actor) -> None:
         self.stalled_since = last_step_on
+
+    # -- the route model ---------------------------------------------------------------------------
+
+    def move_route(self, *, current: EffectiveRoute, target: EffectiveRoute, on: date, today: date, reason: str, actor: Actor) -> None:
+        """Follow another (newer) version of the route model from ``on``: a recorded decision."""
+        self._check_date(on, today, "a change of route model")
+        route_rules.check_move(current, target, reason)
+        self._route_model_changed(on=on, route_model=target.model_id, route_variant=target.variant_id, reason=reason.strip(),
+                                  actor=actor)
+
+    @event("RouteModelChanged")
+    def _route_model_changed(self, *, on: date, route_model: UUID, route_variant: UUID | None, reason: str, actor: Actor) -> None:
+        self.route_model = route_model
+        self.route_variant = route_variant
 
     # -- retention (bewaartermijn) ----------------------------------------------------------------
 

@@ -51,6 +51,8 @@ class PhaseStatus(StrEnum):
     COMPLETED = "completed"
     ENDED_WITHOUT_COMPLETION = "ended-without-completion"
     SKIPPED = "skipped"
+    # Derived, never recorded: the route's regional variant does not offer the phase.
+    NOT_OFFERED = "not-offered"
 
 
 class SkipBasis(StrEnum):

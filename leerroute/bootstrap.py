@@ -21,6 +21,7 @@ from adapters.access_log import AccessLog
 from adapters.aggregate_cache import AggregateCache
 from adapters.batch_unit_of_work import BatchTransaction, BatchUnitOfWork, batch_transaction
 from adapters.clock import Clock, SystemClock
+from adapters.comparison import ComparisonProjection
 from adapters.database import get_engine
 from adapters.eventstore import EventStore
 from adapters.import_store import ImportStore
@@ -40,6 +41,7 @@ from domain.access import AccessPolicy, FundCoverage
 from domain.payments import fund_covers
 from domain.subscriptions import SubscriptionTerms
 from domain.trajectory import Trajectory
+from leerroute.comparison_queries import ComparisonQueries
 from leerroute.health import Health
 from leerroute.importing.job import Importer
 from leerroute.money_queries import MoneyQueries
@@ -47,6 +49,8 @@ from leerroute.notifications import SubscriptionQueries
 from leerroute.policies import TimePolicies
 from leerroute.queries import Queries
 from leerroute.retention_queries import RetentionQueries
+from leerroute.route_migrations import RouteMigrations
+from leerroute.route_models import BaselineRouteModels, RouteModels
 from leerroute.service import Service
 from leerroute.settings import Settings
 from workers.actors import NOTIFICATIONS_QUEUE, POLICIES_QUEUE, PROJECTIONS_QUEUE
@@ -64,6 +68,7 @@ class Container:
     service: Service
     queries: Queries
     money: MoneyQueries
+    comparison: ComparisonQueries
     projections: ProjectionRunner
     time_policies: TimePolicies
     workers: Workers
@@ -84,6 +89,8 @@ class Container:
     live_metrics: metrics.LiveMetrics
     retention: RetentionQueries
     tracer_provider: TracerProvider | None
+    route_models: RouteModels
+    route_migrations: RouteMigrations
 
     @property
     def database_url(self) -> str:
@@ -112,13 +119,15 @@ def build(
     store: EventStore | None = None,
     notification_clock: Clock | None = None,
     tracer_provider: TracerProvider | None = None,
+    route_models: RouteModels | None = None,
 ) -> Container:
     """``fund_coverage`` says which trajectories a fund may see; by default those its financing
     agreements cover (``domain.payments.fund_covers``). ``store``: the event store (by default
     leerroute's own, with the hash chain). ``notification_clock``: the clock of deliveries (their
     backoff, leases, failing time and secrets' grace; by default the wall clock).
     ``tracer_provider``: where the traces go (by default as the ``OTEL_*`` variables say,
-    ``adapters.telemetry``; none when they say nothing)."""
+    ``adapters.telemetry``; none when they say nothing). ``route_models``: the published route
+    models (by default version 1 alone, of the configured milestone terms)."""
     settings = settings or Settings()
     clock = clock or SystemClock(settings.timezone)
     url = settings.effective_database_url
@@ -131,6 +140,7 @@ def build(
     store = store or EventStore(url)
     access_log = AccessLog(url, clock)
     terms = settings.milestone_terms
+    route_models = route_models or BaselineRouteModels(terms)
     money = MoneyQueries(
         store=store, database_url=url, region_of=region_of, baseline=settings.savings_baseline,
         access_log=access_log, pseudonymise=pseudonymise,
@@ -141,7 +151,8 @@ def build(
 
     access = AccessPolicy(fund_coverage or agreements_cover)
     projections = ProjectionRunner(
-        store, url, [RouteSummaries(terms), Funnel(), MoneyProjection(settings.savings_baseline), RetentionSchedule(terms)]
+        store, url, [RouteSummaries(terms, route_models=route_models), Funnel(), MoneyProjection(settings.savings_baseline),
+                     RetentionSchedule(terms, route_models=route_models), ComparisonProjection()]
     )
 
     secret_box = SecretBox(settings.effective_personal_data_secret, settings.previous_personal_data_secrets)
@@ -186,7 +197,7 @@ def build(
         subscription_terms=SubscriptionTerms(
             allowed_hosts=settings.allowed_callback_hosts, secret_grace=timedelta(hours=settings.notification_secret_grace_hours),
         ),
-        now=delivery_clock.now,
+        now=delivery_clock.now, route_models=route_models,
     )
     time_policies = TimePolicies(
         service, lambda today: queries.due_trajectories(url, today), clock.today, observe=metrics.count_policy_run,
@@ -216,9 +227,10 @@ def build(
         queries=Queries(
             store=store, vault=vault, pseudonymise=pseudonymise, access_log=access_log, access=access, database_url=url,
             projections=projections, today=clock.today, deviation_ending_days=settings.deviation_ending_days,
-            read_wait_max_seconds=settings.read_wait_max_seconds,
+            read_wait_max_seconds=settings.read_wait_max_seconds, route_models=route_models,
         ),
         money=money,
+        comparison=ComparisonQueries(database_url=url, region_of=region_of, route_models=route_models),
         projections=projections,
         time_policies=time_policies,
         workers=workers,
@@ -242,4 +254,9 @@ def build(
         live_metrics=live_metrics,
         tracer_provider=tracer_provider,
         retention=RetentionQueries(url, projections, clock.today, settings.read_wait_max_seconds),
+        route_models=route_models,
+        route_migrations=RouteMigrations(
+            service, lambda: route_models, lambda model, region: queries.pinned_routes(url, model, region), region_of,
+            region_of.regions,
+        ),
     )

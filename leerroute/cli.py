@@ -21,12 +21,15 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     workers: Annotated[bool | None, typer.Option(help="Run the workers in this process (default: when REDIS_URL is unset)")] = None,
+    processes: Annotated[int, typer.Option("--processes", help="uvicorn worker processes serving the API (see the README)", min=1)] = 1,
 ) -> None:
     """Apply migrations and serve the HTTP API (docs at /docs)."""
+    import os
+
     import uvicorn
 
     from adapters import logs
-    from api.main import create_app
+    from api.main import IN_PROCESS_WORKERS, create_app
     from leerroute.bootstrap import build
 
     container = build()
@@ -35,10 +38,15 @@ def serve(
     # An idle keep-alive connection is closed after LEERROUTE_KEEP_ALIVE_SECONDS; a body that
     # trickles in is cut off by api.edge (LEERROUTE_BODY_TIMEOUT_SECONDS). Headers that trickle
     # in are for the reverse proxy in front to time out (see the README).
-    uvicorn.run(
-        create_app(container, run_worker=workers), host=host, port=port,
-        timeout_keep_alive=max(1, round(container.settings.keep_alive_seconds)), log_config=None,
-    )
+    keep_alive = max(1, round(container.settings.keep_alive_seconds))
+    if processes == 1:
+        uvicorn.run(create_app(container, run_worker=workers), host=host, port=port, timeout_keep_alive=keep_alive, log_config=None)
+        return
+    # Several processes: each builds its own container (the migrations are applied above, once).
+    if workers is not None:
+        os.environ[IN_PROCESS_WORKERS] = "1" if workers else "0"
+    uvicorn.run("api.main:app_from_environment", factory=True, workers=processes, host=host, port=port,
+                timeout_keep_alive=keep_alive, log_config=None)
 
 
 @cli.command()
@@ -240,6 +248,8 @@ def bench(
     database: Annotated[str, typer.Option(help="Name of the benchmark database (dropped and created anew)")] = "leerroute_bench",
     profile: Annotated[bool, typer.Option(help="Profile the rebuild and the in-process commands (pyinstrument)")] = False,
     output: Annotated[Path | None, typer.Option(help="JSON result file (default bench/results/bench-<time>.json)")] = None,
+    redis_url: Annotated[str | None, typer.Option(help="Also measure with a worker process on this Redis (a database of its own)")] = None,
+    processes: Annotated[int, typer.Option(help="uvicorn worker processes of the API under HTTP load", min=1)] = 1,
 ) -> None:
     """Measure leerroute on PostgreSQL: every figure a ratio against a floor measured in the same
     run (raw INSERTs, a raw scan of the log, the smaller population)."""
@@ -255,8 +265,8 @@ def bench(
             import pyinstrument  # noqa: F401
         except ImportError:
             raise typer.BadParameter("pyinstrument is not installed: pip install -e '.[bench]'", param_hint="--profile") from None
-    run(Options(small=small, large=large, seconds=seconds, seed=seed, database=database, profile=profile, output=output),
-        echo=typer.echo)
+    run(Options(small=small, large=large, seconds=seconds, seed=seed, database=database, profile=profile, output=output,
+                redis_url=redis_url, processes=processes), echo=typer.echo)
 
 
 @cli.command("policies")

@@ -23,12 +23,14 @@ from domain.errors import Ineligible, InvalidField, NotFound, RuleViolation
 from domain.financing import Claim, FinancingAgreement, claim_id_for
 from domain.money import AsOf, trajectory_facts
 from domain.payments import eligibility
+from domain.route_model import EffectiveRoute
 from domain.subscriptions import SubscriptionTerms
 from domain.terms import payer_kind_of
 from domain.trajectory import Trajectory
 from domain.values import Actor, MilestoneTerms, Role
 from leerroute import subscription_handlers
 from leerroute.errors import VersionMismatch
+from leerroute.route_models import BaselineRouteModels, RouteModels
 from leerroute.unit_of_work import UnitOfWork
 
 
@@ -68,6 +70,23 @@ class Context:
     subscription_terms: SubscriptionTerms = field(default_factory=SubscriptionTerms)
     now: Callable[[], datetime] = _utc_now
     new_secret: Callable[[], str] = new_webhook_secret
+    models: RouteModels | None = None  # the published route models, where the unit of work has none
+
+    @property
+    def route_models(self) -> RouteModels:
+        """The unit of work's route models, else those given to the service, else version 1 alone."""
+        found = getattr(self.uow, "route_models", None)
+        if found is not None:
+            return found
+        return self.models if self.models is not None else BaselineRouteModels(self.terms)
+
+    def route_of(self, trajectory: Trajectory) -> EffectiveRoute:
+        """The route model (and regional variant) the trajectory follows."""
+        return self.route_models.effective(trajectory.route_model, trajectory.route_variant)
+
+    def terms_of(self, trajectory: Trajectory) -> MilestoneTerms:
+        """The trajectory's own milestone terms (its version's), with the configured retention term."""
+        return self.route_of(trajectory).terms.milestone_terms(self.terms.retention_months)
 
 
 def check_version(aggregate: Any, expected: int | None) -> None:
@@ -105,10 +124,11 @@ def register_trajectory(command: c.RegisterTrajectory, ctx: Context) -> Outcome:
         trajectory_id=trajectory_id, actor=actor, seal=uow.seal,
     )
     uow.remember_candidate(municipality, command.person.bsn, candidate.id)
+    route = ctx.route_models.in_force(ctx.region_of(municipality), command.on)
     trajectory = Trajectory.register(
         trajectory_id=trajectory_id, municipality=municipality, candidate_id=candidate.id, target_group=command.target_group,
         on=command.on, today=ctx.today, benefit_monthly_cents=command.benefit_monthly_cents,
-        benefit_since=command.benefit_since, actor=actor,
+        benefit_since=command.benefit_since, actor=actor, route=route,
     )
     uow.save(candidate, trajectory)
     uow.record_access(actor, [trajectory], activity=command.activity, trace_id=ctx.trace_id)
@@ -148,23 +168,36 @@ def _placement(t: Trajectory, x: c.ProposePlacement, ctx: Context) -> str:
 def _deviation(t: Trajectory, x: c.GrantDeviation, ctx: Context) -> str:
     deviation_id = _new(ctx)
     t.grant_deviation(deviation_id=deviation_id, rule=x.rule, reason=x.reason, on=x.on, until=x.until,
-                      granted_by=x.granted_by, today=ctx.today, actor=x.actor)
+                      granted_by=x.granted_by, today=ctx.today, actor=x.actor, norm=x.norm, norm_weeks=x.norm_weeks,
+                      route=ctx.route_of(t))
     return deviation_id
 
 
 def _milestones(t: Trajectory, x: c.RecordDueMilestones, ctx: Context) -> None:
     if x.on > ctx.today:
         raise RuleViolation("no-future-dates", f"milestones are recorded up to today ({ctx.today}), not {x.on}")
-    t.record_due_milestones(today=x.on, terms=ctx.terms, actor=x.actor)
+    t.record_due_milestones(today=x.on, terms=ctx.route_of(t).terms, actor=x.actor)
+
+
+def _move(t: Trajectory, x: c.MoveRoute, ctx: Context) -> None:
+    current = ctx.route_of(t)
+    if x.route_model is None:
+        target = ctx.route_models.in_force(ctx.region_of(t.municipality), x.on)
+    else:
+        target = ctx.route_models.effective(x.route_model, x.route_variant)
+        if target.variant is not None and target.variant.region != ctx.region_of(t.municipality):
+            raise InvalidField("routeVariant", f"variant {x.route_variant} is of region {target.variant.region}, not this route's")
+    t.move_route(current=current, target=target, on=x.on, today=ctx.today, reason=x.reason, actor=x.actor)
 
 
 ROUTE_CHANGES: dict[type[c.TrajectoryCommand], Change] = {
-    c.StartPhase: lambda t, x, ctx: t.start_phase(x.phase, on=x.on, today=ctx.today, provider=x.provider, actor=x.actor),
+    c.StartPhase: lambda t, x, ctx: t.start_phase(x.phase, on=x.on, today=ctx.today, provider=x.provider, actor=x.actor,
+                                                  route=ctx.route_of(t)),
     c.CompletePhase: lambda t, x, ctx: t.complete_phase(x.phase, on=x.on, today=ctx.today, actor=x.actor),
     c.EndPhase: lambda t, x, ctx: t.end_phase_without_completion(x.phase, on=x.on, today=ctx.today, reason=x.reason,
                                                                  actor=x.actor),
     c.SkipPhase: lambda t, x, ctx: t.skip_phase(x.phase, on=x.on, today=ctx.today, basis=x.basis, reason=x.reason,
-                                                actor=x.actor),
+                                                actor=x.actor, route=ctx.route_of(t)),
     c.AssessLanguage: lambda t, x, ctx: t.assess_language(on=x.on, today=ctx.today, levels=x.levels, actor=x.actor),
     c.RecordPractice: _practice,
     c.ObtainCertificate: _certificate,
@@ -180,12 +213,13 @@ ROUTE_CHANGES: dict[type[c.TrajectoryCommand], Change] = {
     c.RecordCheckIn: lambda t, x, ctx: t.record_guarantee_check_in(on=x.on, today=ctx.today, summary=x.summary, actor=x.actor),
     c.EndGuarantee: lambda t, x, ctx: t.end_guarantee(on=x.on, today=ctx.today, reason=x.reason, actor=x.actor),
     c.DropOut: lambda t, x, ctx: t.drop_out(on=x.on, today=ctx.today, reason=x.reason, explanation=x.explanation,
-                                            actor=x.actor),
+                                            actor=x.actor, route=ctx.route_of(t), sub_reason=x.sub_reason),
     c.ReEnter: lambda t, x, ctx: t.re_enter(on=x.on, today=ctx.today, explanation=x.explanation, actor=x.actor),
     c.ChangeBenefit: lambda t, x, ctx: t.change_benefit(kind=x.kind, on=x.on, today=ctx.today, monthly_cents=x.monthly_cents,
                                                         actor=x.actor),
     c.GrantDeviation: _deviation,
     c.RecordDueMilestones: _milestones,
+    c.MoveRoute: _move,
     c.HoldRetention: lambda t, x, ctx: t.hold_retention(on=x.on, today=ctx.today, reason=x.reason, actor=x.actor),
     c.EndRetentionHold: lambda t, x, ctx: t.end_retention_hold(on=x.on, today=ctx.today, reason=x.reason, actor=x.actor),
 }
@@ -226,7 +260,7 @@ def apply_retention(command: c.ApplyRetention, ctx: Context) -> Outcome:
     trajectory, candidate = _trajectory_and_candidate(command, ctx)
     if command.on > ctx.today:
         raise RuleViolation("no-future-dates", f"retention is applied up to today ({ctx.today}), not {command.on}")
-    if not retention.erasure_due(trajectory, erased=candidate.is_erased, today=command.on, terms=ctx.terms):
+    if not retention.erasure_due(trajectory, erased=candidate.is_erased, today=command.on, terms=ctx.terms_of(trajectory)):
         return Outcome(trajectory, None)
     candidate.erase(on=command.on, today=ctx.today, actor=command.actor)
     return _erased(command, ctx, trajectory, candidate)

@@ -32,8 +32,10 @@ from domain.access import (
 )
 from domain.candidate import Candidate, PersonalData
 from domain.errors import Forbidden, InvalidField, NotFound
+from domain.route_model import EffectiveRoute
 from domain.trajectory import Trajectory
 from domain.values import Actor, Stage, TargetGroup, TrajectoryStatus
+from leerroute.route_models import RouteModels
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class TrajectoryRead:
     trajectory: Trajectory
     view: View
     candidate: CandidateFacts
+    route: EffectiveRoute | None = None  # the route model it follows (None: not known here)
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ class Queries:
         today: Callable[[], date],
         deviation_ending_days: int,
         read_wait_max_seconds: float,
+        route_models: RouteModels | None = None,
     ):
         self._store = store
         self._vault = vault
@@ -100,6 +104,7 @@ class Queries:
         self._today = today
         self._deviation_ending_days = deviation_ending_days
         self._read_wait = read_wait_max_seconds
+        self._route_models = route_models
 
     # -- one trajectory ---------------------------------------------------------------------------
 
@@ -127,7 +132,13 @@ class Queries:
         trajectory, view = self._visible(actor, trajectory_id)
         candidate = self._candidate(trajectory, personal=view.personal_data or view.candidate_name)
         self._log(actor, [trajectory], "get_trajectory", trace_id)
-        return TrajectoryRead(trajectory, view, candidate)
+        return TrajectoryRead(trajectory, view, candidate, self.route_of(trajectory))
+
+    def route_of(self, trajectory: Trajectory) -> EffectiveRoute | None:
+        """The route model (and regional variant) the trajectory follows."""
+        if self._route_models is None:
+            return None
+        return self._route_models.effective(trajectory.route_model, trajectory.route_variant)
 
     def history(self, actor: Actor, trajectory_id: UUID, *, trace_id: str) -> tuple[Trajectory, View, list[Any]]:
         """Every event of the route, with the view that says what of each the caller may see."""
@@ -139,7 +150,7 @@ class Queries:
         """What the answer to a write shows: the caller's view without the candidate's personal
         data (answers are given again for repeated requests; read personal data with a GET)."""
         view = replace(self._access.view(actor, trajectory) or NOTHING, personal_data=False, candidate_name=False)
-        return TrajectoryRead(trajectory, view, self._candidate(trajectory, personal=False))
+        return TrajectoryRead(trajectory, view, self._candidate(trajectory, personal=False), self.route_of(trajectory))
 
     def search(self, actor: Actor, bsn: str, *, trace_id: str) -> list[Trajectory]:
         """The own municipality's trajectory of a BSN (found by its keyed hash, never the BSN)."""

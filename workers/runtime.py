@@ -97,9 +97,12 @@ class Workers:
             self._stop.wait(self._catch_up_seconds)
 
     def _catch_up_and_dispatch(self) -> object:
-        """Bring the read models up to date, then deliver what they now include."""
+        """Bring the read models up to date, then deliver what they now include. A message that
+        found nothing new (a burst of writes wakes the workers once per write; the first
+        catch-up takes them all) leaves the dispatch to the catch-up that applied the events."""
         applied = self._catch_up()
-        self._dispatch_due()
+        if applied:
+            self._dispatch_due()
         return applied
 
     def _dispatch_due(self) -> None:

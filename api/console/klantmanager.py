@@ -12,11 +12,12 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from adapters.queries import PageRequest
-from api.console import pages, route_forms, timeline, web
+from api.console import labels, pages, route_forms, timeline, web
 from api.console.forms import Field, Form, Invalid, read
 from api.console.session import Klantmanager, posted_fields
 from api.deps import trace_id_of
 from domain.errors import NotFound
+from domain.route_rules import shown_status
 
 router = APIRouter(prefix="/console")
 
@@ -36,7 +37,7 @@ def _after(outcome: object) -> str:
 def worklist(request: Request, person: Klantmanager, after: AFTER = None) -> Response:
     queries = request.app.state.container.queries
     today, found, _ = queries.worklist(person.actor, limit=50, min_position=after)
-    return web.render(request, "klantmanager/worklist.html", title="Werklijst", today=today, worklist=found)
+    return web.render(request, "klantmanager/worklist.html", title="Werklijst", today=today, worklist=found, norms=dict(labels.NORMS))
 
 
 @router.get("/trajecten")
@@ -93,6 +94,7 @@ def trajectory(request: Request, trajectory_id: UUID, person: Klantmanager) -> R
     return web.render(
         request, "klantmanager/trajectory.html", title="Traject", read=read_, t=read_.trajectory,
         events=timeline.entries(events, view), steps=route_forms.STEPS,
+        statuses={phase: shown_status(state.status, phase, read_.route) for phase, state in read_.trajectory.phases.items()},
     )
 
 

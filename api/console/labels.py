@@ -6,6 +6,7 @@ from __future__ import annotations
 from enum import Enum
 
 from domain import values as v
+from domain.route_model import COMPONENTS, ROUTE_STAGES, norm_key
 from domain.terms import FinancingKind, Trigger
 
 ROLES = {
@@ -35,6 +36,7 @@ _WORDS: list[tuple[Enum, str]] = [
     (v.PhaseStatus.COMPLETED, "afgerond"),
     (v.PhaseStatus.ENDED_WITHOUT_COMPLETION, "gestopt zonder afronding"),
     (v.PhaseStatus.SKIPPED, "overgeslagen"),
+    (v.PhaseStatus.NOT_OFFERED, "niet aangeboden in de regio"),
     (v.SkipBasis.EVC, "EVC (erkenning van eerder verworven competenties)"),
     (v.SkipBasis.NOT_AVAILABLE_IN_REGION, "niet beschikbaar in de regio"),
     (v.SkipBasis.OTHER, "andere reden"),
@@ -117,6 +119,7 @@ EVENTS = {
     "BenefitStopped": "Uitkering beëindigd",
     "BenefitResumed": "Uitkering hervat",
     "DeviationGranted": "Maatwerk toegekend",
+    "RouteModelChanged": "Routemodel gewijzigd",
     "RouteStalled": "Route staat stil",
     "CandidateErased": "Persoonsgegevens gewist",
 }
@@ -164,6 +167,12 @@ RULES = {
     "claim-must-be-filed": "Deze declaratie is niet ingediend.",
     "claim-must-be-approved": "Deze declaratie is niet goedgekeurd.",
     "claimant-claims": "Alleen de declarant van deze afspraak kan declareren.",
+    "stage-offered-in-region": "Deze fase wordt in de regio van deze route niet aangeboden.",
+    "skip-basis-allowed": "Het routemodel van deze route staat overslaan op deze grond niet toe.",
+    "sub-reason-of-category": "Deze subreden hoort bij een andere reden.",
+    "route-model-change-reasoned": "Vul de reden van de wijziging van het routemodel in.",
+    "route-model-changes": "De route volgt dit routemodel al.",
+    "route-model-moves-forward": "Een route gaat alleen naar een nieuwere versie van het routemodel.",
 }
 
 # An invalid field the domain names, in words.
@@ -172,6 +181,9 @@ FIELDS = {
     "agreementId": "Deze afspraak bestaat niet, of u declareert er niet onder.",
     "candidate.bsn": "Een BSN is negen cijfers en voldoet aan de elfproef.",
     "employer.kvkNumber": "Een KvK-nummer is acht cijfers.",
+    "subReason": "Deze subreden kent het routemodel van deze route niet (bij deze reden).",
+    "norm": "Van deze norm kan hier niet worden afgeweken: alleen bij de duur van een opleiding, met een norm van het routemodel.",
+    "normWeeks": "Vul bij een norm het aantal weken in (1 tot 520).",
 }
 
 # Why a claim is refused: the unmet condition.
@@ -182,6 +194,15 @@ CONDITIONS = {
     "validity-period": "het moment valt buiten de looptijd van de afspraak",
     "minimum-placement-months": "de plaatsing heeft de minimale duur niet gehaald",
 }
+
+
+_COMPONENT_WORDS = {"vaktaal": "vaktaal", "practice": "praktijk", "employee-skills": "werknemersvaardigheden"}
+# The norms of a route model a deviation may name: a stage, or a stage's component.
+NORMS: tuple[tuple[str, str], ...] = tuple(
+    (norm_key(stage, component), ("intake" if stage is v.Stage.REGISTERED else WORDS[(v.Stage, str(stage))]) + (f" — {_COMPONENT_WORDS[component]}" if component else ""))
+    for stage in ROUTE_STAGES if stage is not v.Stage.GUARANTEE
+    for component in (None, *COMPONENTS.get(stage, ()))
+)
 
 
 def word(value: object) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.console.forms import Field, Form
-from api.console.labels import choices
+from api.console.labels import NORMS, choices
 from domain import commands as c
 from domain.candidate import PersonalData
 from domain.values import (
@@ -106,9 +106,13 @@ STEPS: dict[str, Form] = {
     ),
     "uitval": Form(
         "Uitval vastleggen",
-        (DATE, Field("reden", "Reden", "choice", choices(DropOutReason)), Field("toelichting", "Toelichting", "textarea")),
+        (DATE, Field("reden", "Reden", "choice", choices(DropOutReason)),
+         Field("subreden", "Subreden van de regio", required=False,
+               hint="Alleen als uw regio de reden verfijnt, zoals geen-rijbewijs; leeg: de reden hierboven"),
+         Field("toelichting", "Toelichting", "textarea")),
         lambda a, v, ids, _: c.DropOut(actor=a, trajectory_id=_tid(ids), on=v["datum"], reason=DropOutReason(v["reden"]),
-                                      explanation=v["toelichting"]),
+                                      sub_reason=v["subreden"], explanation=v["toelichting"]),
+        places={"subReason": "subreden", "sub-reason-of-category": "subreden", "reason": "reden"},
     ),
     "herinstroom": Form(
         "Herinstroom vastleggen", (DATE, Field("toelichting", "Toelichting", "textarea")),
@@ -118,10 +122,14 @@ STEPS: dict[str, Form] = {
         "Maatwerk toekennen",
         (Field("regel", "Regel die opzij wordt gezet", "choice", choices(DeviationRule)),
          Field("reden", "Reden", "textarea"), Field("datum", "Vanaf", "date"), Field("tot", "Tot en met", "date"),
-         Field("door", "Besloten door")),
+         Field("door", "Besloten door"),
+         Field("norm", "Norm waarvan wordt afgeweken", "choice", NORMS, required=False,
+               hint="Alleen bij de duur van een opleiding"),
+         Field("normweken", "Weken in deze periode", "int", required=False, hint="Bij een norm")),
         lambda a, v, ids, _: c.GrantDeviation(actor=a, trajectory_id=_tid(ids), on=v["datum"], rule=DeviationRule(v["regel"]),
-                                             reason=v["reden"], until=v["tot"], granted_by=v["door"]),
-        places={"end-after-start": "tot", "deviation-reasoned": "reden"},
+                                             reason=v["reden"], until=v["tot"], granted_by=v["door"], norm=v["norm"],
+                                             norm_weeks=v["normweken"]),
+        places={"end-after-start": "tot", "deviation-reasoned": "reden", "norm": "norm", "normWeeks": "normweken"},
     ),
     "garantie": Form(
         "Werk- en ontwikkelgarantie vastleggen", (DATE, Field("door", "Afgegeven door")),

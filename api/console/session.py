@@ -97,7 +97,7 @@ def check_csrf(request: Request, form: Any) -> None:
         raise BadFormToken()
 
 
-def _person(request: Request) -> SignedIn:
+async def _person(request: Request) -> SignedIn:
     had_one = USER in request.session
     person = signed_in(request)
     if person is None:
@@ -108,7 +108,7 @@ def _person(request: Request) -> SignedIn:
 def role_page(*roles: Role) -> Any:
     """A dependency: the signed-in person, who must have one of ``roles``."""
 
-    def dependency(person: Annotated[SignedIn, Depends(_person)]) -> SignedIn:
+    async def dependency(person: Annotated[SignedIn, Depends(_person)]) -> SignedIn:
         if person.actor.role not in roles:
             raise WrongRole()
         return person

@@ -21,6 +21,7 @@ _DETAILS = {
     "kind": "soort", "title": "titel", "rule": "regel", "until": "tot en met", "granted_by": "besloten door",
     "issued_by": "afgegeven door", "summary": "samenvatting", "monthly_cents": "bedrag per maand",
     "target_group": "doelgroep", "description": "omschrijving", "due_on": "gepland op",
+    "sub_reason": "subreden", "norm": "norm", "norm_weeks": "weken",
 }
 
 
@@ -61,6 +62,8 @@ _KINDS: tuple[type[Enum], ...] = (v.CertificateKind, v.BenefitChangeKind)
 def _shown(name: str, value: Any) -> str:
     if name == "monthly_cents" and isinstance(value, int):
         return labels.euros(value)
+    if name == "norm" and isinstance(value, str):
+        return dict(labels.NORMS).get(value, value)
     if isinstance(value, str) and not isinstance(value, Enum):
         for vocabulary in (_VOCABULARY[name],) if name in _VOCABULARY else _REASONS if name == "reason" else _KINDS if name == "kind" else ():
             try:

@@ -71,6 +71,7 @@ SUBSCRIPTION_BODY = {"callbackUrl": "http://127.0.0.1:9/hooks", "eventTypes": ["
 IMPORT_UPLOAD = {("klantmanager", "own"): 400, ("klantmanager", "other"): 400}
 RETENTION_SCHEDULE = {("privacy-officer", "own"): OK, ("privacy-officer", "other"): OK}
 RETENTION_HOLD = {("privacy-officer", "own"): OK, ("privacy-officer", "other"): 404}
+PROCESREGIE_ONLY = {("procesregie", "own"): OK, ("procesregie", "other"): OK}
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ OPERATIONS: dict[str, Op] = {
     "POST /v1/claims/{claim_id}/payment": Op(CLAIM_DECIDE, "approved", {"date": "2026-01-25"}),
     "GET /v1/trajectories/{trajectory_id}/money": Op(TRAJECTORY_MONEY, "claimed"),
     "GET /v1/money/reports": Op(MONEY_READ),
+    "GET /v1/route-comparison": Op(MUNICIPALITY_LIST),
     "GET /v1/subscriptions/event-types": Op(SUBSCRIBE),
     "POST /v1/subscriptions": Op(SUBSCRIBE, body=SUBSCRIPTION_BODY),
     "GET /v1/subscriptions": Op(SUBSCRIBE),
@@ -146,6 +148,7 @@ OPERATIONS: dict[str, Op] = {
     "GET /v1/retention-schedule": Op(RETENTION_SCHEDULE),
     "POST /v1/trajectories/{trajectory_id}/retention-hold": Op(RETENTION_HOLD, body={"date": "2026-11-20", "reason": "bezwaar loopt"}),
     "POST /v1/trajectories/{trajectory_id}/retention-hold/ending": Op(RETENTION_HOLD, "held", {"date": "2026-11-21", "reason": "bezwaar afgewezen"}),
+    "POST /v1/route-model-migrations": Op(PROCESREGIE_ONLY, body={"fromVersion": 1}),
 }
 
 PERSONAL_KEYS = {"bsn", "givenNames", "familyName", "birthDate", "candidateName"}

@@ -57,7 +57,8 @@ def test_ready_is_503_naming_a_projection_that_lags_beyond_the_bound(fresh_datab
         assert client.post("/v1/trajectories", json=registration(), headers=km).status_code == 201
         body = assert_problem(client.get("/health/ready"), 503)
         failed = {c["name"] for c in body["failedChecks"]}
-        assert failed == {"projection:route-summaries", "projection:funnel", "projection:money", "projection:retention"}
+        assert failed == {"projection:route-summaries", "projection:funnel", "projection:money", "projection:retention",
+                          "projection:comparison"}
         container.projections.catch_up()
         assert client.get("/health/ready").status_code == 200
 

@@ -112,7 +112,7 @@ def test_full_route_from_registration_to_guarantee_is_recorded_with_actor_and_bo
     assert all(e["occurredOn"] <= TODAY.date().isoformat() for e in events)
     # No personal data in the route's own events.
     assert set(by_type["TrajectoryRegistered"]["data"]) == {
-        "municipality", "candidateId", "targetGroup", "benefitMonthlyCents", "benefitSince"
+        "municipality", "candidateId", "targetGroup", "benefitMonthlyCents", "benefitSince", "routeModel", "routeVariant"
     }
     assert "Haddad" not in history.text
 

@@ -87,6 +87,8 @@ class MemoryLog:
     between_transactions: list[Callable[[], None]] = field(default_factory=list)
     # Run once when the next transaction takes an idempotency key, before it reads the records.
     while_claiming: list[Callable[[], None]] = field(default_factory=list)
+    # The published route models (``tests.unit.route_models``); None: version 1 alone.
+    route_models: Any = None
 
     def unit_of_work(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)
@@ -151,6 +153,7 @@ class MemoryUnitOfWork:
         self._notifications: list[Callable[[MemoryLog], None]] = []
         self.locks: list[UUID] = []
         self._position: int | None = None
+        self.route_models = log.route_models
 
     def __enter__(self) -> MemoryUnitOfWork:
         return self
@@ -461,6 +464,7 @@ def sample(
         c.ApplyRetention: {},
         c.HoldRetention: {"reason": "objection pending"},
         c.EndRetentionHold: {"reason": "objection decided"},
+        c.MoveRoute: {"reason": "the new national version"},
     }[kind]
     fields.update(overrides)
     return kind(actor=actor or DEFAULT_ACTORS.get(kind, KM), trajectory_id=trajectory_id, on=on, **fields)

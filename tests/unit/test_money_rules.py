@@ -17,6 +17,7 @@ from domain.money import (
     trajectory_facts,
     trajectory_money_event,
 )
+from domain.route_model import BASELINE_MODEL_ID
 from domain.terms import ClaimStatus, FinancingKind, PayerKind, Terms, Trigger
 from domain.trajectory import Trajectory
 from domain.values import Actor, Phase, Role
@@ -64,6 +65,7 @@ def test_a_library_event_as_the_money_reads_it_has_its_name_business_date_record
     assert read.data == {
         "municipality": "GM0363", "candidate_id": t.candidate_id, "target_group": "statushouder",
         "benefit_monthly_cents": 125_000, "benefit_since": date(2024, 6, 1),
+        "route_model": BASELINE_MODEL_ID, "route_variant": None,
     }
 
 

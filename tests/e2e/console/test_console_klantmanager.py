@@ -133,3 +133,24 @@ def test_every_step_form_passes_the_checks_and_the_other_steps_are_recorded(sign
     for what in ("Certificaat behaald", "Maatwerk toegekend", "Uitgevallen", "Weer ingestroomd", "Uitkering verlaagd"):
         assert what in timeline
     assert "reden: gezondheid" in timeline and "regel: taaleis" in timeline and "bedrag per maand: € 800,00" in timeline
+
+
+def test_maatwerk_names_the_norm_it_departs_from_and_a_drop_out_a_regional_sub_reason_only_where_the_region_has_one(sign_in):
+    page = sign_in("klantmanager", new_municipality())
+    trajectory_id = register(page, new_bsn())
+    step(page, trajectory_id, "maatwerk", {"regel": "training-duration", "reden": "praktijk duurt langer", "datum": "2026-01-21",
+                                           "tot": "2026-12-31", "door": "teamleider werk", "norm": "pre-trajectory.practice",
+                                           "normweken": "20"})
+    page.goto(f"/console/trajecten/{trajectory_id}")
+    assert "norm: voortraject — praktijk" in page.inner_text(".timeline")
+    # Version 1 (this route's model) knows no sub-reasons: the form says so at the field.
+    page.goto(f"/console/trajecten/{trajectory_id}/stappen/uitval")
+    page.fill("#veld-datum", "2026-02-01")
+    page.select_option("#veld-reden", "not-suited")
+    page.fill("#veld-subreden", "geen-rijbewijs")
+    page.fill("#veld-toelichting", "rijbewijs nodig")
+    page.click("form:not(.inline-form) button[type=submit]")
+    page.wait_for_load_state()
+    assert "De stap is vastgelegd." not in page.inner_text("main")
+    check_page(page)
+    assert "Deze subreden kent het routemodel van deze route niet" in page.inner_text("main")
