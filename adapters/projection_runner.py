@@ -109,19 +109,47 @@ class TrajectoryTracker:
         self._cache.clear()
 
 
+class _SharedTracker:
+    """The trajectories as of one log position, for every projection that stands there: a
+    catch-up moves them forward once per batch, however many projections read them."""
+
+    def __init__(self, tracker: TrajectoryTracker) -> None:
+        self._tracker = tracker
+        self._position: int | None = None
+
+    def advance(self, position: int, notifications: Sequence[Notification], decode: BatchDecoder) -> dict[UUID, Trajectory]:
+        if self._position != position:
+            self._tracker.forget()  # it stands elsewhere: load what the batch needs at its version
+        touched = self._tracker.advance(notifications, decode)
+        self._position = notifications[-1].id
+        return touched
+
+    def forget(self) -> None:
+        self._tracker.forget()
+        self._position = None
+
+
 @dataclass
 class ProjectionRunner:
+    """``batch_size``: events per transaction of a catch-up (a small lag reads what there is);
+    ``rebuild_batch_size``: events read at a time by a rebuild, whose trajectory projections
+    write a trajectory's rows once per ``rebuild_flush`` trajectories touched, not per batch."""
+
     store: EventStore
     database_url: str
     projections: Sequence[Projection]
-    batch_size: int = 500
+    batch_size: int = 2000
+    rebuild_batch_size: int = 5000
+    rebuild_flush: int = 5000
     _trackers: dict[str, TrajectoryTracker] = field(default_factory=dict, repr=False)
     _locks: dict[str, threading.Lock] = field(default_factory=dict, repr=False)
+    _shared: _SharedTracker = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         for projection in self.projections:
             self._trackers[projection.name] = TrajectoryTracker(self.store)
             self._locks[projection.name] = threading.Lock()
+        self._shared = _SharedTracker(TrajectoryTracker(self.store))
 
     def names(self) -> list[str]:
         return [p.name for p in self.projections]
@@ -197,10 +225,20 @@ class ProjectionRunner:
                 notifications = self._notifications_after(session, low, stop=stop)
                 if notifications:
                     decode = BatchDecoder(self.store)
+                    # The trajectories after the batch, moved forward once for every projection
+                    # of the group (they all stand at ``low``).
+                    touched: dict[UUID, Trajectory] | None = None
+                    if any(isinstance(p, TrajectoryProjection) for p in group):
+                        try:
+                            touched = self._shared.advance(low, notifications, decode)
+                        except Exception:  # each projection moves them itself, and stops where it fails
+                            self._shared.forget()
                     done = []
                     for projection in group:
-                        if self._write_isolated(projection, session, notifications, decode):
+                        if self._write_isolated(projection, session, notifications, decode, touched):
                             done.append(projection.name)
+                        else:
+                            self._shared.forget()
                     self._set_positions(session, done, notifications[-1].id)
                 elif stop is not None:  # no events up to the next position (ids can have gaps)
                     self._set_positions(session, [p.name for p in group], stop)
@@ -208,18 +246,21 @@ class ProjectionRunner:
         except BaseException:
             for tracker in self._trackers.values():
                 tracker.forget()  # a cache may be ahead of what was committed
+            self._shared.forget()
             raise
 
     def _write_isolated(
-        self, projection: Projection, session: Session, notifications: Sequence[Notification], decode: BatchDecoder
+        self, projection: Projection, session: Session, notifications: Sequence[Notification], decode: BatchDecoder,
+        touched: dict[UUID, Trajectory] | None,
     ) -> bool:
         """Write the batch into one projection inside a savepoint; when it fails, apply the
         events before the one it fails on, record that event and stop the projection there.
         Returns whether the whole batch was applied."""
         tracker = self._trackers[projection.name]
+        tracker.forget()  # the event-by-event path below loads what it needs at its version
         try:
             with session.begin_nested():
-                self._write(projection, session, tracker, notifications, decode=decode)
+                self._write(projection, session, tracker, notifications, decode=decode, touched=touched)
             return True
         except Exception:
             tracker.forget()
@@ -243,14 +284,16 @@ class ProjectionRunner:
             self._set_positions(session, [projection.name], applied)
         return False
 
-    def _notifications_after(self, session: Session, position: int, *, stop: int | None = None) -> list[Notification]:
+    def _notifications_after(
+        self, session: Session, position: int, *, stop: int | None = None, limit: int | None = None
+    ) -> list[Notification]:
         """The next batch of the log after ``position`` (up to ``stop``), read in ``session``."""
         e = events
         query = (
             select(e.c.id, e.c.originator_id, e.c.originator_version, e.c.topic, e.c.state)
             .where(e.c.id > position)
             .order_by(e.c.id)
-            .limit(self.batch_size)
+            .limit(limit or self.batch_size)
         )
         if stop is not None:
             query = query.where(e.c.id <= stop)
@@ -302,13 +345,26 @@ class ProjectionRunner:
                 for table in projection.tables:
                     session.execute(delete(table))
             position = 0
+            dirty: dict[UUID, Trajectory] = {}  # touched since the trajectory projections last wrote
+            by_trajectory = [p for p in projections if isinstance(p, TrajectoryProjection)]
+            by_batch = [p for p in projections if not isinstance(p, TrajectoryProjection)]
             while True:
-                notifications = self._notifications_after(session, position)
+                notifications = self._notifications_after(session, position, limit=self.rebuild_batch_size)
+                if notifications:
+                    decode = BatchDecoder(self.store)
+                    if by_trajectory:
+                        dirty.update(tracker.advance(notifications, decode))
+                    for projection in by_batch:
+                        self._write(projection, session, tracker, notifications, rebuilding=True, decode=decode)
+                # A trajectory's rows follow from its state alone: written once per flush, in its
+                # state after the last batch read (the tracker keeps the touched ones in memory).
+                if dirty and (not notifications or len(dirty) >= self.rebuild_flush):
+                    for projection in by_trajectory:
+                        assert isinstance(projection, TrajectoryProjection)
+                        projection.write(session, dirty, rebuilding=True)
+                    dirty = {}
                 if not notifications:
                     break
-                decode = BatchDecoder(self.store)
-                for projection in projections:  # trajectory projections share the tracker's states
-                    self._write(projection, session, tracker, notifications, rebuilding=True, decode=decode)
                 position = notifications[-1].id
                 replayed += len(notifications)
                 if on_batch is not None:
@@ -332,17 +388,21 @@ class ProjectionRunner:
         *,
         rebuilding: bool = False,
         decode: Callable[[Notification], Any] | None = None,
+        touched: dict[UUID, Trajectory] | None = None,
     ) -> None:
-        """A projection of trajectories gets their state after the batch; one that reads other
-        aggregates too (``write_notifications``) gets the batch itself. ``decode``: the batch's
-        events, decoded once for all projections."""
+        """A projection of trajectories gets their state after the batch (``touched``, when the
+        caller moved them forward already); one that reads other aggregates too
+        (``write_notifications``) gets the batch itself. ``decode``: the batch's events, decoded
+        once for all projections."""
         decode = decode or BatchDecoder(self.store)
         write_notifications = getattr(projection, "write_notifications", None)
         if write_notifications is not None:
             write_notifications(session, self.store, notifications, decode=decode)
         else:
             assert isinstance(projection, TrajectoryProjection)
-            projection.write(session, tracker.advance(notifications, decode), rebuilding=rebuilding)
+            if touched is None:
+                touched = tracker.advance(notifications, decode)
+            projection.write(session, touched, rebuilding=rebuilding)
 
     def log_size(self) -> int:
         return self.store.recorder.max_notification_id() or 0

@@ -9,12 +9,13 @@ needs.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import Table
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.orm import Session
 
 from adapters.funnel_counts import COUNT_TABLES, recount, update_counts
@@ -24,9 +25,10 @@ from adapters.tables import (
     norm_overruns,
     placement_summaries,
     stage_facts,
+    trajectory_counts,
     trajectory_summaries,
 )
-from adapters.upserts import replace_rows, upsert
+from adapters.upserts import add_counts, replace_rows, upsert
 from domain.funnel import cohort_of
 from domain.funnel import drop_out_facts as domain_drop_out_facts
 from domain.funnel import stage_facts as domain_stage_facts
@@ -74,7 +76,7 @@ class RouteSummaries(TrajectoryProjection):
     terms: MilestoneTerms
     route_models: RouteModels | None = field(default=None, kw_only=True)
     name: str = "route-summaries"
-    tables: Sequence[Table] = (trajectory_summaries, placement_summaries, deviation_summaries, norm_overruns)
+    tables: Sequence[Table] = (trajectory_summaries, placement_summaries, deviation_summaries, norm_overruns, trajectory_counts)
 
     def route_of(self, trajectory: Trajectory) -> EffectiveRoute:
         models = self.route_models or BaselineRouteModels(self.terms)
@@ -91,10 +93,40 @@ class RouteSummaries(TrajectoryProjection):
             placements.extend(placement_rows(trajectory))
             deviations.extend(deviation_rows(trajectory))
             norms.extend(norm_rows(trajectory, route))
+        if not rebuilding:  # a rebuild counts the summaries once, at the end
+            count_changes(session, list(trajectories), summaries)
         upsert(session, trajectory_summaries, summaries, ["trajectory_id"])
         upsert(session, placement_summaries, placements, ["placement_id"])
         upsert(session, deviation_summaries, deviations, ["deviation_id"])
         replace_rows(session, norm_overruns, "trajectory_id", trajectories, norms)
+
+    def rebuilt(self, session: Session) -> None:
+        recount_trajectories(session)
+
+
+_COUNT_KEY = ("municipality", "stage", "status", "target_group")
+
+
+def count_changes(session: Session, ids: list[UUID], summaries: list[dict[str, Any]]) -> None:
+    """Move ``trajectory_counts`` by the new summaries minus the stored ones; before the upsert."""
+    t = trajectory_summaries
+    changes: dict[tuple, int] = defaultdict(int)
+    for i in range(0, len(ids), 2000):
+        for row in session.execute(select(*(t.c[k] for k in _COUNT_KEY)).where(t.c.trajectory_id.in_(ids[i : i + 2000]))):
+            changes[tuple(row)] -= 1
+    for summary in summaries:
+        changes[tuple(summary[k] for k in _COUNT_KEY)] += 1
+    add_counts(session, trajectory_counts, _COUNT_KEY,
+               [{**dict(zip(_COUNT_KEY, key, strict=True)), "n": n} for key, n in sorted(changes.items()) if n], ("n",))
+
+
+def recount_trajectories(session: Session) -> None:
+    """Replace the counts by those of the summaries (after a rebuild, and in the migration)."""
+    t = trajectory_summaries
+    session.execute(delete(trajectory_counts))
+    session.execute(trajectory_counts.insert().from_select(
+        [*_COUNT_KEY, "n"], select(*(t.c[k] for k in _COUNT_KEY), func.count()).group_by(*(t.c[k] for k in _COUNT_KEY))
+    ))
 
 
 @dataclass

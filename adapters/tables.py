@@ -139,6 +139,18 @@ trajectory_summaries = Table(
           sqlite_where=text("stalled_since IS NOT NULL AND status = 'active'")),
 )
 
+# How many trajectory summaries there are per municipality, stage, status and target group (projection
+# "route-summaries"), so a list's total is a sum of a few rows, not a count of the municipality's routes.
+trajectory_counts = Table(
+    "trajectory_counts",
+    metadata,
+    Column("municipality", String(6), primary_key=True),
+    Column("stage", String(32), primary_key=True),
+    Column("status", String(20), primary_key=True),
+    Column("target_group", String(20), primary_key=True),
+    Column("n", Integer, nullable=False),
+)
+
 placement_summaries = Table(
     "placement_summaries",
     metadata,
@@ -379,6 +391,35 @@ money_saving_periods = Table(
     Index("money_saving_periods_municipality_idx", "municipality", "starts_on"),
 )
 
+# The bijstand savings as month aggregates (projection "money", ``adapters.money.savings``): per
+# trajectory and recording moment what that moment changed in its savings per month (``kind``
+# "month") and in the amount it saves every month from ``month`` on (``kind`` "rate"), and their
+# sums per municipality, recording month (UTC) and month. ``n`` counts the trajectories that have
+# the month.
+money_saving_changes = Table(
+    "money_saving_changes",
+    metadata,
+    Column("trajectory_id", Uuid, primary_key=True),
+    Column("recorded_at", DateTime(timezone=True), primary_key=True),
+    Column("kind", String(5), primary_key=True),
+    Column("month", Date, primary_key=True),
+    Column("municipality", String(6), nullable=False),
+    Column("cents", BigInteger, nullable=False),
+    Column("n", Integer, nullable=False),
+    Index("money_saving_changes_municipality_idx", "municipality", "recorded_at"),
+)
+
+money_saving_totals = Table(
+    "money_saving_totals",
+    metadata,
+    Column("municipality", String(6), primary_key=True),
+    Column("recorded_month", Date, primary_key=True),
+    Column("kind", String(5), primary_key=True),
+    Column("month", Date, primary_key=True),
+    Column("cents", BigInteger, nullable=False),
+    Column("n", Integer, nullable=False),
+)
+
 # Per trajectory, agreement and claim: the events the money is derived from, in a compact form
 # (projection "money"), so a report reads one row per aggregate instead of decoding the log. A
 # trajectory's events hold only the fields ``domain.money.TRAJECTORY_FIELDS`` names; agreements'
@@ -501,4 +542,24 @@ imported_rows = Table(
     Column("cells", Text, nullable=False),
     Index("imported_rows_candidate_idx", "candidate_id"),
     Index("imported_rows_import_idx", "import_id"),
+)
+
+# --- the national model and its regional variants (``adapters.route_models``) --------------------
+# One row per version of the national model and per regional variant, drafts included, with its
+# validity and content (the dict its events carry), written in the transaction of its events: a
+# registration in the same moment as a publication sees the one or the other, never half.
+route_models = Table(
+    "route_models",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("kind", String(10), nullable=False),  # national, regional
+    Column("model_id", Uuid, nullable=False),  # the national version (its own id for a national one)
+    Column("version", Integer, nullable=False),  # the national version's number
+    Column("region", String(100)),
+    Column("status", String(10), nullable=False),  # draft, published, succeeded
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date),
+    Column("content", Text, nullable=False),
+    Column("aggregate_version", Integer, nullable=False),
+    Index("route_models_model_idx", "model_id", "region"),
 )

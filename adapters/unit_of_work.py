@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from adapters import import_store, notification_store
+from adapters import route_models as route_model_rows
 from adapters.access_log import Access, AccessLog
 from adapters.aggregate_cache import AggregateCache
 from adapters.clock import Clock
@@ -40,8 +41,10 @@ from adapters.pseudonyms import Pseudonymiser
 from adapters.tables import idempotency_records
 from domain.candidate import PersonalData
 from domain.money import LoggedEvent, logged
+from domain.route_models import RouteModel, RouteVariant
 from domain.trajectory import Trajectory
 from domain.values import Actor
+from leerroute.route_models import RouteModels
 from leerroute.unit_of_work import Conflict, RequestKey, StoredOutcome, StoredRequest
 
 CONFLICTS = (sqlalchemy.exc.IntegrityError, es_persistence.IntegrityError, psycopg.IntegrityError)
@@ -57,6 +60,7 @@ class SqlUnitOfWork:
         access_log: AccessLog,
         clock: Clock,
         secret_box: notification_store.SecretBox | None = None,
+        route_models: route_model_rows.RouteModelCatalogue | RouteModels | None = None,
         cache: AggregateCache | None = None,
     ):
         self._url = database_url
@@ -66,6 +70,7 @@ class SqlUnitOfWork:
         self._access_log = access_log
         self._clock = clock
         self._secret_box = secret_box
+        self._route_models = route_models
         self._cache = cache
         self._stack: ExitStack | None = None
         self._session: Session | None = None
@@ -124,6 +129,14 @@ class SqlUnitOfWork:
         if self._trips is not None:
             return Deferred(self._trips)
         return self.session
+
+    @property
+    def route_models(self) -> RouteModels:
+        """The published ones as this transaction sees them (or those the unit of work was given)."""
+        assert self._route_models is not None, "a unit of work for route models is given them"
+        if isinstance(self._route_models, route_model_rows.RouteModelCatalogue):
+            return self._route_models.in_session(self.session)
+        return self._route_models
 
     def commit(self) -> int | None:
         assert self._session is not None, "the unit of work is used inside `with`"
@@ -199,11 +212,14 @@ class SqlUnitOfWork:
                 raise Conflict(str(error)) from error
             if position is not None:
                 self._position = position
-            return
-        stored = self._store.stored_events(*aggregates)
-        if stored:
-            digests = [event_digest(e.originator_id, e.topic, e.state) for e in stored]
-            self._trips.add_events(stored, digests, self._positioned)
+        else:
+            stored = self._store.stored_events(*aggregates)
+            if stored:
+                digests = [event_digest(e.originator_id, e.topic, e.state) for e in stored]
+                self._trips.add_events(stored, digests, self._positioned)
+        for aggregate in aggregates:  # the read model of versions and variants, in this transaction
+            if isinstance(aggregate, (RouteModel, RouteVariant)):
+                route_model_rows.record(self.session, aggregate)  # after the events (the queue goes first)
 
     def _positioned(self, positions: list[int]) -> None:
         self._position = max(positions)

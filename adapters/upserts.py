@@ -36,3 +36,15 @@ def replace_rows(session: Session, table: Table, key: str, ids: Iterable[Any], r
         session.execute(delete(table).where(table.c[key].in_(id_list)))
     if rows:
         session.execute(table.insert(), rows)
+
+
+def add_counts(session: Session, table: Table, keys: Sequence[str], rows: list[dict[str, Any]], counters: Sequence[str]) -> None:
+    """Add ``rows``' counters to the stored rows of the same key (a new key starts at zero)."""
+    if not rows:
+        return
+    insert_fn = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert_fn(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys), set_={c: table.c[c] + statement.excluded[c] for c in counters}
+    )
+    session.execute(statement, rows)

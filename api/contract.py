@@ -76,7 +76,7 @@ def _ref(name: str) -> dict[str, str]:
 
 
 def _is_write(path: str, method: str) -> bool:
-    return method == "post" and not path.endswith("/search")
+    return method in ("put", "patch") or (method == "post" and not path.endswith("/search"))
 
 
 def publish(schema: dict[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,8 @@ from api import (
     retention,
     route_comparison,
     route_migrations,
+    route_models,
+    route_variants,
     steps,
     subscriptions,
     trajectories,
@@ -78,7 +80,7 @@ def create_app(container: Container | None = None, *, run_worker: bool | None = 
     problems.install(app)
     contract.install(app)
     for module in (trajectories, steps, placements, pipeline, agreements, claims, money_reports, retention, operations, imports,
-                   subscriptions, route_migrations, route_comparison):
+                   subscriptions, route_migrations, route_comparison, route_models, route_variants):
         app.include_router(module.router)
     generate = app.openapi
     app.openapi = lambda: operations.document_operations(generate())  # type: ignore[method-assign]

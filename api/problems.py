@@ -114,7 +114,7 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
 def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
     """Make the OpenAPI document say what the API does on errors: every operation documents
     400, 401 and 403 (404 when its path names a resource; 409, 412 and 422 when it is a write,
-    a POST that is not a ``/search``) besides the problems its route declares, every error response as ``application/problem+json`` with the Problem schema, and
+    a PUT, a PATCH or a POST that is not a ``/search``) besides the problems its route declares, every error response as ``application/problem+json`` with the Problem schema, and
     none of FastAPI's default 422 validation responses (validation errors are 400 here)."""
     problem_ref = {"$ref": "#/components/schemas/Problem"}
     for path, operations in schema.get("paths", {}).items():
@@ -128,8 +128,9 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
             wanted = dict(_BASELINE)
             if "{" in path:
                 wanted[404] = _NOT_FOUND
-            if operation is operations.get("post") and not path.endswith("/search"):
-                wanted.update(_WRITE)  # every POST but a search is a write (api/writes.py)
+            post = operation is operations.get("post") and not path.endswith("/search")
+            if post or operation in (operations.get("put"), operations.get("patch")):
+                wanted.update(_WRITE)  # every POST but a search is a write (api/writes.py), and every PUT and PATCH
             for status, description in wanted.items():
                 responses.setdefault(str(status), {"description": description})
             for status, response in responses.items():

@@ -89,7 +89,7 @@ def main() -> None:
 
     scoped_reader = money_queries.read_scoped_log
     for name, (path, hdrs) in figures.items():
-        money_queries.read_scoped_log = lambda store, url, scope: decode_log(store)  # type: ignore[assignment]
+        money_queries.read_scoped_log = lambda store, url, scope, **_: decode_log(store)
         whole = median(path, hdrs)
         money_queries.read_scoped_log = scoped_reader
         scoped = median(path, hdrs)

@@ -40,8 +40,10 @@ SECRETS = {
 TARGETS = {
     "commands in-process": (">=", 0.5),
     "commands over HTTP": (">=", 0.35),
-    "rebuild": (">=", 0.3),
+    "rebuild": (">=", 0.5),
+    "catch-up": (">=", 0.5),
     "report latency": ("<=", 2.0),
+    "list latency": ("<=", 1.5),
     "visibility p99": ("<=", 2.0),
     "deliveries": (">=", 0.1),
     "delivery p99": ("<=", 10.0),
@@ -183,11 +185,12 @@ def raw_insert_rate(url: str, seconds: float) -> tuple[float, list[float]]:
     return count / elapsed, latencies
 
 
-def raw_scan_rate(container) -> tuple[float, int]:
-    """Read the whole event table in the projections' batch size and decode every event."""
+def raw_scan_rate(container, after: int = 0) -> tuple[float, int]:
+    """Read the event table (after position ``after``) in the projections' batch size and decode
+    every event."""
     store = container.store
     batch = container.projections.batch_size
-    position, count = 0, 0
+    position, count = after, 0
     start = time.perf_counter()
     while True:
         notifications = store.recorder.select_notifications(start=position, limit=batch, inclusive_of_start=False)
@@ -201,6 +204,10 @@ def raw_scan_rate(container) -> tuple[float, int]:
 
 
 # --- the figures ---------------------------------------------------------------------------------
+
+
+# Reads of a page of rows (the rest are reports over a whole municipality or the country).
+LIST_READS = ("trajectory list", "worklist", "money of one trajectory")
 
 
 def rebuild_rate(container) -> tuple[float, int]:
@@ -367,17 +374,23 @@ def run(options: Options, echo: Callable[[str], None] = print) -> dict[str, Any]
 
     # The large population (the small one is its prefix): caught up, then the same reads.
     if options.large > options.small:
+        caught_up = container.projections.log_size()
         grow(options.small, options.large - options.small)
-        t0 = time.perf_counter()
-        applied = container.projections.catch_up()
-        elapsed = time.perf_counter() - t0
+        new_scan, _ = raw_scan_rate(container, after=caught_up)
+        with profiled(options.profile, "catch-up", stamp, echo):
+            t0 = time.perf_counter()
+            applied = container.projections.catch_up()
+            elapsed = time.perf_counter() - t0
         facts["catchUp"] = {"events": applied, "eventsPerSecond": round(applied / elapsed, 1)}
-        echo(f"  read models caught up with {applied:,} events in {elapsed:.1f} s ({applied / elapsed:,.0f} ev/s)")
+        figures.append(Figure(f"read models caught up after a bulk load, {applied:,} events", applied / elapsed, "ev/s",
+                              new_scan, "raw scan+decode", "catch-up", {"events": applied}))
+        echo(figures[-1].line())
     large_reads = read_latencies(container, repeats)
-    large_reads.update(money_latencies(container, money_trajectory))
+    with profiled(options.profile, "money-report", stamp, echo):
+        large_reads.update(money_latencies(container, money_trajectory))
     for name in small_reads:
         figures.append(Figure(f"{name} at {size(options.large)} routes", large_reads[name], "ms", small_reads[name],
-                              size(options.small), "report latency"))
+                              size(options.small), "list latency" if name in LIST_READS else "report latency"))
         echo(figures[-1].line())
 
     # Writes, on the large database.

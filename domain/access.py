@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from domain import commands as c
 from domain import retention
+from domain import route_model_commands as rm
 from domain.errors import Forbidden, NotFound
 from domain.financing import Claim
 from domain.money import MoneyScope
@@ -110,6 +111,10 @@ COMMAND_ROLES: dict[type[c.Command], frozenset[Role]] = {
          c.DeleteSubscription, c.ReplaySubscription),
         SUBSCRIBERS,
     ),
+    **dict.fromkeys((rm.DraftRouteModel, rm.ReviseRouteModel, rm.PublishRouteModel), frozenset({Role.PROCESREGIE})),
+    rm.PublishBaselineModel: SYSTEM,
+    **dict.fromkeys((rm.DraftRouteVariant, rm.ReviseRouteVariant, rm.PublishRouteVariant),
+                    frozenset({Role.KLANTMANAGER, Role.PROCESREGIE})),
 }
 
 # Roles that may call each kind of read at all.
@@ -122,6 +127,33 @@ WORKLIST_READERS = frozenset({Role.KLANTMANAGER})
 FUNNEL_READERS = frozenset({Role.KLANTMANAGER, Role.PROCESREGIE})
 MONEY_READERS = frozenset({Role.KLANTMANAGER, Role.FUND, Role.PROCESREGIE})
 COMPARISON_READERS = frozenset({Role.KLANTMANAGER, Role.PROCESREGIE})
+
+
+# The national model and its regional variants: every role that signs in reads the published
+# versions and variants; a draft only those who may change it (``can_write_route_model``,
+# ``can_write_variant``).
+ROUTE_MODEL_READERS = frozenset({Role.KLANTMANAGER, Role.PROCESREGIE, Role.FUND, Role.EMPLOYER, Role.PRIVACY_OFFICER})
+
+
+def can_write_route_model(actor: Actor) -> bool:
+    """A version of the national model is drafted, revised and published by procesregie (APT)."""
+    return actor.role is Role.PROCESREGIE
+
+
+def can_see_route_model(actor: Actor, *, published: bool) -> bool:
+    return actor.role in ROUTE_MODEL_READERS and (published or can_write_route_model(actor))
+
+
+def can_see_variant(actor: Actor, centre: str | None, *, published: bool) -> bool:
+    return actor.role in ROUTE_MODEL_READERS and (published or can_write_variant(actor, centre))
+
+
+def can_write_variant(actor: Actor, centre: str | None) -> bool:
+    """A region's variant: procesregie, or a klantmanager of the region's centrumgemeente
+    (``centre``, the coordinating municipality; None when the region has none on record)."""
+    if actor.role is Role.PROCESREGIE:
+        return True
+    return actor.role is Role.KLANTMANAGER and centre is not None and actor.organisation == centre
 
 
 # A spreadsheet import brings in a caseload: a klantmanager, for the own municipality only.

@@ -36,7 +36,8 @@ COMPONENTS: Mapping[Stage, tuple[str, ...]] = {Stage.PRE_TRAJECTORY: ("vaktaal",
 
 
 def route_model_id(version: int) -> UUID:
-    """The aggregate id of national version ``version`` (1, 2, 3, ...): the same everywhere."""
+    """The aggregate id of national version ``version`` (1, 2, 3, ...): the same everywhere
+    (its aggregate is ``domain.route_models.RouteModel``)."""
     return uuid5(NAMESPACE_URL, f"leerroute:route-model:{version}")
 
 
@@ -300,3 +301,157 @@ def differences(before: EffectiveRoute, after: EffectiveRoute) -> list[dict[str,
         if old_bases != new_bases:
             changes.append({"what": f"skipBases.{stage}", "from": old_bases, "to": new_bases})
     return changes
+
+
+# --- as plain dicts: what the events carry (and the API's JSON, camelCase) -------------------------
+#
+# A stored event's dict is read by these functions forever: a new field gets a default here.
+
+
+def _listed(where: str, value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise InvalidField(where, "a list")
+    return value
+
+
+def _object(where: str, value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise InvalidField(where, "an object")
+    return value
+
+
+def _int(where: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidField(where, f"a whole number (got {value!r})")
+    return value
+
+
+def _code(where: str, kind: type[Any], value: Any, what: str) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        known = ", ".join(str(v) for v in kind)
+        raise InvalidField(where, f"unknown {what} {value!r}; known: {known}") from None
+
+
+def _norm_to_dict(norm: Norm | None) -> dict[str, int] | None:
+    return None if norm is None else {"weeks": norm.weeks, "minWeeks": norm.min_weeks, "maxWeeks": norm.max_weeks}
+
+
+def _norm_from_dict(where: str, data: Any) -> Norm | None:
+    if data is None:
+        return None
+    data = _object(where, data)
+    for name in ("weeks", "minWeeks", "maxWeeks"):
+        if name not in data:
+            raise InvalidField(f"{where}.{name}", "missing")
+    return Norm(_int(f"{where}.weeks", data["weeks"]), _int(f"{where}.minWeeks", data["minWeeks"]),
+                _int(f"{where}.maxWeeks", data["maxWeeks"]))
+
+
+def model_to_dict(model: NationalModel) -> dict[str, Any]:
+    return {
+        "stages": [
+            {
+                "stage": str(s.stage),
+                "norm": _norm_to_dict(s.norm),
+                "optional": s.optional,
+                "skipBases": sorted(str(b) for b in s.skip_bases),
+                "components": {name: _norm_to_dict(norm) for name, norm in s.components.items()},
+                "certificates": [str(k) for k in s.certificates],
+            }
+            for s in model.stages
+        ],
+        "terms": {
+            "lastingPlacementMonths": model.terms.lasting_placement_months,
+            "checkInIntervalMonths": model.terms.check_in_interval_months,
+            "checkInWindowDays": model.terms.check_in_window_days,
+            "guaranteeYears": model.terms.guarantee_years,
+            "stallWeeks": model.terms.stall_weeks,
+        },
+        "dropOutCategories": [str(r) for r in model.drop_out_categories],
+    }
+
+
+def model_from_dict(data: Mapping[str, Any]) -> NationalModel:
+    """The national version of a dict (an event's, or a request's body): an unknown stage,
+    component, basis, certificate or category is an ``InvalidField`` naming where it is. The
+    result is not yet checked as a whole (``NationalModel.check``)."""
+    data = _object("model", data)
+    stages = []
+    for i, raw in enumerate(_listed("stages", data.get("stages"))):
+        where = f"stages[{i}]"
+        raw = _object(where, raw)
+        stage = _code(f"{where}.stage", Stage, raw.get("stage"), "stage")
+        components = {}
+        for name, norm in _object(f"{where}.components", raw.get("components") or {}).items():
+            if name not in COMPONENTS.get(stage, ()):
+                known = ", ".join(COMPONENTS.get(stage, ())) or "none"
+                raise InvalidField(f"{where}.components", f"{stage} has no component {name!r} (its components: {known})")
+            components[name] = _norm_from_dict(f"{where}.components.{name}", norm)
+        optional = raw.get("optional", False)
+        if not isinstance(optional, bool):
+            raise InvalidField(f"{where}.optional", "true or false")
+        stages.append(StageModel(
+            stage=stage,
+            norm=_norm_from_dict(f"{where}.norm", raw.get("norm")),
+            optional=optional,
+            skip_bases=frozenset(_code(f"{where}.skipBases", SkipBasis, b, "skip basis")
+                                 for b in _listed(f"{where}.skipBases", raw.get("skipBases", []))),
+            components=components,
+            certificates=tuple(_code(f"{where}.certificates", CertificateKind, k, "certificate kind")
+                               for k in _listed(f"{where}.certificates", raw.get("certificates", []))),
+        ))
+    terms = _object("terms", data.get("terms"))
+    names = ("lastingPlacementMonths", "checkInIntervalMonths", "checkInWindowDays", "guaranteeYears", "stallWeeks")
+    for name in names:
+        if name not in terms:
+            raise InvalidField(f"terms.{name}", "missing")
+    categories = data.get("dropOutCategories")
+    return NationalModel(
+        stages=tuple(stages),
+        terms=RouteTerms(*(_int(f"terms.{name}", terms[name]) for name in names)),
+        drop_out_categories=tuple(DropOutReason) if categories is None else tuple(
+            _code("dropOutCategories", DropOutReason, r, "drop-out category") for r in _listed("dropOutCategories", categories)
+        ),
+    )
+
+
+def variant_to_dict(variant: RegionalVariant) -> dict[str, Any]:
+    return {
+        "region": variant.region,
+        "offered": sorted(str(s) for s in variant.offered),
+        "norms": dict(variant.norms),
+        "providers": {str(stage): list(names) for stage, names in variant.providers.items()},
+        "subReasons": {name: str(category) for name, category in variant.sub_reasons.items()},
+    }
+
+
+def variant_from_dict(data: Mapping[str, Any]) -> RegionalVariant:
+    """A regional variant of a dict; unknown codes are an ``InvalidField``. The bounds of its
+    national version are checked by ``RegionalVariant.check``."""
+    data = _object("variant", data)
+    region = data.get("region")
+    if not isinstance(region, str) or not region.strip():
+        raise InvalidField("region", "the name of a labour-market region")
+    norms = {}
+    for key, weeks in _object("norms", data.get("norms") or {}).items():
+        parse_norm_key(key)
+        norms[key] = _int(f"norms.{key}", weeks)
+    providers = {}
+    for code, names in _object("providers", data.get("providers") or {}).items():
+        stage = _code(f"providers.{code}", Stage, code, "stage")
+        listed = _listed(f"providers.{code}", names)
+        if not all(isinstance(n, str) and n.strip() for n in listed):
+            raise InvalidField(f"providers.{code}", "names of providers")
+        providers[stage] = tuple(listed)
+    sub_reasons = {}
+    for name, category in _object("subReasons", data.get("subReasons") or {}).items():
+        sub_reasons[name] = _code(f"subReasons.{name}", DropOutReason, category, "drop-out category")
+    return RegionalVariant(
+        region=region,
+        offered=frozenset(_code("offered", Stage, s, "stage") for s in _listed("offered", data.get("offered", []))),
+        norms=norms,
+        providers=providers,
+        sub_reasons=sub_reasons,
+    )

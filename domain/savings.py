@@ -104,6 +104,45 @@ def monthly_savings(periods: Sequence[SavingPeriod], through: date) -> dict[str,
 
 
 @dataclass(frozen=True)
+class MonthlySavings:
+    """A trajectory's savings for every completed month through any date, in a form that adds up
+    over trajectories: ``months`` holds each month's savings up to the month in which the last,
+    still running period starts; from ``rate_from`` (``YYYY-MM``, None: no such period) on, every
+    month saves ``rate`` cents (a whole month of that period, exactly its monthly saving).
+    ``monthly_savings(periods, through)`` is this, cut at the last month completed by ``through``
+    (``as_of_month``)."""
+
+    months: dict[str, int]
+    rate_from: str | None
+    rate: int
+
+
+def savings_through_any_date(periods: Sequence[SavingPeriod]) -> MonthlySavings:
+    running = [p for p in periods if p.ends_on is None and p.monthly_saving_cents > 0]
+    ends = [p.ends_on for p in periods if p.ends_on is not None and p.monthly_saving_cents > 0]
+    if running:
+        start = running[0].starts_on
+        horizon = _month_end(start.year, start.month)
+        after = horizon + timedelta(days=1)
+        return MonthlySavings(monthly_savings(periods, horizon), f"{after.year:04d}-{after.month:02d}",
+                              running[0].monthly_saving_cents)
+    if not ends:
+        return MonthlySavings({}, None, 0)
+    last = max(ends)
+    return MonthlySavings(monthly_savings(periods, _month_end(last.year, last.month)), None, 0)
+
+
+def as_of_month(savings: MonthlySavings, through: date) -> dict[str, int]:
+    """The savings per completed month up to ``through`` (what ``monthly_savings`` gives)."""
+    last = f"{through.year:04d}-{through.month:02d}" if _month_end(through.year, through.month) <= through else (
+        f"{through.year:04d}-{through.month - 1:02d}" if through.month > 1 else f"{through.year - 1:04d}-12")
+    result = {m: cents for m, cents in savings.months.items() if m <= last}
+    if savings.rate_from is not None:
+        result.update((m, savings.rate) for m in _months(savings.rate_from, last))
+    return result
+
+
+@dataclass(frozen=True)
 class MonthPosition:
     month: str
     savings: int

@@ -35,10 +35,13 @@ from adapters.projection_runner import ProjectionRunner
 from adapters.projections import Funnel, RouteSummaries
 from adapters.pseudonyms import Pseudonymiser
 from adapters.retention import RetentionSchedule, due_for_erasure
+from adapters.route_models import RouteModelCatalogue
 from adapters.tokens import OidcVerifier, TokenService, TokenVerifier
 from adapters.unit_of_work import SqlUnitOfWork
 from domain.access import AccessPolicy, FundCoverage
 from domain.payments import fund_covers
+from domain.route_model_commands import PublishBaselineModel
+from domain.route_models import STARTUP_ACTOR
 from domain.subscriptions import SubscriptionTerms
 from domain.trajectory import Trajectory
 from leerroute.comparison_queries import ComparisonQueries
@@ -50,7 +53,8 @@ from leerroute.policies import TimePolicies
 from leerroute.queries import Queries
 from leerroute.retention_queries import RetentionQueries
 from leerroute.route_migrations import RouteMigrations
-from leerroute.route_models import BaselineRouteModels, RouteModels
+from leerroute.route_model_queries import RouteModelQueries
+from leerroute.route_models import RouteModels
 from leerroute.service import Service
 from leerroute.settings import Settings
 from workers.actors import NOTIFICATIONS_QUEUE, POLICIES_QUEUE, PROJECTIONS_QUEUE
@@ -89,7 +93,9 @@ class Container:
     live_metrics: metrics.LiveMetrics
     retention: RetentionQueries
     tracer_provider: TracerProvider | None
-    route_models: RouteModels
+    route_models: RouteModels  # the port in use: the published ones (``route_catalogue``), unless build() was given others
+    route_catalogue: RouteModelCatalogue
+    route_model_queries: RouteModelQueries
     route_migrations: RouteMigrations
 
     @property
@@ -126,8 +132,8 @@ def build(
     leerroute's own, with the hash chain). ``notification_clock``: the clock of deliveries (their
     backoff, leases, failing time and secrets' grace; by default the wall clock).
     ``tracer_provider``: where the traces go (by default as the ``OTEL_*`` variables say,
-    ``adapters.telemetry``; none when they say nothing). ``route_models``: the published route
-    models (by default version 1 alone, of the configured milestone terms)."""
+    ``adapters.telemetry``; none when they say nothing). ``route_models``: the route
+    models in force (by default the published ones, ``adapters.route_models``)."""
     settings = settings or Settings()
     clock = clock or SystemClock(settings.timezone)
     url = settings.effective_database_url
@@ -140,7 +146,11 @@ def build(
     store = store or EventStore(url)
     access_log = AccessLog(url, clock)
     terms = settings.milestone_terms
-    route_models = route_models or BaselineRouteModels(terms)
+    # Which national version and regional variant are in force: the published ones, read from the
+    # log's table; a test may give others (then the units of work answer those too).
+    catalogue = RouteModelCatalogue(url, terms)
+    given_route_models = route_models
+    route_models = route_models or catalogue
     money = MoneyQueries(
         store=store, database_url=url, region_of=region_of, baseline=settings.savings_baseline,
         access_log=access_log, pseudonymise=pseudonymise,
@@ -161,7 +171,7 @@ def build(
     cache = AggregateCache(settings.aggregate_cache_size) if settings.aggregate_cache_size else None
 
     def unit_of_work() -> SqlUnitOfWork:
-        return SqlUnitOfWork(url, store, vault, pseudonymise, access_log, clock, secret_box, cache)
+        return SqlUnitOfWork(url, store, vault, pseudonymise, access_log, clock, secret_box, given_route_models or catalogue, cache)
 
     delivery_clock = notification_clock or SystemClock(settings.timezone)
     dispatcher = Dispatcher(
@@ -197,8 +207,10 @@ def build(
         subscription_terms=SubscriptionTerms(
             allowed_hosts=settings.allowed_callback_hosts, secret_grace=timedelta(hours=settings.notification_secret_grace_hours),
         ),
-        now=delivery_clock.now, route_models=route_models,
+        now=delivery_clock.now, route_models=route_models, regions=region_of,
     )
+    if migrate:  # version 1 of the national model, once (of processes starting together, one records it)
+        service.handle(PublishBaselineModel(actor=STARTUP_ACTOR, on=clock.today()))
     time_policies = TimePolicies(
         service, lambda today: queries.due_trajectories(url, today), clock.today, observe=metrics.count_policy_run,
         due_for_erasure=lambda today: due_for_erasure(url, today), erased=metrics.RETENTION_ERASURES.inc,
@@ -212,7 +224,8 @@ def build(
     def savepoints(keep: bool, careful: bool) -> AbstractContextManager[BatchTransaction]:
         """One transaction for a batch of import rows, each command a savepoint in it."""
         return batch_transaction(
-            url, lambda batch: BatchUnitOfWork(batch, url, store, vault, pseudonymise, access_log, clock), keep=keep, careful=careful
+            url, lambda batch: BatchUnitOfWork(batch, url, store, vault, pseudonymise, access_log, clock, secret_box,
+                                               given_route_models or catalogue), keep=keep, careful=careful
         )
 
     import_store = ImportStore(url, settings.effective_personal_data_secret, clock)
@@ -255,6 +268,8 @@ def build(
         tracer_provider=tracer_provider,
         retention=RetentionQueries(url, projections, clock.today, settings.read_wait_max_seconds),
         route_models=route_models,
+        route_catalogue=catalogue,
+        route_model_queries=RouteModelQueries(store, catalogue, region_of),
         route_migrations=RouteMigrations(
             service, lambda: route_models, lambda model, region: queries.pinned_routes(url, model, region), region_of,
             region_of.regions,

@@ -246,7 +246,7 @@ def bench(
     seconds: Annotated[float, typer.Option(help="Seconds per write figure")] = 10.0,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic population")] = 2026,
     database: Annotated[str, typer.Option(help="Name of the benchmark database (dropped and created anew)")] = "leerroute_bench",
-    profile: Annotated[bool, typer.Option(help="Profile the rebuild and the in-process commands (pyinstrument)")] = False,
+    profile: Annotated[bool, typer.Option(help="Profile the rebuild, the catch-up, the money reads and the in-process commands (pyinstrument)")] = False,
     output: Annotated[Path | None, typer.Option(help="JSON result file (default bench/results/bench-<time>.json)")] = None,
     redis_url: Annotated[str | None, typer.Option(help="Also measure with a worker process on this Redis (a database of its own)")] = None,
     processes: Annotated[int, typer.Option(help="uvicorn worker processes of the API under HTTP load", min=1)] = 1,

@@ -28,9 +28,9 @@ from domain.subscriptions import SubscriptionTerms
 from domain.terms import payer_kind_of
 from domain.trajectory import Trajectory
 from domain.values import Actor, MilestoneTerms, Role
-from leerroute import subscription_handlers
+from leerroute import route_model_handlers, subscription_handlers
 from leerroute.errors import VersionMismatch
-from leerroute.route_models import BaselineRouteModels, RouteModels
+from leerroute.route_models import BaselineRouteModels, NoRegions, Regions, RouteModels
 from leerroute.unit_of_work import UnitOfWork
 
 
@@ -71,6 +71,7 @@ class Context:
     now: Callable[[], datetime] = _utc_now
     new_secret: Callable[[], str] = new_webhook_secret
     models: RouteModels | None = None  # the published route models, where the unit of work has none
+    regions: Regions = field(default_factory=NoRegions)
 
     @property
     def route_models(self) -> RouteModels:
@@ -396,6 +397,7 @@ HANDLERS: dict[type[c.Command], Handler] = {
     c.FileClaim: file_claim,
     **dict.fromkeys(DECISIONS, decide_claim),
     **subscription_handlers.HANDLERS,
+    **route_model_handlers.HANDLERS,
 }
 
 

@@ -18,7 +18,8 @@ from uuid import UUID
 from adapters import queries
 from adapters.access_log import Access, AccessLog
 from adapters.eventstore import EventStore
-from adapters.money.log import MoneyLog, fund_agreement_ids, read_scoped_log
+from adapters.money.log import MoneyLog, fund_agreement_ids, read_savings, read_scoped_log
+from adapters.money.savings import aggregated as savings_aggregated
 from adapters.pseudonyms import Pseudonymiser
 from domain.access import (
     agreement_scope,
@@ -54,7 +55,10 @@ class MoneyState:
     savings: dict[UUID, dict[str, int]]
 
 
-def derive(log: MoneyLog, as_of: AsOf, region_of: Callable[[str], str], baseline: SavingsBaseline) -> MoneyState:
+def derive(
+    log: MoneyLog, as_of: AsOf, region_of: Callable[[str], str], baseline: SavingsBaseline, *, with_savings: bool = True
+) -> MoneyState:
+    """The facts, lines and (``with_savings``) savings of the log's trajectories as of a moment."""
     facts: dict[UUID, TrajectoryFacts] = {}
     for trajectory_id, events in log.trajectories.items():
         municipality = events[0].data.get("municipality", "") if events else ""
@@ -88,7 +92,7 @@ def derive(log: MoneyLog, as_of: AsOf, region_of: Callable[[str], str], baseline
             line = money_line(agreement, f, claim_of.get((agreement.id, f.id)), as_of.day)
             if line is not None:
                 lines.append(line)
-    periods = {t: saving_periods(f, baseline) for t, f in facts.items()}
+    periods = {t: saving_periods(f, baseline) for t, f in facts.items()} if with_savings else {}
     savings = {t: monthly_savings(p, as_of.day) for t, p in periods.items()}
     return MoneyState(as_of, facts, agreements, claims, lines, periods, savings)
 
@@ -208,6 +212,22 @@ class MoneyQueries:
         ]
 
     def report(self, actor: Actor, as_of: AsOf) -> Report:
-        """Per municipality, per fund and national, over the lines and savings the caller may see."""
-        state = self._state(money_report_scope(actor), as_of)
-        return report_of(state, lambda line: can_see_money_line(actor, line), lambda m: can_see_savings(actor, m))
+        """Per municipality, per fund and national, over the lines and savings the caller may see.
+
+        Under the intake baseline the savings come from the month aggregates
+        (``adapters.money.log.read_savings``) and only the trajectories the lines can come from
+        are read, so a municipality's report reads its months and its agreements' routes, not
+        every route it has."""
+        scope = money_report_scope(actor)
+        if not savings_aggregated(self.baseline):
+            state = self._state(scope, as_of)
+            return report_of(state, lambda line: can_see_money_line(actor, line), lambda m: can_see_savings(actor, m))
+        if actor.role is Role.FUND:  # a fund sees no savings
+            log, by_municipality = read_scoped_log(self._store, self._url, scope), {}
+        else:
+            log = read_scoped_log(self._store, self._url, scope, lines_of=self._region_of)
+            municipalities = [scope.municipality] if scope.municipality is not None else None
+            found = read_savings(self._store, self._url, municipalities, as_of)
+            by_municipality = {m: months for m, months in found.items() if can_see_savings(actor, m)}
+        state = derive(log, as_of, self._region_of, self.baseline, with_savings=False)
+        return build_report([line for line in state.lines if can_see_money_line(actor, line)], by_municipality, as_of)

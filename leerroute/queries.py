@@ -106,6 +106,11 @@ class Queries:
         self._read_wait = read_wait_max_seconds
         self._route_models = route_models
 
+    @property
+    def route_models(self) -> RouteModels | None:
+        """Which national version and regional variant are in force (``leerroute.route_models``)."""
+        return self._route_models
+
     # -- one trajectory ---------------------------------------------------------------------------
 
     def _visible(self, actor: Actor, trajectory_id: UUID) -> tuple[Trajectory, View]:

@@ -45,7 +45,7 @@ from domain.values import Actor, MilestoneTerms
 from leerroute import handlers
 from leerroute.errors import ConcurrentWriteConflict, IdempotencyKeyReused, VersionMismatch
 from leerroute.handlers import Context, Outcome
-from leerroute.route_models import RouteModels
+from leerroute.route_models import NoRegions, Regions, RouteModels
 from leerroute.unit_of_work import Conflict, RequestKey, StoredOutcome, StoredRequest, UnitOfWork
 
 _pause = threading.Event()  # never set: a sleep that lets other threads' signals through
@@ -66,6 +66,7 @@ class Service:
         subscription_terms: SubscriptionTerms | None = None,
         now: Callable[[], datetime] | None = None,
         observe: Callable[[str, BaseException | None, bool], None] = lambda command, error, replayed: None,
+        regions: Regions | None = None,
         route_models: RouteModels | None = None,
     ):
         self._unit_of_work = unit_of_work
@@ -79,6 +80,7 @@ class Service:
         self._observe = observe
         self._subscription_terms = subscription_terms or SubscriptionTerms()
         self._now = now or (lambda: datetime.now(UTC))
+        self._regions = regions or NoRegions()
         self._route_models = route_models
 
     def today(self) -> date:
@@ -113,7 +115,7 @@ class Service:
                 with self._unit_of_work() as uow:
                     earlier = uow.claim_request(key) if key is not None else None
                     context = Context(uow, self._today(), trace, self._access, self._region_of, self._terms, self._new_id,
-                                      self._subscription_terms, self._now, models=self._route_models)
+                                      self._subscription_terms, self._now, models=self._route_models, regions=self._regions)
                     try:
                         outcome = handler(command, context)
                     except (DomainError, VersionMismatch):

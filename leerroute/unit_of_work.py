@@ -21,6 +21,7 @@ from domain.candidate import PersonalData
 from domain.money import LoggedEvent
 from domain.trajectory import Trajectory
 from domain.values import Actor
+from leerroute.route_models import RouteModels
 
 
 class Conflict(Exception):
@@ -55,6 +56,11 @@ class StoredRequest:
 
 
 class UnitOfWork(Protocol):
+    @property
+    def route_models(self) -> RouteModels:
+        """Which national version and regional variant are in force, and what they say, as this
+        transaction sees them (``leerroute.route_models``)."""
+
     def __enter__(self) -> UnitOfWork: ...
 
     def __exit__(self, *exc: object) -> None: ...

@@ -11,7 +11,7 @@ national report all of them (``read_log``). Their events come from the money dig
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from adapters.database import read_session
 from adapters.eventstore import EventStore, originator
+from adapters.money import savings
 from adapters.money.codec import decode_events
 from adapters.money.digests import (
     AGREEMENT_PREFIX,
@@ -149,7 +150,9 @@ def read_log(store: EventStore, database_url: str) -> MoneyLog:
 SCOPE_PROJECTIONS = ("route-summaries", "money")
 
 
-def read_scoped_log(store: EventStore, database_url: str, scope: MoneyScope) -> MoneyLog:
+def read_scoped_log(
+    store: EventStore, database_url: str, scope: MoneyScope, *, lines_of: Callable[[str], str] | None = None
+) -> MoneyLog:
     """The events of the trajectories, agreements and claims ``scope`` needs, exactly as
     ``read_log`` would give them for those aggregates.
 
@@ -159,8 +162,12 @@ def read_scoped_log(store: EventStore, database_url: str, scope: MoneyScope) -> 
     the end of the log as it was at the start, so the figures are those of the whole log up to
     that moment. (On PostgreSQL the event store locks its table on insert, so events become
     visible in the order of their positions and nothing is committed behind the end read.)
+
+    ``lines_of`` (the region of a municipality): only the trajectories the report's lines can
+    come from are read: those an agreement can concern (by its places) and those with a claim;
+    their savings are read from the month aggregates (``read_savings``).
     """
-    if scope.everything:
+    if scope.everything and lines_of is None:
         return read_log(store, database_url)
     with read_session(database_url) as session:
         end = session.execute(select(func.max(events.c.id))).scalar() or 0
@@ -189,10 +196,27 @@ def read_scoped_log(store: EventStore, database_url: str, scope: MoneyScope) -> 
         elif scope.municipality is not None:
             claim_rows = select(money_claims.c.claim_id).where(money_claims.c.municipality == scope.municipality)
             tail_claims = [c for c, d in born[CLAIM_PREFIX].items() if d.get("municipality") == scope.municipality]
+            if lines_of is None or _concerned(agreements, [scope.municipality], lines_of):
+                trajectory_rows = select(trajectory_summaries.c.trajectory_id).where(
+                    trajectory_summaries.c.municipality == scope.municipality
+                )
+                tail_trajectories = [t for t, d in born[TRAJECTORY_PREFIX].items() if d.get("municipality") == scope.municipality]
+            else:  # no agreement concerns the municipality: the lines are those of its claims
+                trajectory_rows = select(money_claims.c.trajectory_id).where(money_claims.c.municipality == scope.municipality)
+                tail_trajectories = [d["trajectory_id"] for c, d in born[CLAIM_PREFIX].items() if c in tail_claims]
+        elif scope.everything:
+            assert lines_of is not None
+            claim_rows = select(money_claims.c.claim_id)
+            tail_claims = list(born[CLAIM_PREFIX])
+            tail_trajectories = [d["trajectory_id"] for d in born[CLAIM_PREFIX].values()]
+            everywhere = any(p is None for p in _places(agreements))
+            known = list(session.execute(select(trajectory_summaries.c.municipality).distinct()).scalars())
+            candidates = set(known) | {d.get("municipality") for d in born[TRAJECTORY_PREFIX].values()}
+            chosen = sorted(m for m in candidates if m and (everywhere or _concerned(agreements, [m], lines_of)))
             trajectory_rows = select(trajectory_summaries.c.trajectory_id).where(
-                trajectory_summaries.c.municipality == scope.municipality
-            )
-            tail_trajectories = [t for t, d in born[TRAJECTORY_PREFIX].items() if d.get("municipality") == scope.municipality]
+                trajectory_summaries.c.municipality.in_(chosen)
+            ).union(select(money_claims.c.trajectory_id))
+            tail_trajectories += [t for t, d in born[TRAJECTORY_PREFIX].items() if d.get("municipality") in chosen]
         else:
             own = list(agreements)
             claim_rows = select(money_claims.c.claim_id).where(money_claims.c.agreement_id.in_(own))
@@ -219,6 +243,19 @@ def read_scoped_log(store: EventStore, database_url: str, scope: MoneyScope) -> 
         claims = _histories(store, session, end, claim_rows, tail_claims, tail[CLAIM_PREFIX])
         trajectories = _histories(store, session, end, trajectory_rows, tail_trajectories, tail[TRAJECTORY_PREFIX])
     return MoneyLog(trajectories=trajectories, agreements=agreements, claims=claims)
+
+
+def _places(agreements: dict[UUID, list[LoggedEvent]]) -> list[frozenset[str] | None]:
+    """The places every agreement's terms ever named (None: one that names none)."""
+    views = [v for a, h in agreements.items() if (v := agreement_as_of(a, h, AsOf(date.max))) is not None]
+    return [agreement_places(v) for v in views]
+
+
+def _concerned(agreements: dict[UUID, list[LoggedEvent]], municipalities: Sequence[str], region_of: Callable[[str], str]) -> bool:
+    """Whether an agreement can concern a trajectory of these municipalities (``derive``'s
+    candidates: one without places, or one naming the municipality or its region)."""
+    places = _places(agreements)
+    return any(p is None or m in p or region_of(m) in p for p in places for m in municipalities)
 
 
 _Tail = dict[str, dict[UUID, list[Logged]]]
@@ -282,3 +319,34 @@ def fund_agreement_ids(store: EventStore, database_url: str, fund: str) -> list[
             if event is not None and fund in (event.data.get("payer"), event.data.get("claimant")):
                 found.append(originator_id)
     return list(dict.fromkeys(found))
+
+
+def read_savings(
+    store: EventStore, database_url: str, municipalities: Sequence[str] | None, as_of: AsOf
+) -> dict[str, dict[str, int]]:
+    """Per municipality (those named, or all), the savings per month completed by ``as_of``
+    as known then, from the month aggregates (``adapters.money.savings``) as of the money
+    projection's position, with the trajectories whose savings events lie after it (the tail)
+    taken out of them and derived from their digests and the tail instead: the figures of the
+    whole log. Read in one snapshot, so the position and the aggregates agree."""
+    with read_session(database_url) as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        end = session.execute(select(func.max(events.c.id))).scalar() or 0
+        tail = _tail(store, session, _position(session, ["money"]), end)[TRAJECTORY_PREFIX]
+        totals = savings.known_contributions(session, municipalities, as_of.known)
+        touched = [t for t, seen in tail.items() if any(e is not None and e.name in savings.SAVINGS_EVENTS for _, _, e in seen)]
+        if touched:
+            histories = _assemble(store, session, end, touched, digests_of(session, ids=touched), tail)
+            stored = savings.stored_changes(session, touched, as_of.known)
+            wanted = set(municipalities) if municipalities is not None else None
+            for trajectory_id in touched:
+                history = histories.get(trajectory_id)
+                if not history:
+                    continue
+                municipality = history[0].data["municipality"]
+                if wanted is not None and municipality not in wanted:
+                    continue
+                savings.combine(totals[municipality], stored.get(trajectory_id, {}), -1)
+                savings.combine(totals[municipality], savings.known_by(trajectory_id, history, as_of.known))
+    return {m: months for m, total in totals.items() if (months := savings.months_through(total, as_of.day))}

@@ -26,8 +26,16 @@ from adapters.money.digests import (
     from_log,
     kind_of,
 )
+from adapters.money.savings import change_rows, replace_changes
 from adapters.regions import UNMAPPED
-from adapters.tables import money_agreements, money_claims, money_digests, money_saving_periods
+from adapters.tables import (
+    money_agreements,
+    money_claims,
+    money_digests,
+    money_saving_changes,
+    money_saving_periods,
+    money_saving_totals,
+)
 from adapters.upserts import replace_rows, upsert
 from domain.financing import Claim, FinancingAgreement
 from domain.money import AsOf, LoggedEvent, logged, trajectory_facts
@@ -102,7 +110,9 @@ class MoneyProjection:
 
     baseline: SavingsBaseline
     name: str = "money"
-    tables: Sequence[Table] = (money_agreements, money_claims, money_saving_periods, money_digests)
+    tables: Sequence[Table] = (
+        money_agreements, money_claims, money_saving_periods, money_digests, money_saving_changes, money_saving_totals
+    )
 
     def write_digests(
         self,
@@ -170,6 +180,7 @@ class MoneyProjection:
                     benefit_touched.add(originator(n))
         agreements, claims = [], []
         periods: list[dict[str, Any]] = []
+        changes: list[dict[str, Any]] = []
         # The saving periods come from the trajectories' digests as the batch leaves them (all
         # ``trajectory_facts`` reads); a digest already past the batch (a replay): from the log.
         digested = self.write_digests(session, store, notifications, decode, wanted=benefit_touched)
@@ -179,11 +190,15 @@ class MoneyProjection:
                 agreements.append(agreement_row(store.repository.get(originator_id, version=version)))
             elif topic.startswith(CLAIM_PREFIX):
                 claims.append(claim_row(store.repository.get(originator_id, version=version)))
-            elif originator_id in digested:
-                periods.extend(period_rows(originator_id, digested[originator_id], self.baseline))
             elif originator_id in benefit_touched:
-                events = [logged(e) for e in histories[originator_id] if e.originator_version <= version]
+                if originator_id in digested:
+                    events = digested[originator_id]
+                else:
+                    events = [logged(e) for e in histories[originator_id] if e.originator_version <= version]
                 periods.extend(period_rows(originator_id, events, self.baseline))
+                if events:
+                    changes.extend(change_rows(originator_id, events[0].data["municipality"], events))
         upsert(session, money_agreements, agreements, ["agreement_id"], newer="version")
         upsert(session, money_claims, claims, ["claim_id"], newer="version")
         replace_rows(session, money_saving_periods, "trajectory_id", benefit_touched, periods)
+        replace_changes(session, benefit_touched, changes)

@@ -8,8 +8,9 @@ A new operation fails ``test_every_operation_has_a_fixture`` until it gets its l
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -17,8 +18,10 @@ from uuid import UUID
 import pytest
 
 from api.operations import OPERATIONAL_PATHS
+from domain.route_model import baseline_model, model_to_dict
 from domain.values import Role
 from tests.conftest import TODAY, new_bsn, new_kvk, new_municipality, registration, served_paths, test_settings
+from tests.unit.fakes import TERMS
 
 OWN, OTHER, THIRD = new_municipality(), new_municipality(), new_municipality()
 OWN_KVK, OTHER_KVK, THIRD_KVK = new_kvk(), new_kvk(), new_kvk()
@@ -71,6 +74,17 @@ SUBSCRIPTION_BODY = {"callbackUrl": "http://127.0.0.1:9/hooks", "eventTypes": ["
 IMPORT_UPLOAD = {("klantmanager", "own"): 400, ("klantmanager", "other"): 400}
 RETENTION_SCHEDULE = {("privacy-officer", "own"): OK, ("privacy-officer", "other"): OK}
 RETENTION_HOLD = {("privacy-officer", "own"): OK, ("privacy-officer", "other"): 404}
+# The national model and its variants: every role that signs in reads the published ones; procesregie
+# writes; a klantmanager of a municipality that is no centrumgemeente may not write a variant, and does
+# not find a draft one.
+ALL_READ = {caller: OK for caller in CALLERS}
+MODEL_WRITE = {("procesregie", "own"): OK, ("procesregie", "other"): OK}
+VARIANT_DRAFT_WRITE = {**MODEL_WRITE, ("klantmanager", "own"): 404, ("klantmanager", "other"): 404}
+# Validity periods that touch no other test: national drafts in years before version 1, variants of
+# version 1 for a day each in 2001.
+MODEL_BODY = {**model_to_dict(baseline_model(TERMS)), "validFrom": "{model_from}", "validUntil": "{model_until}"}
+VARIANT_BODY = {"modelVersion": 1, "region": "Groot Amsterdam", "validFrom": "{variant_on}", "validUntil": "{variant_on}"}
+_periods = itertools.count(1)
 PROCESREGIE_ONLY = {("procesregie", "own"): OK, ("procesregie", "other"): OK}
 
 
@@ -148,6 +162,20 @@ OPERATIONS: dict[str, Op] = {
     "GET /v1/retention-schedule": Op(RETENTION_SCHEDULE),
     "POST /v1/trajectories/{trajectory_id}/retention-hold": Op(RETENTION_HOLD, body={"date": "2026-11-20", "reason": "bezwaar loopt"}),
     "POST /v1/trajectories/{trajectory_id}/retention-hold/ending": Op(RETENTION_HOLD, "held", {"date": "2026-11-21", "reason": "bezwaar afgewezen"}),
+    "POST /v1/route-models": Op(MODEL_WRITE, body=MODEL_BODY),
+    "GET /v1/route-models": Op(ALL_READ),
+    "GET /v1/route-models/{version}": Op(ALL_READ, params={"version": "1"}),
+    "PUT /v1/route-models/{version}": Op(MODEL_WRITE, "model-draft", MODEL_BODY),
+    "PATCH /v1/route-models/{version}": Op(MODEL_WRITE, "model-draft", {"validUntil": "{model_until}"}),
+    "POST /v1/route-models/{version}/publish": Op(MODEL_WRITE, "model-draft"),
+    "GET /v1/route-models/{version}/history": Op(ALL_READ, params={"version": "1"}),
+    "POST /v1/route-variants": Op(MODEL_WRITE, body=VARIANT_BODY),
+    "GET /v1/route-variants": Op(ALL_READ),
+    "GET /v1/route-variants/{variant_id}": Op(ALL_READ, "variant-published"),
+    "PUT /v1/route-variants/{variant_id}": Op(VARIANT_DRAFT_WRITE, "variant-draft", {k: v for k, v in VARIANT_BODY.items() if k != "modelVersion"}),
+    "PATCH /v1/route-variants/{variant_id}": Op(VARIANT_DRAFT_WRITE, "variant-draft", {"offered": []}),
+    "POST /v1/route-variants/{variant_id}/publish": Op(VARIANT_DRAFT_WRITE, "variant-draft"),
+    "GET /v1/route-variants/{variant_id}/history": Op(ALL_READ, "variant-published"),
     "POST /v1/route-model-migrations": Op(PROCESREGIE_ONLY, body={"fromVersion": 1}),
 }
 
@@ -239,6 +267,23 @@ def _prepare(api, headers, state: str, agreement_id: str) -> dict[str, str]:
         subscription_id = subscribed.json()["id"]
     if state == "paused":
         assert api.post(f"/v1/subscriptions/{subscription_id}/pause", headers=km).status_code == 200
+    period = next(_periods)
+    model_from, model_until = f"{1900 + period % 100:04d}-01-01", f"{1900 + period % 100:04d}-12-31"
+    variant_on = (date(2001, 1, 1) + timedelta(days=period)).isoformat()
+    version, variant_id = "", ""
+    apt = headers("procesregie", "APT")
+    if state == "model-draft":
+        drafted = api.post("/v1/route-models", json=_fill(MODEL_BODY, {"model_from": model_from, "model_until": model_until}),
+                           headers=apt)
+        assert drafted.status_code == 201, drafted.text
+        version = str(drafted.json()["version"])
+    if state in ("variant-draft", "variant-published"):
+        drafted = api.post("/v1/route-variants", json=_fill(VARIANT_BODY, {"variant_on": variant_on}), headers=apt)
+        assert drafted.status_code == 201, drafted.text
+        variant_id = drafted.json()["id"]
+        variant_on = (date(2001, 1, 1) + timedelta(days=next(_periods))).isoformat()
+    if state == "variant-published":
+        assert api.post(f"/v1/route-variants/{variant_id}/publish", headers=apt).status_code == 200
     import_id = ""
     if state == "imported":  # a sheet of OWN with this candidate's BSN again: one problem, so a marked workbook
         sheet = f"bsn;voornamen;achternaam;geboortedatum;doelgroep;aanmelddatum\n{bsn};{GIVEN};{FAMILY};{BIRTH};statushouder;2026-01-05\n"
@@ -247,7 +292,8 @@ def _prepare(api, headers, state: str, agreement_id: str) -> dict[str, str]:
         import_id = uploaded.json()["id"]
         api.app.state.container.imports.run(UUID(import_id))
     return {"trajectory_id": t, "placement_id": placements[0], "bsn": bsn, "agreement_id": agreement_id, "claim_id": claim_id,
-            "import_id": import_id, "subscription_id": subscription_id}
+            "import_id": import_id, "subscription_id": subscription_id, "version": version, "variant_id": variant_id,
+            "model_from": model_from, "model_until": model_until, "variant_on": variant_on}
 
 
 def _file_text(response) -> str:

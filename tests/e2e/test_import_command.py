@@ -32,6 +32,7 @@ def test_a_killed_import_resumed_finishes_without_doubling_or_losing_a_row(tmp_p
     with own_database(tmp_path) as url:
         settings = test_settings(tmp_path, url, REDIS_URL=None, LEERROUTE_IMPORT_BATCH_ROWS=10)
         container = build(settings, clock=FixedClock(TODAY))
+        at_start = _count(url, select(func.count()).select_from(events))  # version 1 of the national model
         env = {**process_env(settings), "REDIS_URL": "", "LEERROUTE_IMPORT_BATCH_ROWS": "10", "COLUMNS": "120"}
         municipality = new_municipality()
         sheet = write_xlsx(candidate_rows(seed=31337, count=ROWS, today=TODAY.date()), tmp_path / "caseload.xlsx")
@@ -40,7 +41,7 @@ def test_a_killed_import_resumed_finishes_without_doubling_or_losing_a_row(tmp_p
         dry = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
         assert dry.returncode == 0, dry.stderr
         assert dry.stdout.startswith("import ") and f"checked={ROWS}" in dry.stderr and "dry run" in dry.stderr
-        assert _count(url, select(func.count()).select_from(events)) == 0
+        assert _count(url, select(func.count()).select_from(events)) == at_start
 
         job = subprocess.Popen([*command, "--commit"], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert job.stdout is not None

@@ -155,10 +155,14 @@ def _decoded(container, row):
 
 
 def _copy_events(source_url: str, target_url: str, keep) -> int:
-    """Copy the events ``keep`` accepts (decoded) into ``target_url``'s log, as they are stored."""
+    """Copy the events ``keep`` accepts (decoded) into ``target_url``'s log, as they are stored,
+    but for those the target holds already (version 1 of the national model, which it recorded
+    when it started, as the source did)."""
     with read_session(source_url) as session:
         rows = [dict(r._mapping) for r in session.execute(select(events_table).order_by(events_table.c.id))]
-    kept = [r for r in rows if keep(r)]
+    with read_session(target_url) as session:
+        held = set(session.execute(select(events_table.c.id)).scalars())
+    kept = [r for r in rows if keep(r) and r["id"] not in held]
     with write_session(target_url) as session:
         for i in range(0, len(kept), 500):
             session.execute(insert(events_table), kept[i : i + 500])

@@ -5,6 +5,7 @@ run."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,7 @@ from adapters.clock import FixedClock
 from adapters.queries import due_trajectories
 from domain.values import MilestoneTerms
 from leerroute.policies import TimePolicies
+from leerroute.route_models import BaselineRouteModels
 from leerroute.service import Service
 from tests.conftest import new_kvk, new_municipality, registration
 
@@ -20,11 +22,31 @@ TERMS = MilestoneTerms(
 )
 
 
+class WithTerms:
+    """The container's unit of work, with routes that follow a version 1 of ``terms`` (a route's
+    milestone terms are its route model's; these tests move them without publishing versions)."""
+
+    def __init__(self, uow: Any, terms: MilestoneTerms) -> None:
+        self._uow = uow
+        self.route_models = BaselineRouteModels(terms)
+
+    def __enter__(self) -> WithTerms:
+        self._uow.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._uow.__exit__(*exc)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._uow, name)
+
+
 class Clocked:
     def __init__(self, container, terms: MilestoneTerms = TERMS) -> None:
         self.clock = FixedClock(datetime(2025, 1, 1, 12, tzinfo=UTC))
         service = Service(
-            container.unit_of_work, today=self.clock.today, access=container.access, region_of=container.region_of, terms=terms
+            lambda: WithTerms(container.unit_of_work(), terms), today=self.clock.today, access=container.access,
+            region_of=container.region_of, terms=terms,
         )
         self.policies = TimePolicies(service, lambda today: due_trajectories(container.database_url, today), self.clock.today)
 

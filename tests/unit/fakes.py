@@ -33,6 +33,7 @@ from domain.candidate import PersonalData
 from domain.financing import FinancingAgreement
 from domain.money import LoggedEvent, logged
 from domain.payments import fund_covers
+from domain.route_models import Entry, RouteModel, RouteVariant, entry_of
 from domain.terms import FinancingKind, Terms, Trigger
 from domain.trajectory import Trajectory
 from domain.values import (
@@ -55,6 +56,7 @@ from domain.values import (
 )
 from leerroute import service as service_module
 from leerroute.handlers import Outcome
+from leerroute.route_models import ContentCache, RouteModelReader
 from leerroute.service import Service
 from leerroute.unit_of_work import Conflict, RequestKey, StoredOutcome, StoredRequest
 
@@ -87,11 +89,19 @@ class MemoryLog:
     between_transactions: list[Callable[[], None]] = field(default_factory=list)
     # Run once when the next transaction takes an idempotency key, before it reads the records.
     while_claiming: list[Callable[[], None]] = field(default_factory=list)
-    # The published route models (``tests.unit.route_models``); None: version 1 alone.
+    # A test's own published route models (``tests.route_model_scenario``); None: those of the log.
     route_models: Any = None
+
+    # Published content, kept as the SQL catalogue keeps it (for the life of the log).
+    route_model_cache: ContentCache = field(default_factory=dict)
+    terms: MilestoneTerms | None = None  # the baseline's, set by ``make_service``
 
     def unit_of_work(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self)
+
+    def committed_route_models(self) -> MemoryRouteModels:
+        """The port on what is committed (as ``RouteModelCatalogue`` outside a transaction)."""
+        return MemoryRouteModels(self.aggregate, lambda: list(self.events), self.terms or TERMS, self.route_model_cache)
 
     def aggregate(self, aggregate_id: UUID, version: int | None = None) -> Any | None:
         return _replay(e for _, e in self.events.get(aggregate_id, []) if version is None or e.originator_version <= version)
@@ -139,6 +149,28 @@ def _replay(events: Any) -> Any | None:
     return aggregate
 
 
+class MemoryRouteModels(RouteModelReader):
+    """The port ``route_models`` on the versions and variants in a log (and a transaction's
+    pending events), as the ``route_models`` table holds them."""
+
+    def __init__(self, aggregate: Callable[[UUID], Any], ids: Callable[[], list[UUID]], terms: MilestoneTerms,
+                 cache: ContentCache):
+        super().__init__(terms, cache)
+        self._aggregate = aggregate
+        self._ids = ids
+
+    def _versions(self) -> list[RouteModel | RouteVariant]:
+        found = (self._aggregate(i) for i in self._ids())
+        return [a for a in found if isinstance(a, (RouteModel, RouteVariant))]
+
+    def entries(self) -> list[Entry]:
+        return sorted((entry_of(a) for a in self._versions()), key=lambda e: (e.version, e.kind, e.region or "", e.validity.valid_from))
+
+    def contents(self, ids: Any) -> dict[UUID, tuple[Entry, Any]]:
+        wanted = set(ids)
+        return {a.id: (entry_of(a), a.content_dict) for a in self._versions() if a.id in wanted and a.is_published}
+
+
 class MemoryUnitOfWork:
     def __init__(self, log: MemoryLog):
         self.log = log
@@ -153,7 +185,11 @@ class MemoryUnitOfWork:
         self._notifications: list[Callable[[MemoryLog], None]] = []
         self.locks: list[UUID] = []
         self._position: int | None = None
-        self.route_models = log.route_models
+        # A test's own published models (``tests.route_model_scenario``), else the versions and
+        # variants in the log, as the ``route_models`` table holds them.
+        self.route_models = log.route_models or MemoryRouteModels(
+            self.get, lambda: list(self.log.events.keys() | self._events.keys()), log.terms or TERMS, log.route_model_cache
+        )
 
     def __enter__(self) -> MemoryUnitOfWork:
         return self
@@ -284,13 +320,30 @@ def make_service(
     terms: MilestoneTerms = TERMS,
     retries: int = 5,
     notify: Callable[[], None] = lambda: None,
+    centres: dict[str, str] | None = None,
 ) -> Service:
-    """The service on an in-memory log; ``regions``: municipality → labour-market region."""
+    """The service on an in-memory log; ``regions``: municipality → labour-market region;
+    ``centres``: region → its centrumgemeente."""
     mapping = regions or {}
+    log.terms = terms
     return Service(
         log.unit_of_work, today=lambda: today, access=AccessPolicy(fund_coverage), region_of=lambda m: mapping.get(m, "onbekend"),
-        terms=terms, notify=notify, retries=retries,
+        terms=terms, notify=notify, retries=retries, regions=FakeRegions(mapping, centres or {}),
     )
+
+
+@dataclass(frozen=True)
+class FakeRegions:
+    """The regions the mapping names (and those with a centrumgemeente), and their centrumgemeenten."""
+
+    mapping: dict[str, str]
+    centres: dict[str, str]
+
+    def regions(self) -> list[str]:
+        return sorted(set(self.mapping.values()) | set(self.centres))
+
+    def centre_of(self, region: str) -> str | None:
+        return self.centres.get(region)
 
 
 def without_backoff(monkeypatch: pytest.MonkeyPatch) -> list[float]:
@@ -339,13 +392,15 @@ class World:
         fund_coverage: FundCoverage | None = None,
         retries: int = 5,
         terms: MilestoneTerms = TERMS,
+        centres: dict[str, str] | None = None,
     ):
         self.log = MemoryLog()
         self.notified = 0
         mapping = regions or {}
         coverage = fund_coverage or self.log.agreements_cover(lambda m: mapping.get(m, "onbekend"))
         self.service = make_service(
-            self.log, today=today, fund_coverage=coverage, regions=mapping, terms=terms, retries=retries, notify=self._notify
+            self.log, today=today, fund_coverage=coverage, regions=mapping, terms=terms, retries=retries, notify=self._notify,
+            centres=centres,
         )
 
     def _notify(self) -> None:

@@ -12,6 +12,7 @@ from uuid import uuid4
 import pytest
 
 from domain import commands as c
+from domain import route_model_commands as rm
 from domain.access import (
     COMMAND_ROLES,
     FULL,
@@ -314,18 +315,22 @@ def test_every_command_names_the_roles_that_may_issue_it():
     def concrete(cls: type) -> set[type]:
         found = set()
         for sub in cls.__subclasses__():
-            if sub.__module__ == c.__name__:
+            if sub.__module__ in (c.__name__, rm.__name__):
                 found |= {sub} | concrete(sub)
         return found
 
-    abstract = {c.TrajectoryCommand, c.PlacementCommand, c.ClaimDecision, c.SubscriptionCommand}
+    abstract = {c.TrajectoryCommand, c.PlacementCommand, c.ClaimDecision, c.SubscriptionCommand, rm.RouteModelCommand,
+                rm.RouteVariantCommand}
     assert concrete(c.Command) - abstract == set(COMMAND_ROLES)
     klantmanager, employer, fund, privacy, system = (Role.KLANTMANAGER, Role.EMPLOYER, Role.FUND, Role.PRIVACY_OFFICER, Role.SYSTEM)
     assert all(roles_for(kind) == {klantmanager} for kind in [c.RegisterTrajectory, *ROUTE_COMMANDS])
     assert roles_for(c.ConfirmPlacement) == roles_for(c.DeclinePlacement) == {employer}
     assert roles_for(c.StartContract) == roles_for(c.EndPlacement) == {klantmanager, employer}
     assert roles_for(c.EraseCandidate) == {klantmanager, privacy}
-    assert roles_for(c.RecordDueMilestones) == {system}
+    assert roles_for(c.RecordDueMilestones) == roles_for(rm.PublishBaselineModel) == {system}
+    assert all(roles_for(kind) == {Role.PROCESREGIE} for kind in (rm.DraftRouteModel, rm.ReviseRouteModel, rm.PublishRouteModel))
+    for kind in (rm.DraftRouteVariant, rm.ReviseRouteVariant, rm.PublishRouteVariant):
+        assert roles_for(kind) == {klantmanager, Role.PROCESREGIE}
     for kind in (c.ConcludeAgreement, c.ChangeAgreementTerms, c.FileClaim, c.ApproveClaim, c.RejectClaim, c.RecordPayment):
         assert roles_for(kind) == {klantmanager, fund}
 

@@ -3,11 +3,21 @@ less was paid, the savings per completed month rounded half-up, and the break-ev
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 from domain.money import AsOf, LoggedEvent, TrajectoryFacts, trajectory_facts
-from domain.savings import MonthPosition, SavingPeriod, SavingsBaseline, monthly_savings, municipality_position, saving_periods
+from domain.savings import (
+    MonthlySavings,
+    MonthPosition,
+    SavingPeriod,
+    SavingsBaseline,
+    as_of_month,
+    monthly_savings,
+    municipality_position,
+    saving_periods,
+    savings_through_any_date,
+)
 
 RECORDED = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -223,3 +233,35 @@ def test_without_savings_or_payments_there_is_no_position():
 def test_the_position_starts_in_the_first_month_with_a_payment_or_a_saving_and_runs_across_the_year_end():
     series, _ = municipality_position({"2025-02": 10}, [(date(2024, 11, 20), 5)], date(2025, 2, 28))
     assert [p.month for p in series] == ["2024-11", "2024-12", "2025-01", "2025-02"]
+
+
+# -- the savings through any date, as the month aggregates keep them ------------------------------------
+
+
+def test_savings_through_any_date_are_the_months_up_to_the_running_period_then_its_monthly_saving():
+    periods = [SavingPeriod(date(2025, 1, 15), date(2025, 3, 9), 1000, 400), SavingPeriod(date(2025, 3, 10), None, 1000, 0)]
+    found = savings_through_any_date(periods)
+    assert found == MonthlySavings(monthly_savings(periods, date(2025, 3, 31)), "2025-04", 1000)
+    assert found.months == {"2025-01": 329, "2025-02": 600, "2025-03": 174 + 710}
+
+
+def test_closed_periods_have_no_monthly_saving_after_their_last_month():
+    periods = [SavingPeriod(date(2024, 12, 20), date(2025, 2, 14), 3100, 0)]
+    assert savings_through_any_date(periods) == MonthlySavings({"2024-12": 1200, "2025-01": 3100, "2025-02": 1550}, None, 0)
+    assert savings_through_any_date([]) == MonthlySavings({}, None, 0)
+
+
+def test_savings_through_any_date_cut_at_a_date_are_the_monthly_savings_through_that_date():
+    shapes = [
+        [SavingPeriod(date(2025, 1, 15), date(2025, 3, 9), 1000, 400), SavingPeriod(date(2025, 3, 10), None, 1000, 0)],
+        [SavingPeriod(date(2024, 12, 20), date(2025, 2, 14), 3100, 0)],
+        [SavingPeriod(date(2025, 2, 1), None, 977, 13)],
+        [SavingPeriod(date(2025, 2, 28), None, 13, 0)],  # a month that rounds to nothing still counts
+        [SavingPeriod(date(2024, 11, 30), date(2024, 12, 31), 50, 10), SavingPeriod(date(2025, 1, 1), None, 50, 20)],
+    ]
+    for periods in shapes:
+        through_any = savings_through_any_date(periods)
+        day = date(2024, 11, 1)
+        while day <= date(2025, 8, 1):
+            assert as_of_month(through_any, day) == monthly_savings(periods, day), (periods, day)
+            day += timedelta(days=1)

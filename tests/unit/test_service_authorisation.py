@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from domain import commands as c
+from domain import route_model_commands as rm
 from domain.access import COMMAND_ROLES, covers_nothing
 from domain.errors import Forbidden, InvalidField, NotFound
 from domain.terms import Terms, Trigger
@@ -81,6 +82,14 @@ def _money_command(kind: type[c.Command], actor: Actor, ids: dict[str, UUID]) ->
         **{kind: (lambda kind=kind: kind(actor=actor, on=ON, subscription_id=uuid4()))
            for kind in (c.RotateSubscriptionSecret, c.PauseSubscription, c.ResumeSubscription, c.DeleteSubscription,
                         c.ReplaySubscription)},
+        rm.DraftRouteModel: lambda: rm.DraftRouteModel(actor=actor, on=ON, content={}, valid_from=date(2027, 1, 1)),
+        rm.ReviseRouteModel: lambda: rm.ReviseRouteModel(actor=actor, on=ON, model_version=2),
+        rm.PublishRouteModel: lambda: rm.PublishRouteModel(actor=actor, on=ON, model_version=2),
+        rm.PublishBaselineModel: lambda: rm.PublishBaselineModel(actor=actor, on=ON),
+        rm.DraftRouteVariant: lambda: rm.DraftRouteVariant(actor=actor, on=ON, model_version=1, content={"region": "Rijnmond"},
+                                                           valid_from=date(2027, 1, 1)),
+        rm.ReviseRouteVariant: lambda: rm.ReviseRouteVariant(actor=actor, on=ON, variant_id=uuid4()),
+        rm.PublishRouteVariant: lambda: rm.PublishRouteVariant(actor=actor, on=ON, variant_id=uuid4()),
     }[kind]()
 
 
