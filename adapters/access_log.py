@@ -14,10 +14,9 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.orm import Session
 
 from adapters.clock import Clock
-from adapters.database import read_session, write_session
+from adapters.database import Executor, read_session, write_session
 from adapters.tables import access_log
 from domain.values import Actor
 
@@ -48,7 +47,7 @@ class AccessLog:
         self._url = database_url
         self._clock = clock
 
-    def record(self, session: Session, actor: Actor, accesses: Iterable[Access], *, activity: str, trace_id: str) -> None:
+    def record(self, session: Executor, actor: Actor, accesses: Iterable[Access], *, activity: str, trace_id: str) -> None:
         rows = [
             {
                 "occurred_at": self._clock.now(),

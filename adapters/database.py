@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Protocol
 from uuid import UUID
 
 from sqlalchemy import Engine, create_engine, event, exc, text
@@ -20,6 +21,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 _WRITE_OPTION = "leerroute_write"
+
+
+class Executor(Protocol):
+    """Where an adapter's write statement goes: a session, or the queue of a unit of work's
+    round trips (``adapters.pg_trips.Deferred``)."""
+
+    def execute(self, statement: Any, rows: Any = ..., /) -> Any: ...
+
 _engines: dict[str, Engine] = {}
 _factories: dict[str, sessionmaker[Session]] = {}
 _lock = threading.Lock()
@@ -155,8 +164,12 @@ def lock_aggregate(session: Session, aggregate_id: UUID) -> None:
     version; on SQLite every write transaction is serialised already.
     """
     if session.get_bind().dialect.name == "postgresql":
-        key = int.from_bytes(aggregate_id.bytes[:8], "big", signed=True)
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(aggregate_id)})
+
+
+def advisory_key(aggregate_id: UUID) -> int:
+    """The key of an aggregate's advisory lock: the first 8 bytes of its id."""
+    return int.from_bytes(aggregate_id.bytes[:8], "big", signed=True)
 
 
 def scrub_deleted_data(url: str) -> None:

@@ -25,7 +25,7 @@ from eventsourcing.utils import Environment
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from adapters.database import session_factory
@@ -143,6 +143,27 @@ class EventStore(Application):
             stored = StoredEvent(originator_id=aggregate_id, originator_version=number, topic=topic, state=bytes(state))
             histories[aggregate_id].append(self.mapper.to_domain_event(stored))
         return histories
+
+    def rows_from(self, session: Session, aggregate_id: UUID, after: int) -> list[tuple[Any, ...]]:
+        """(version, topic, state) of one aggregate's events from version ``after`` on, that
+        version's state left out (``adapters.pg_trips.events_after`` on PostgreSQL)."""
+        query = (
+            select(events.c.originator_version, events.c.topic,
+                   case((events.c.originator_version > after, events.c.state), else_=None))
+            .where(events.c.originator_id == aggregate_id, events.c.originator_version >= after)
+            .order_by(events.c.originator_version)
+        )
+        return [tuple(row) for row in session.execute(query).all()]
+
+    def decode(self, aggregate_id: UUID, version: int, topic: str, state: bytes) -> Any:
+        """One stored event as its domain event."""
+        stored = StoredEvent(originator_id=aggregate_id, originator_version=version, topic=topic, state=bytes(state))
+        return self.mapper.to_domain_event(stored)
+
+    def stored_events(self, *aggregates: Aggregate) -> list[StoredEvent]:
+        """The aggregates' new events, collected and encoded as the library stores them (for a
+        recorder of the caller's own: ``adapters.pg_trips``)."""
+        return [self.mapper.to_stored_event(e) for a in aggregates for e in a.collect_events()]
 
     @staticmethod
     def replay(history: Iterable[Any]) -> Aggregate | None:

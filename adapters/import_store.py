@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives import hashes
@@ -25,8 +26,11 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from adapters.clock import Clock
-from adapters.database import read_session, write_session
+from adapters.database import Executor, read_session, write_session
 from adapters.tables import import_files, imported_rows, imports
+
+if TYPE_CHECKING:
+    from adapters.batch_unit_of_work import BatchTransaction
 
 COUNTS = ("rows_checked", "rows_imported", "rows_unchanged", "rows_changed", "rows_failed")
 
@@ -159,15 +163,19 @@ class ImportStore:
     # -- the rows it imported ---------------------------------------------------------------------------
 
     @staticmethod
-    def imported_row(session: Session, municipality: str, bsn_digest: str) -> ImportedRow | None:
-        row = session.execute(select(imported_rows).where(
-            imported_rows.c.municipality == municipality, imported_rows.c.bsn_digest == bsn_digest)).first()
-        if row is None:
-            return None
-        return ImportedRow(row.import_id, row.row, row.trajectory_id, json.loads(row.cells))
+    def imported_rows_of(batch: BatchTransaction, municipality: str, bsn_digests: Iterable[str]) -> dict[str, ImportedRow]:
+        """The rows imported before under these BSN digests (of a batch's rows), read at once."""
+        wanted = list(bsn_digests)
+        if not wanted:
+            return {}
+        query = select(imported_rows.c.bsn_digest, imported_rows.c.import_id, imported_rows.c.row,
+                       imported_rows.c.trajectory_id, imported_rows.c.cells).where(
+            imported_rows.c.municipality == municipality, imported_rows.c.bsn_digest.in_(wanted))
+        return {digest: ImportedRow(import_id, row, trajectory_id, json.loads(cells))
+                for digest, import_id, row, trajectory_id, cells in batch.rows(query)}
 
     @staticmethod
-    def remember_row(session: Session, *, municipality: str, bsn_digest: str, candidate_id: UUID, trajectory_id: UUID,
+    def remember_row(session: Executor, *, municipality: str, bsn_digest: str, candidate_id: UUID, trajectory_id: UUID,
                      import_id: UUID, row: int, cells: dict[str, str]) -> None:
         session.execute(insert(imported_rows).values(
             municipality=municipality, bsn_digest=bsn_digest, candidate_id=candidate_id, trajectory_id=trajectory_id,

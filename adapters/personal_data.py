@@ -30,10 +30,10 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import Select, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from adapters.database import read_session
+from adapters.database import Executor, read_session
 from adapters.tables import candidate_keys, candidate_lookup
 from domain.candidate import PersonalData
 
@@ -84,7 +84,7 @@ class PersonalDataVault:
 
     # -- keys -------------------------------------------------------------------------------------
 
-    def seal(self, session: Session, candidate_id: UUID, person: PersonalData) -> str:
+    def seal(self, session: Executor, candidate_id: UUID, person: PersonalData) -> str:
         """Create the candidate's key (in ``session``) and encrypt ``person`` with it."""
         key = AESGCM.generate_key(bit_length=256)
         session.execute(
@@ -184,15 +184,20 @@ class PersonalDataVault:
 
     # -- lookup by BSN ------------------------------------------------------------------------------
 
-    def find(self, municipality: str, bsn_digest: str, *, session: Session | None = None) -> UUID | None:
-        query = select(candidate_lookup.c.candidate_id).where(
+    @staticmethod
+    def lookup(municipality: str, bsn_digest: str) -> Select[tuple[UUID]]:
+        """The query of the candidate registered under a BSN digest in a municipality."""
+        return select(candidate_lookup.c.candidate_id).where(
             candidate_lookup.c.municipality == municipality, candidate_lookup.c.bsn_digest == bsn_digest
         )
+
+    def find(self, municipality: str, bsn_digest: str, *, session: Session | None = None) -> UUID | None:
+        query = self.lookup(municipality, bsn_digest)
         if session is not None:
             return session.execute(query).scalar_one_or_none()
         with read_session(self._url) as own:
             return own.execute(query).scalar_one_or_none()
 
-    def remember(self, session: Session, municipality: str, bsn_digest: str, candidate_id: UUID) -> None:
+    def remember(self, session: Executor, municipality: str, bsn_digest: str, candidate_id: UUID) -> None:
         """Record the candidate under its BSN digest; a second one in the municipality collides."""
         session.execute(insert(candidate_lookup).values(municipality=municipality, bsn_digest=bsn_digest, candidate_id=candidate_id))

@@ -21,18 +21,22 @@ from typing import Any
 from uuid import UUID
 
 import eventsourcing.persistence as es_persistence
+import psycopg
 import sqlalchemy.exc
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from adapters import import_store, notification_store
 from adapters import route_models as route_model_rows
 from adapters.access_log import Access, AccessLog
+from adapters.aggregate_cache import AggregateCache
 from adapters.clock import Clock
-from adapters.database import lock_aggregate, scrub_deleted_data, write_session
+from adapters.database import Executor, advisory_key, lock_aggregate, scrub_deleted_data, write_session
 from adapters.eventstore import EventStore
+from adapters.hash_chain import event_digest
 from adapters.personal_data import PersonalDataVault
+from adapters.pg_trips import Deferred, Trips, events_after
 from adapters.pseudonyms import Pseudonymiser
 from adapters.tables import idempotency_records
 from domain.candidate import PersonalData
@@ -43,7 +47,7 @@ from domain.values import Actor
 from leerroute.route_models import RouteModels
 from leerroute.unit_of_work import Conflict, RequestKey, StoredOutcome, StoredRequest
 
-_CONFLICTS = (sqlalchemy.exc.IntegrityError, es_persistence.IntegrityError)
+CONFLICTS = (sqlalchemy.exc.IntegrityError, es_persistence.IntegrityError, psycopg.IntegrityError)
 
 
 class SqlUnitOfWork:
@@ -57,6 +61,7 @@ class SqlUnitOfWork:
         clock: Clock,
         secret_box: notification_store.SecretBox | None = None,
         route_models: route_model_rows.RouteModelCatalogue | RouteModels | None = None,
+        cache: AggregateCache | None = None,
     ):
         self._url = database_url
         self._store = store
@@ -66,35 +71,64 @@ class SqlUnitOfWork:
         self._clock = clock
         self._secret_box = secret_box
         self._route_models = route_models
+        self._cache = cache
         self._stack: ExitStack | None = None
         self._session: Session | None = None
+        self._trips: Trips | None = None
         self._committed = False
         self._after_commit: list[Callable[[], None]] = []
         self._histories: dict[UUID, list[Any]] = {}
+        self._saved: dict[UUID, Any] = {}
+        self._read: dict[UUID, Any] = {}
+        self._position: int | None = None
 
     # -- the transaction ---------------------------------------------------------------------------
 
-    def __enter__(self) -> SqlUnitOfWork:
-        self._stack = ExitStack()
-        self._session = self._stack.enter_context(write_session(self._url))
+    def _begin(self, session: Session, *, trips: bool) -> None:
+        self._session = session
         self._committed = False
         self._after_commit = []
         self._histories = {}
+        self._saved = {}
+        self._read = {}
+        self._position = None
+        self._trips = None
+        if trips and session.get_bind().dialect.name == "postgresql":
+            self._trips = Trips(session.connection())
+
+    def __enter__(self) -> SqlUnitOfWork:
+        self._stack = ExitStack()
+        self._begin(self._stack.enter_context(write_session(self._url)), trips=True)
         return self
 
     def __exit__(self, *exc: object) -> None:
         assert self._stack is not None and self._session is not None
-        if not self._committed:
-            self._session.rollback()
-        self._stack.__exit__(*exc)  # type: ignore[arg-type]
+        try:
+            if self._trips is not None:
+                self._trips.close()
+            if not self._committed:
+                self._session.rollback()
+        finally:
+            self._stack.__exit__(*exc)  # type: ignore[arg-type]
         if self._committed and exc[0] is None:
             for action in self._after_commit:
                 action()
 
     @property
     def session(self) -> Session:
+        """The transaction's session, for statements that are not queued: what is queued goes
+        first, so the order of the writes is kept."""
         assert self._session is not None, "the unit of work is used inside `with`"
+        if self._trips is not None:
+            self._trips.send()
         return self._session
+
+    @property
+    def _sink(self) -> Executor:
+        """Where a write goes: the queue on PostgreSQL, the session otherwise."""
+        if self._trips is not None:
+            return Deferred(self._trips)
+        return self.session
 
     @property
     def route_models(self) -> RouteModels:
@@ -104,44 +138,99 @@ class SqlUnitOfWork:
             return self._route_models.in_session(self.session)
         return self._route_models
 
-    def commit(self) -> None:
+    def commit(self) -> int | None:
+        assert self._session is not None, "the unit of work is used inside `with`"
         try:
-            self.session.commit()
-        except _CONFLICTS as error:
+            if self._trips is not None:
+                self._trips.send(commit=True)
+            self._session.commit()
+        except CONFLICTS as error:
             raise Conflict(str(error)) from error
         self._committed = True
+        if self._cache is not None:
+            # What this transaction saved, and what it read unchanged: committed state, both.
+            for aggregate_id, aggregate in {**self._read, **self._saved}.items():
+                if aggregate_id in self._saved or not aggregate.pending_events:
+                    self._cache.put(aggregate)
+        return self._position
 
     # -- aggregates ---------------------------------------------------------------------------------
 
     def lock(self, aggregate_id: UUID) -> None:
-        lock_aggregate(self.session, aggregate_id)
+        if self._trips is not None:
+            self._trips.add("SELECT pg_advisory_xact_lock(%s)", [advisory_key(aggregate_id)])
+        else:
+            lock_aggregate(self.session, aggregate_id)
+
+    def _rows(self, aggregate_id: UUID, after: int) -> list[tuple[Any, ...]]:
+        """(version, topic, state) of the aggregate's events from version ``after`` on; that
+        version's own state is left out (0: every event)."""
+        sql, params = events_after(aggregate_id, after)
+        if self._trips is not None:
+            rows: list[tuple[Any, ...]] = []
+            self._trips.add(sql, params, rows.extend)
+            self._trips.send()
+            return rows
+        return self._store.rows_from(self.session, aggregate_id, after)
 
     def _history(self, aggregate_id: UUID) -> list[Any]:
         history = self._histories.get(aggregate_id)
         if history is None:
-            history = self._histories[aggregate_id] = self._store.events_in(self.session, [aggregate_id])[aggregate_id]
+            history = self._histories[aggregate_id] = [self._store.decode(aggregate_id, *row) for row in self._rows(aggregate_id, 0)]
         return history
 
     def get(self, aggregate_id: UUID, *, version: int | None = None) -> Any | None:
-        history = self._history(aggregate_id)
-        if version is not None:
-            history = [e for e in history if e.originator_version <= version]
-        return self._store.replay(history)
+        if version is not None or aggregate_id in self._histories or self._cache is None or aggregate_id in self._saved:
+            history = self._history(aggregate_id)
+            if version is not None:
+                history = [e for e in history if e.originator_version <= version]
+            return self._store.replay(history)
+        cached = self._cache.take(aggregate_id)
+        after = cached.version if cached is not None else 0
+        rows = self._rows(aggregate_id, after)
+        if cached is not None and (not rows or rows[0][0] != after):
+            cached, after, rows = None, 0, self._rows(aggregate_id, 0)  # the database does not hold the cached version
+        aggregate = cached
+        for number, topic, state in rows:
+            if number > after:
+                aggregate = self._store.decode(aggregate_id, number, topic, state).mutate(aggregate)
+        if aggregate is not None:
+            self._read[aggregate_id] = aggregate
+        return aggregate
 
     def events(self, aggregate_id: UUID) -> list[LoggedEvent]:
         return [logged(e) for e in self._history(aggregate_id)]
 
-    def save(self, *aggregates: Any) -> int | None:
+    def save(self, *aggregates: Any) -> None:
         for aggregate in aggregates:
             self._histories.pop(aggregate.id, None)
-        try:
-            position = self._store.save_in(self.session, *aggregates)
-        except _CONFLICTS as error:
-            raise Conflict(str(error)) from error
+            self._saved[aggregate.id] = aggregate
+        if self._trips is None:
+            try:
+                position = self._store.save_in(self.session, *aggregates)
+            except CONFLICTS as error:
+                raise Conflict(str(error)) from error
+            if position is not None:
+                self._position = position
+        else:
+            stored = self._store.stored_events(*aggregates)
+            if stored:
+                digests = [event_digest(e.originator_id, e.topic, e.state) for e in stored]
+                self._trips.add_events(stored, digests, self._positioned)
         for aggregate in aggregates:  # the read model of versions and variants, in this transaction
             if isinstance(aggregate, (RouteModel, RouteVariant)):
-                route_model_rows.record(self.session, aggregate)
-        return position
+                route_model_rows.record(self.session, aggregate)  # after the events (the queue goes first)
+
+    def _positioned(self, positions: list[int]) -> None:
+        self._position = max(positions)
+
+    def flush(self) -> int | None:
+        if self._trips is not None and self._trips.pending:
+            try:
+                self._trips.send()
+            except CONFLICTS as error:
+                raise Conflict(str(error)) from error
+        return self._position
 
     # -- the candidate's personal data ----------------------------------------------------------------
 
@@ -149,15 +238,20 @@ class SqlUnitOfWork:
         return self._pseudonymise(bsn, purpose="bsn")
 
     def find_candidate(self, municipality: str, bsn: str) -> UUID | None:
-        return self._vault.find(municipality, self._bsn_digest(bsn), session=self.session)
+        if self._trips is None:
+            return self._vault.find(municipality, self._bsn_digest(bsn), session=self.session)
+        rows: list[tuple[Any, ...]] = []
+        self._trips.add_statement(self._vault.lookup(municipality, self._bsn_digest(bsn)), rows.extend)
+        self._trips.send()
+        return rows[0][0] if rows else None
 
     def seal(self, candidate_id: UUID, person: PersonalData) -> str:
-        return self._vault.seal(self.session, candidate_id, person)
+        return self._vault.seal(self._sink, candidate_id, person)
 
     def remember_candidate(self, municipality: str, bsn: str, candidate_id: UUID) -> None:
         try:
-            self._vault.remember(self.session, municipality, self._bsn_digest(bsn), candidate_id)
-        except _CONFLICTS as error:
+            self._vault.remember(self._sink, municipality, self._bsn_digest(bsn), candidate_id)
+        except CONFLICTS as error:
             raise Conflict(str(error)) from error
 
     def destroy_personal_data(self, candidate_id: UUID) -> None:
@@ -170,34 +264,57 @@ class SqlUnitOfWork:
 
     def record_access(self, actor: Actor, trajectories: Sequence[Trajectory], *, activity: str, trace_id: str) -> None:
         accesses = [Access(t.id, t.municipality, self._pseudonymise.candidate(t.candidate_id)) for t in trajectories]
-        self._access_log.record(self.session, actor, accesses, activity=activity, trace_id=trace_id)
+        self._access_log.record(self._sink, actor, accesses, activity=activity, trace_id=trace_id)
 
     # -- idempotency records ---------------------------------------------------------------------------
 
-    def claim_request(self, key: RequestKey) -> StoredRequest | None:
+    def claim_request(self, key: RequestKey) -> Callable[[], StoredRequest | None]:
         records = idempotency_records
-        insert = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        taken = self.session.execute(
+        assert self._session is not None, "the unit of work is used inside `with`"
+        insert = postgresql.insert if self._session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        claim = (
             insert(records)
             .values(scope=key.scope, key=key.key, fingerprint=key.fingerprint, created_at=self._clock.now())
             .on_conflict_do_nothing(index_elements=["scope", "key"])
             .returning(records.c.key)
-        ).first()
-        if taken is not None:
-            return None
-        row = self.session.execute(
-            select(records).where(records.c.scope == key.scope, records.c.key == key.key)
-        ).one()
-        outcome = StoredOutcome(row.aggregate_id, row.version, row.position, row.created)
-        return StoredRequest(row.fingerprint, outcome)
+        )
+        earlier = select(records.c.fingerprint, records.c.aggregate_id, records.c.version, records.c.position,
+                         records.c.created).where(records.c.scope == key.scope, records.c.key == key.key)
+        if self._trips is None:
+            if self.session.execute(claim).first() is not None:
+                return lambda: None
+            found = _kept(tuple(self.session.execute(earlier).one()))
+            return lambda: found
+        # Queued: they go with the next round trip, before the lock and read the handler queues.
+        trips = self._trips
+        taken: list[tuple[Any, ...]] = []
+        rows: list[tuple[Any, ...]] = []
+        answered: list[bool] = []
 
-    def remember_request(self, key: RequestKey, command: str, outcome: StoredOutcome) -> None:
+        def on_earlier(found: list[tuple[Any, ...]]) -> None:
+            rows.extend(found)
+            answered.append(True)
+
+        trips.add_statement(claim, taken.extend)
+        trips.add_statement(earlier, on_earlier)
+
+        def answer() -> StoredRequest | None:
+            if not answered:
+                trips.send()
+            return None if taken else _kept(rows[0])
+
+        return answer
+
+    def remember_request(self, key: RequestKey, command: str, aggregate_id: UUID, version: int, created: str | None) -> None:
         records = idempotency_records
-        self.session.execute(
+        position: Any = self._position
+        if self._trips is not None and self._saved:
+            # The events go in the same round trip: the position is the last one the log gave this session.
+            position = func.currval(func.pg_get_serial_sequence("leerroute_events", "id"))
+        self._sink.execute(
             update(records)
             .where(records.c.scope == key.scope, records.c.key == key.key)
-            .values(command=command, aggregate_id=outcome.aggregate_id, version=outcome.version,
-                    position=outcome.position, created=outcome.created)
+            .values(command=command, aggregate_id=aggregate_id, version=version, position=position, created=created)
         )
 
     def forget_requests(self, command: str, aggregate_id: UUID) -> None:
@@ -226,31 +343,6 @@ class SqlUnitOfWork:
     def position_at(self, moment: datetime) -> int:
         return notification_store.first_position_at(self.session, moment, self._store.recorded_at)
 
-class SavepointUnitOfWork(SqlUnitOfWork):
-    """A unit of work inside a transaction its caller holds open (a batch of a spreadsheet
-    import): a command's writes are a savepoint, released by ``commit`` and rolled back
-    otherwise; the caller commits the whole transaction, or rolls it back (a dry run)."""
-
-    def __init__(self, session: Session, *args: Any):
-        super().__init__(*args)
-        self._outer = session
-        self._savepoint: Any = None
-
-    def __enter__(self) -> SavepointUnitOfWork:
-        self._session = self._outer
-        self._savepoint = self._outer.begin_nested()
-        self._committed = False
-        self._after_commit = []
-        self._histories = {}
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if not self._committed:
-            self._savepoint.rollback()
-
-    def commit(self) -> None:
-        try:
-            self._savepoint.commit()
-        except _CONFLICTS as error:
-            raise Conflict(str(error)) from error
-        self._committed = True
+def _kept(row: tuple[Any, ...]) -> StoredRequest:
+    fingerprint, aggregate_id, version, position, created = row
+    return StoredRequest(fingerprint, StoredOutcome(aggregate_id, version, position, created))

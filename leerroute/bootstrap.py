@@ -7,21 +7,22 @@ to run the workers in this process, ``time_policies`` to record what time made d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
 
 from opentelemetry.sdk.trace import TracerProvider
-from sqlalchemy.orm import Session
 
 from adapters import metrics, migrations, queries, regions, telemetry
 from adapters.access_log import AccessLog
+from adapters.aggregate_cache import AggregateCache
+from adapters.batch_unit_of_work import BatchTransaction, BatchUnitOfWork, batch_transaction
 from adapters.clock import Clock, SystemClock
 from adapters.comparison import ComparisonProjection
-from adapters.database import get_engine, write_session
+from adapters.database import get_engine
 from adapters.eventstore import EventStore
 from adapters.import_store import ImportStore
 from adapters.money.projection import MoneyProjection
@@ -36,7 +37,7 @@ from adapters.pseudonyms import Pseudonymiser
 from adapters.retention import RetentionSchedule, due_for_erasure
 from adapters.route_models import RouteModelCatalogue
 from adapters.tokens import OidcVerifier, TokenService, TokenVerifier
-from adapters.unit_of_work import SavepointUnitOfWork, SqlUnitOfWork
+from adapters.unit_of_work import SqlUnitOfWork
 from domain.access import AccessPolicy, FundCoverage
 from domain.payments import fund_covers
 from domain.route_model_commands import PublishBaselineModel
@@ -168,8 +169,11 @@ def build(
 
     secret_box = SecretBox(settings.effective_personal_data_secret, settings.previous_personal_data_secrets)
 
+    # Aggregates between commands (each read still checks the database for later events).
+    cache = AggregateCache(settings.aggregate_cache_size) if settings.aggregate_cache_size else None
+
     def unit_of_work() -> SqlUnitOfWork:
-        return SqlUnitOfWork(url, store, vault, pseudonymise, access_log, clock, secret_box, given_route_models or catalogue)
+        return SqlUnitOfWork(url, store, vault, pseudonymise, access_log, clock, secret_box, given_route_models or catalogue, cache)
 
     delivery_clock = notification_clock or SystemClock(settings.timezone)
     dispatcher = Dispatcher(
@@ -220,14 +224,12 @@ def build(
         lambda: {queue: queue_depth(workers.broker, queue) for queue in (PROJECTIONS_QUEUE, POLICIES_QUEUE, NOTIFICATIONS_QUEUE)},
     )
 
-    @contextmanager
-    def savepoints(keep: bool) -> Iterator[tuple[Session, Callable[[], SavepointUnitOfWork]]]:
+    def savepoints(keep: bool, careful: bool) -> AbstractContextManager[BatchTransaction]:
         """One transaction for a batch of import rows, each command a savepoint in it."""
-        with write_session(url) as session:
-            yield session, lambda: SavepointUnitOfWork(session, url, store, vault, pseudonymise, access_log, clock,
-                                                      secret_box, given_route_models or catalogue)
-            if not keep:
-                session.rollback()
+        return batch_transaction(
+            url, lambda batch: BatchUnitOfWork(batch, url, store, vault, pseudonymise, access_log, clock, secret_box,
+                                               given_route_models or catalogue), keep=keep, careful=careful
+        )
 
     import_store = ImportStore(url, settings.effective_personal_data_secret, clock)
     imports = Importer(service, import_store, savepoints, pseudonymise, notify=workers.log_grew,

@@ -39,7 +39,8 @@ from leerroute.unit_of_work import UnitOfWork
 @dataclass(frozen=True)
 class Outcome:
     """What a command produced: the aggregate as it now stands (a trajectory, an agreement or a
-    claim), the log position of the last event recorded (None: nothing was recorded), the id of
+    claim), the log position of the last event recorded (None: nothing was recorded; the service
+    sets it from the commit, a handler leaves it None), the id of
     what the command created in the aggregate (a placement, a certificate, ...), how many events
     it recorded, and whether it is the kept outcome of an earlier, identical request."""
 
@@ -134,9 +135,9 @@ def register_trajectory(command: c.RegisterTrajectory, ctx: Context) -> Outcome:
         on=command.on, today=ctx.today, benefit_monthly_cents=command.benefit_monthly_cents,
         benefit_since=command.benefit_since, actor=actor, route=route,
     )
-    position = uow.save(candidate, trajectory)
+    uow.save(candidate, trajectory)
     uow.record_access(actor, [trajectory], activity=command.activity, trace_id=ctx.trace_id)
-    return Outcome(trajectory, position, recorded=2)
+    return Outcome(trajectory, None, recorded=2)
 
 
 # What each command does to the trajectory: one domain method; returns the id of what it creates.
@@ -238,14 +239,14 @@ def change_trajectory(command: c.TrajectoryCommand, ctx: Context) -> Outcome:
     check_version(trajectory, command.expected_version)
     before = trajectory.version
     created = ROUTE_CHANGES[type(command)](trajectory, command, ctx)
-    position = uow.save(trajectory)
+    uow.save(trajectory)
     recorded = trajectory.version - before
     if isinstance(command, c.RecordDueMilestones):
-        return Outcome(trajectory, position, recorded=recorded)
-    if position is None:
+        return Outcome(trajectory, None, recorded=recorded)
+    if not recorded:
         raise RuleViolation("nothing-to-record", "the command recorded no event")
     uow.record_access(command.actor, [trajectory], activity=command.activity, trace_id=ctx.trace_id)
-    return Outcome(trajectory, position, created, recorded)
+    return Outcome(trajectory, None, created, recorded)
 
 
 def erase_candidate(command: c.EraseCandidate, ctx: Context) -> Outcome:
@@ -282,11 +283,11 @@ def _trajectory_and_candidate(command: c.TrajectoryCommand, ctx: Context) -> tup
 
 def _erased(command: c.TrajectoryCommand, ctx: Context, trajectory: Trajectory, candidate: Candidate) -> Outcome:
     uow = ctx.uow
-    position = uow.save(candidate)
+    uow.save(candidate)
     uow.destroy_personal_data(candidate.id)
     uow.forget_requests(c.RegisterTrajectory.activity, trajectory.id)
     uow.record_access(command.actor, [trajectory], activity=command.activity, trace_id=ctx.trace_id)
-    return Outcome(trajectory, position, recorded=1)
+    return Outcome(trajectory, None, recorded=1)
 
 
 # --- the money ----------------------------------------------------------------------------------
@@ -312,7 +313,8 @@ def conclude_agreement(command: c.ConcludeAgreement, ctx: Context) -> Outcome:
         valid_until=command.valid_until, budget_cap_cents=command.budget_cap_cents, terms=command.terms, on=command.on,
         today=ctx.today, actor=actor,
     )
-    return Outcome(agreement, ctx.uow.save(agreement), recorded=1)
+    ctx.uow.save(agreement)
+    return Outcome(agreement, None, recorded=1)
 
 
 def change_agreement_terms(command: c.ChangeAgreementTerms, ctx: Context) -> Outcome:
@@ -321,7 +323,8 @@ def change_agreement_terms(command: c.ChangeAgreementTerms, ctx: Context) -> Out
     agreement.check_payer(command.actor)  # who may, before which version
     check_version(agreement, command.expected_version)
     agreement.change_terms(replace(command.terms, effective_from=command.on), today=ctx.today, actor=command.actor)
-    return Outcome(agreement, ctx.uow.save(agreement), recorded=1)
+    ctx.uow.save(agreement)
+    return Outcome(agreement, None, recorded=1)
 
 
 def file_claim(command: c.FileClaim, ctx: Context) -> Outcome:
@@ -352,12 +355,14 @@ def file_claim(command: c.FileClaim, ctx: Context) -> Outcome:
     if isinstance(existing, Claim):
         existing.refile(agreement, trigger_on=result.trigger_on, amount_cents=result.amount_cents, on=command.on,
                         today=ctx.today, actor=actor)
-        return Outcome(existing, uow.save(existing), recorded=1)
+        uow.save(existing)
+        return Outcome(existing, None, recorded=1)
     claim = Claim.file(
         agreement=agreement, trajectory_id=trajectory.id, municipality=trajectory.municipality, trigger_on=result.trigger_on,
         amount_cents=result.amount_cents, on=command.on, today=ctx.today, actor=actor,
     )
-    return Outcome(claim, uow.save(claim), recorded=1)
+    uow.save(claim)
+    return Outcome(claim, None, recorded=1)
 
 
 DECISIONS: dict[type[c.ClaimDecision], Callable[[Claim, FinancingAgreement, Any, Context], None]] = {
@@ -380,8 +385,8 @@ def decide_claim(command: c.ClaimDecision, ctx: Context) -> Outcome:
     check_version(claim, command.expected_version)
     before = claim.version + agreement.version
     DECISIONS[type(command)](claim, agreement, command, ctx)
-    position = uow.save(claim, agreement)
-    return Outcome(claim, position, recorded=claim.version + agreement.version - before)
+    uow.save(claim, agreement)
+    return Outcome(claim, None, recorded=claim.version + agreement.version - before)
 
 
 Handler = Callable[[Any, Context], Outcome]

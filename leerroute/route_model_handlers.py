@@ -93,7 +93,7 @@ def draft_model(command: rm.DraftRouteModel, ctx: Context) -> Outcome:
     number = max((e.version for e in uow.route_models.entries() if e.kind == "national"), default=1) + 1
     model = RouteModel.draft(version=number, content=model_from_dict(command.content),
                              validity=Validity(command.valid_from, command.valid_until), on=command.on, actor=command.actor)
-    return _outcome(model, uow.save(model), 1, str(number))
+    return _outcome(model, _saved(uow, model), 1, str(number))
 
 
 def revise_model(command: rm.ReviseRouteModel, ctx: Context) -> Outcome:
@@ -104,7 +104,7 @@ def revise_model(command: rm.ReviseRouteModel, ctx: Context) -> Outcome:
     model.check_draft(model.name)
     content, validity = revised(model.content_dict, model.validity, command.changes, MODEL_KEYS)
     model.revise(content=model_from_dict(content), validity=validity, on=command.on, actor=command.actor)
-    return _outcome(model, ctx.uow.save(model), 1)
+    return _outcome(model, _saved(ctx.uow, model), 1)
 
 
 def publish_model(command: rm.PublishRouteModel, ctx: Context) -> Outcome:
@@ -122,7 +122,7 @@ def publish_model(command: rm.PublishRouteModel, ctx: Context) -> Outcome:
         predecessor.close_for(Published(model.id, model.name, model.validity), on=command.on, actor=command.actor)
         changed.append(predecessor)
         changed.extend(_close_variants(ctx, predecessor, entries, command))
-    return _outcome(model, uow.save(*changed), len(changed))
+    return _outcome(model, _saved(uow, *changed), len(changed))
 
 
 def _close_variants(ctx: Context, national: RouteModel, entries: list[Any], command: Any) -> list[RouteVariant]:
@@ -154,7 +154,7 @@ def publish_baseline(command: rm.PublishBaselineModel, ctx: Context) -> Outcome:
     model = RouteModel.draft(version=1, content=baseline_model(ctx.terms), validity=Validity(BASELINE_VALID_FROM),
                              on=command.on, actor=command.actor)
     model.publish(published=[], on=command.on, actor=command.actor)
-    return _outcome(model, uow.save(model), 2)
+    return _outcome(model, _saved(uow, model), 2)
 
 
 # --- regional variants -------------------------------------------------------------------------------
@@ -188,7 +188,7 @@ def draft_variant(command: rm.DraftRouteVariant, ctx: Context) -> Outcome:
     national = _national(ctx, command.model_version, field="modelVersion")
     variant = RouteVariant.draft(variant_id=ctx.new_id(), national=national, content=content,
                                  validity=Validity(command.valid_from, command.valid_until), on=command.on, actor=command.actor)
-    return _outcome(variant, ctx.uow.save(variant), 1, str(variant.id))
+    return _outcome(variant, _saved(ctx.uow, variant), 1, str(variant.id))
 
 
 def revise_variant(command: rm.ReviseRouteVariant, ctx: Context) -> Outcome:
@@ -199,7 +199,7 @@ def revise_variant(command: rm.ReviseRouteVariant, ctx: Context) -> Outcome:
     content, validity = revised(variant.content_dict, variant.validity, command.changes, VARIANT_KEYS)
     national = _national(ctx, variant.model_version)
     variant.revise(national=national, content=variant_from_dict(content), validity=validity, on=command.on, actor=command.actor)
-    return _outcome(variant, ctx.uow.save(variant), 1)
+    return _outcome(variant, _saved(ctx.uow, variant), 1)
 
 
 def publish_variant(command: rm.PublishRouteVariant, ctx: Context) -> Outcome:
@@ -218,7 +218,14 @@ def publish_variant(command: rm.PublishRouteVariant, ctx: Context) -> Outcome:
         assert isinstance(predecessor, RouteVariant)
         predecessor.close_for(Published(variant.id, variant.name, variant.validity), on=command.on, actor=command.actor)
         changed.append(predecessor)
-    return _outcome(variant, uow.save(*changed), len(changed))
+    return _outcome(variant, _saved(uow, *changed), len(changed))
+
+
+
+def _saved(uow: Any, *aggregates: Any) -> int | None:
+    """Save; no position yet: it comes with the commit (``Service.handle`` sets it)."""
+    uow.save(*aggregates)
+    return None
 
 
 HANDLERS: dict[type, Callable[[Any, Context], Outcome]] = {

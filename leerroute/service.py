@@ -39,15 +39,15 @@ from uuid import UUID, uuid4
 
 from domain.access import AccessPolicy, check_role, roles_for
 from domain.commands import Command
-from domain.errors import InvalidField
+from domain.errors import DomainError, InvalidField
 from domain.municipalities import Municipalities
 from domain.subscriptions import SubscriptionTerms
 from domain.values import Actor, MilestoneTerms
 from leerroute import handlers
-from leerroute.errors import ConcurrentWriteConflict, IdempotencyKeyReused
+from leerroute.errors import ConcurrentWriteConflict, IdempotencyKeyReused, VersionMismatch
 from leerroute.handlers import Context, Outcome
 from leerroute.route_models import NoRegions, Regions, RouteModels
-from leerroute.unit_of_work import Conflict, RequestKey, StoredOutcome, UnitOfWork
+from leerroute.unit_of_work import Conflict, RequestKey, StoredOutcome, StoredRequest, UnitOfWork
 
 _pause = threading.Event()  # never set: a sleep that lets other threads' signals through
 
@@ -116,19 +116,29 @@ class Service:
         for attempt in range(self._retries + 1):
             try:
                 with self._unit_of_work() as uow:
-                    if key is not None:
-                        earlier = uow.claim_request(key)
-                        if earlier is not None:
-                            if earlier.fingerprint != key.fingerprint:
-                                raise IdempotencyKeyReused()
-                            return replay(uow, earlier.outcome)
+                    earlier = uow.claim_request(key) if key is not None else None
                     context = Context(uow, self._today(), trace, self._access, self._region_of, self._terms, self._new_id,
                                       self._municipalities, self._subscription_terms, self._now, models=self._route_models,
                                       regions=self._regions)
-                    outcome = handler(command, context)
+                    try:
+                        outcome = handler(command, context)
+                    except (DomainError, VersionMismatch):
+                        if earlier is not None and (kept := earlier()) is not None:
+                            raise _Repeat(kept) from None
+                        raise
+                    if earlier is not None and (kept := earlier()) is not None:
+                        raise _Repeat(kept)
                     if key is not None:
-                        uow.remember_request(key, command.activity, stored(outcome))
-                    uow.commit()
+                        uow.remember_request(key, command.activity, outcome.aggregate.id, outcome.aggregate.version,
+                                             outcome.created)
+                    outcome = dataclasses.replace(outcome, position=uow.commit())
+            except _Repeat as repeat:
+                # The first request's outcome, read in a transaction of its own (this one's writes are dropped).
+                assert key is not None
+                if repeat.kept.fingerprint != key.fingerprint:
+                    raise IdempotencyKeyReused() from None
+                with self._unit_of_work() as uow:
+                    return replay(uow, repeat.kept.outcome)
             except Conflict as error:
                 if (command.versioned and command.expected_version is not None) or attempt == self._retries:
                     raise ConcurrentWriteConflict() from error
@@ -140,15 +150,18 @@ class Service:
         raise AssertionError("unreachable: the last attempt returns or raises")
 
 
+class _Repeat(Exception):
+    """The request's key holds an earlier request's outcome."""
+
+    def __init__(self, kept: StoredRequest):
+        self.kept = kept
+
+
 def replay(uow: UnitOfWork, kept: StoredOutcome) -> Outcome:
     """The outcome of an earlier request: the aggregate as that request left it."""
     aggregate = uow.get(kept.aggregate_id, version=kept.version)
     assert aggregate is not None, "a kept outcome names an aggregate of the log"
     return Outcome(aggregate, kept.position, kept.created, replayed=True)
-
-
-def stored(outcome: Outcome) -> StoredOutcome:
-    return StoredOutcome(outcome.aggregate.id, outcome.aggregate.version, outcome.position, outcome.created)
 
 
 def request_key(command: Command, key: str) -> RequestKey:

@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     body_timeout_seconds: float = Field(default=30.0, gt=0, validation_alias=AliasChoices("LEERROUTE_BODY_TIMEOUT_SECONDS"))
     keep_alive_seconds: float = Field(default=5.0, gt=0, validation_alias=AliasChoices("LEERROUTE_KEEP_ALIVE_SECONDS"))
     command_retries: int = Field(default=5, validation_alias=AliasChoices("LEERROUTE_COMMAND_RETRIES"))
+    aggregate_cache_size: int = Field(default=1_000, ge=0, validation_alias=AliasChoices("LEERROUTE_AGGREGATE_CACHE_SIZE"))
 
     lasting_placement_months: int = Field(default=6, ge=1, validation_alias=AliasChoices("LEERROUTE_LASTING_PLACEMENT_MONTHS"))
     check_in_interval_months: int = Field(default=6, ge=1, validation_alias=AliasChoices("LEERROUTE_CHECK_IN_INTERVAL_MONTHS"))

@@ -17,10 +17,10 @@ if TYPE_CHECKING:
     from leerroute.handlers import Context, Outcome
 
 
-def _outcome(subscription: Subscription, position: int | None) -> Outcome:
+def _outcome(subscription: Subscription) -> Outcome:
     from leerroute.handlers import Outcome
 
-    return Outcome(subscription, position, recorded=1)
+    return Outcome(subscription, None, recorded=1)
 
 
 def register_subscription(command: c.RegisterSubscription, ctx: Context) -> Outcome:
@@ -34,12 +34,13 @@ def register_subscription(command: c.RegisterSubscription, ctx: Context) -> Outc
     subscription = Subscription.register(
         subscription_id=ctx.new_id(), callback_url=url, event_types=types, filters=filters, on=command.on, actor=actor,
     )
-    position = uow.save(subscription)
+    uow.save(subscription)
+    position = uow.flush()
     assert position is not None
     uow.keep_secret(subscription.id, subscription.secret_version, ctx.new_secret(), previous_valid_until=None)
     # Events after the registration: the cursor starts at its own event.
     uow.open_cursor(subscription.id, actor.organisation, str(actor.role), position)
-    return _outcome(subscription, position)
+    return _outcome(subscription)
 
 
 def _own(command: c.SubscriptionCommand, ctx: Context) -> Subscription:
@@ -58,9 +59,9 @@ def rotate_secret(command: c.RotateSubscriptionSecret, ctx: Context) -> Outcome:
     subscription = _own(command, ctx)
     until = ctx.now() + ctx.subscription_terms.secret_grace
     subscription.rotate_secret(previous_valid_until=until, on=command.on, actor=command.actor)
-    position = ctx.uow.save(subscription)
+    ctx.uow.save(subscription)
     ctx.uow.keep_secret(subscription.id, subscription.secret_version, ctx.new_secret(), previous_valid_until=until)
-    return _outcome(subscription, position)
+    return _outcome(subscription)
 
 
 def change_status(command: c.SubscriptionCommand, ctx: Context) -> Outcome:
@@ -71,9 +72,9 @@ def change_status(command: c.SubscriptionCommand, ctx: Context) -> Outcome:
         subscription.resume(on=command.on, actor=command.actor)
     else:
         subscription.delete(on=command.on, actor=command.actor)
-    position = ctx.uow.save(subscription)
+    ctx.uow.save(subscription)
     ctx.uow.set_delivery_status(subscription.id, str(subscription.status))
-    return _outcome(subscription, position)
+    return _outcome(subscription)
 
 
 def replay(command: c.ReplaySubscription, ctx: Context) -> Outcome:
@@ -86,9 +87,9 @@ def replay(command: c.ReplaySubscription, ctx: Context) -> Outcome:
         assert command.from_time is not None
         start = ctx.uow.position_at(command.from_time)
     subscription.request_replay(from_position=start, on=command.on, actor=command.actor)
-    position = ctx.uow.save(subscription)
+    ctx.uow.save(subscription)
     ctx.uow.move_cursor(subscription.id, start)
-    return _outcome(subscription, position)
+    return _outcome(subscription)
 
 
 HANDLERS: dict[type[c.Command], Callable[[Any, Context], Outcome]] = {

@@ -11,7 +11,7 @@ tests use an in-memory one (``tests/unit/fakes.py``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -65,8 +65,9 @@ class UnitOfWork(Protocol):
 
     def __exit__(self, *exc: object) -> None: ...
 
-    def commit(self) -> None:
-        """Commit everything written; raises ``Conflict`` when another writer won."""
+    def commit(self) -> int | None:
+        """Commit everything written; the log position of the last event recorded (None: none).
+        Raises ``Conflict`` when another writer won."""
 
     # -- aggregates, as committed (read after the lock, inside the transaction) -------------------
 
@@ -79,8 +80,13 @@ class UnitOfWork(Protocol):
     def events(self, aggregate_id: UUID) -> list[LoggedEvent]:
         """The aggregate's events as the money reads them, in version order."""
 
-    def save(self, *aggregates: Any) -> int | None:
-        """Record the aggregates' new events; the log position of the last one (None: none)."""
+    def save(self, *aggregates: Any) -> None:
+        """Record the aggregates' new events. They may be sent with a later statement (at the
+        latest with the commit), so a conflict may show only there."""
+
+    def flush(self) -> int | None:
+        """Send what is recorded so far; the log position of its last event (None: none yet).
+        Costs a round trip when something is pending: for a handler that needs the position."""
 
     # -- the candidate's personal data -----------------------------------------------------------
 
@@ -103,12 +109,16 @@ class UnitOfWork(Protocol):
 
     # -- idempotency records ----------------------------------------------------------------------
 
-    def claim_request(self, key: RequestKey) -> StoredRequest | None:
-        """Take ``key`` for this transaction; when a committed request holds it already, that one
-        (a concurrent one with the same key is waited for)."""
+    def claim_request(self, key: RequestKey) -> Callable[[], StoredRequest | None]:
+        """Take ``key`` for this transaction. The function returned tells whether a committed
+        request holds it already (a concurrent one with the same key is waited for). The claim may
+        go with the transaction's next round trip (the aggregate's lock and read), so ask after
+        the handler ran; asked before, it costs a round trip of its own."""
 
-    def remember_request(self, key: RequestKey, command: str, outcome: StoredOutcome) -> None:
-        """Keep the outcome of ``command`` (its activity name) under the key taken by ``claim_request``."""
+    def remember_request(self, key: RequestKey, command: str, aggregate_id: UUID, version: int, created: str | None) -> None:
+        """Keep the outcome of ``command`` (its activity name) under the key taken by
+        ``claim_request``: the aggregate at ``version``, the id it created, and the log position of
+        the last event this unit of work records (None: it records none)."""
 
     def forget_requests(self, command: str, aggregate_id: UUID) -> None:
         """Drop the kept requests of ``command`` whose outcome is this aggregate: an erasure drops

@@ -33,10 +33,9 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy.orm import Session
-
 from adapters import spreadsheets
-from adapters.import_store import COUNTS, ImportStore
+from adapters.batch_unit_of_work import BatchTransaction
+from adapters.import_store import COUNTS, ImportedRow, ImportStore
 from adapters.pseudonyms import Pseudonymiser
 from domain.access import IMPORTERS, check_role
 from domain.errors import DomainError, InvalidField, NotFound, RuleViolation
@@ -45,10 +44,11 @@ from leerroute.errors import IdempotencyKeyReused
 from leerroute.importing.columns import BY_NAME, REQUIRED
 from leerroute.importing.rows import REGISTRATION_RULES, ParsedRow, Problem, Step, parse_row
 from leerroute.service import Service, request_scope
-from leerroute.unit_of_work import UnitOfWork
+from leerroute.unit_of_work import Conflict
 
-# (session, unit-of-work factory) of one batch's transaction; ``keep``: commit it at the end.
-Savepoints = Callable[[bool], AbstractContextManager[tuple[Session, Callable[[], UnitOfWork]]]]
+# One batch's transaction (``keep``: commit it at the end; ``careful``: each command's writes sent
+# with its own savepoint, after a batch the database refused as a whole).
+Savepoints = Callable[[bool, bool], AbstractContextManager[BatchTransaction]]
 Progress = Callable[[dict[str, int]], None]
 
 IMPORT_ACTIVITY = "spreadsheet_import"
@@ -198,17 +198,32 @@ class Importer:
 
     def _batch(self, import_id: UUID, actor: Actor, rows: list[tuple[ParsedRow, dict[str, Any]]], seen: dict[str, int],
                *, keep: bool) -> list[tuple[str, list[Problem]]]:
+        before = dict(seen)
+        try:
+            return self._batch_once(import_id, actor, rows, seen, keep=keep, careful=False)
+        except Conflict:
+            # The database refused a statement of the batch (a BSN registered meanwhile): all of it
+            # was rolled back; again, each command on its own, so the refusal lands on its row.
+            seen.clear()
+            seen.update(before)
+            return self._batch_once(import_id, actor, rows, seen, keep=keep, careful=True)
+
+    def _batch_once(self, import_id: UUID, actor: Actor, rows: list[tuple[ParsedRow, dict[str, Any]]], seen: dict[str, int],
+                    *, keep: bool, careful: bool) -> list[tuple[str, list[Problem]]]:
         results = []
-        with self._savepoints(keep) as (session, unit_of_work):
-            service = self._service.with_unit_of_work(unit_of_work)
+        with self._savepoints(keep, careful) as batch:
+            service = self._service.with_unit_of_work(batch.unit_of_work)
+            digests = {row.row: self._pseudonymise(row.bsn, purpose="bsn") for row, _ in rows if row.bsn}
+            earlier = self._store.imported_rows_of(batch, actor.organisation, set(digests.values()))
+            batch.expect_candidates(actor.organisation, set(digests.values()))
             for row, _ in rows:
-                results.append(self._row(import_id, actor, session, service, unit_of_work, row, seen, keep=keep))
+                results.append(self._row(import_id, actor, batch, service, row, digests.get(row.row), earlier.get(
+                    digests.get(row.row, "")), seen, keep=keep))
         return results
 
-    def _row(self, import_id: UUID, actor: Actor, session: Session, service: Service, unit_of_work: Callable[[], UnitOfWork],
-             row: ParsedRow, seen: dict[str, int], *, keep: bool) -> tuple[str, list[Problem]]:
+    def _row(self, import_id: UUID, actor: Actor, batch: BatchTransaction, service: Service, row: ParsedRow,
+             digest: str | None, earlier: ImportedRow | None, seen: dict[str, int], *, keep: bool) -> tuple[str, list[Problem]]:
         problems = list(row.problems)
-        digest = self._pseudonymise(row.bsn, purpose="bsn") if row.bsn else None
         if digest is not None:
             if digest in seen:
                 problems.append(Problem(row.row, "bsn", row.bsn, "one-row-per-candidate",
@@ -218,7 +233,6 @@ class Importer:
         if problems or row.registration is None or digest is None:
             return "failed", problems
         cells = {name: self._pseudonymise(f"{name}={text}", purpose="import-cell")[:32] for name, text in row.cells.items()}
-        earlier = self._store.imported_row(session, actor.organisation, digest)
         if earlier is not None:
             if earlier.cells == cells:
                 return ("imported" if earlier.import_id == import_id else "unchanged"), []
@@ -227,23 +241,22 @@ class Importer:
                                        f"anders dan bij de import van rij {earlier.row} (traject {earlier.trajectory_id}); "
                                        "een ingelezen kandidaat wijzigt u in leerroute zelf") for name in differ]
         trace = import_id.hex
-        savepoint = session.begin_nested()
-        try:
-            outcome = _handle(service, row.registration, trace, "aanmelddatum", REGISTRATION_RULES, row)
-            trajectory = outcome.aggregate
-            for step in row.steps:
-                _handle(service, step.build(trajectory.id), trace, step.column, step.rules, row)
-            with unit_of_work() as uow:
+        with batch.savepoint() as kept:
+            try:
+                outcome = _handle(service, row.registration, trace, "aanmelddatum", REGISTRATION_RULES, row)
+                trajectory = outcome.aggregate
+                for step in row.steps:
+                    _handle(service, step.build(trajectory.id), trace, step.column, step.rules, row)
+            except _RowRefused as refused:
+                return "failed", [refused.problem]
+            with batch.unit_of_work() as uow:
                 uow.record_access(actor, [trajectory], activity=IMPORT_ACTIVITY, trace_id=trace)
                 uow.commit()
             if keep:
-                self._store.remember_row(session, municipality=actor.organisation, bsn_digest=digest,
+                self._store.remember_row(batch, municipality=actor.organisation, bsn_digest=digest,
                                          candidate_id=trajectory.candidate_id, trajectory_id=trajectory.id,
                                          import_id=import_id, row=row.row, cells=cells)
-        except _RowRefused as refused:
-            savepoint.rollback()
-            return "failed", [refused.problem]
-        savepoint.commit()
+            kept[0] = True
         return "imported", []
 
 

@@ -15,7 +15,7 @@ from adapters.clock import FixedClock
 from domain.values import Role
 from tests.conftest import TODAY, assert_problem, registration, test_settings
 from tests.e2e.test_health_and_metrics import bearer
-from tests.route_model_scenario import AMSTERDAM, RIJNMOND, SUB_REASON, V3_FROM, scenario, variant_id, version_3
+from tests.route_model_scenario import AMSTERDAM, RIJNMOND, SUB_REASON, publish_over_http
 
 
 @pytest.fixture
@@ -26,11 +26,12 @@ def world(fresh_database: str, tmp_path: Path):
     from leerroute.bootstrap import build
 
     settings = test_settings(tmp_path, fresh_database, REDIS_URL=None)
-    models = scenario(settings.milestone_terms)
-    models.publish(3, version_3(settings.milestone_terms), V3_FROM)
-    container = build(settings, clock=FixedClock(TODAY), route_models=models)
+    container = build(settings, clock=FixedClock(TODAY))
     with TestClient(create_app(container, run_worker=False)) as client:
-        yield container, client
+        apt = bearer(container, Role.PROCESREGIE, "APT")
+        published = publish_over_http(lambda path, body, status: _post(client, apt, path, body, status),
+                                      settings.milestone_terms, with_v3=True)
+        yield container, client, published
 
 
 def _register(client, headers, on: str) -> str:
@@ -39,14 +40,14 @@ def _register(client, headers, on: str) -> str:
     return response.json()["id"]
 
 
-def _post(client, headers, path: str, body: dict, status: int = 200) -> dict:
+def _post(client, headers, path: str, body: dict | None, status: int = 200) -> dict:
     response = client.post(path, json=body, headers=headers)
     assert response.status_code == status, response.text
     return response.json()
 
 
 def test_each_route_follows_its_own_version_and_a_migration_moves_them_once(world):
-    container, client = world
+    container, client, published = world
     amsterdam, rijnmond, haaglanden = (bearer(container, Role.KLANTMANAGER, m) for m in ("GM0363", "GM0599", "GM0518"))
     apt = bearer(container, Role.PROCESREGIE, "APT")
     baseline = _register(client, amsterdam, "2026-01-05")
@@ -57,7 +58,7 @@ def test_each_route_follows_its_own_version_and_a_migration_moves_them_once(worl
 
     read = client.get(f"/v1/trajectories/{without_school}", headers=amsterdam).json()
     assert read["routeModel"] == {"modelId": read["routeModel"]["modelId"], "version": 2,
-                                  "variantId": str(variant_id(2, AMSTERDAM)), "region": AMSTERDAM}
+                                  "variantId": str(published.variant(2, AMSTERDAM)), "region": AMSTERDAM}
     assert read["phases"]["bedrijfsvakschool"]["status"] == "not-offered"
     assert client.get(f"/v1/trajectories/{baseline}", headers=amsterdam).json()["routeModel"]["version"] == 1
     assert client.get(f"/v1/trajectories/{on_v3}", headers=haaglanden).json()["routeModel"]["version"] == 3

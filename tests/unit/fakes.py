@@ -188,6 +188,7 @@ class MemoryUnitOfWork:
         self._forgotten: list[tuple[str, UUID]] = []
         self._notifications: list[Callable[[MemoryLog], None]] = []
         self.locks: list[UUID] = []
+        self._position: int | None = None
         # A test's own published models (``tests.route_model_scenario``), else the versions and
         # variants in the log, as the ``route_models`` table holds them.
         self.route_models = log.route_models or MemoryRouteModels(
@@ -200,7 +201,7 @@ class MemoryUnitOfWork:
     def __exit__(self, *exc: object) -> None:
         pass  # whatever was not committed is dropped with this object
 
-    def commit(self) -> None:
+    def commit(self) -> int | None:
         _run_once(self.log.between_transactions)
         log = self.log
         for aggregate_id, new in self._events.items():
@@ -229,6 +230,7 @@ class MemoryUnitOfWork:
         for change in self._notifications:
             change(log)
         log.commits += 1
+        return self._position
 
     # -- aggregates --------------------------------------------------------------------------------
 
@@ -244,13 +246,14 @@ class MemoryUnitOfWork:
     def events(self, aggregate_id: UUID) -> list[LoggedEvent]:
         return [logged(e) for e in self._history(aggregate_id)]
 
-    def save(self, *aggregates: Any) -> int | None:
-        position = None
+    def save(self, *aggregates: Any) -> None:
         for aggregate in aggregates:
             for event in aggregate.collect_events():
-                position = next(self.log.positions)
-                self._events.setdefault(event.originator_id, []).append((position, event))
-        return position
+                self._position = next(self.log.positions)
+                self._events.setdefault(event.originator_id, []).append((self._position, event))
+
+    def flush(self) -> int | None:
+        return self._position
 
     # -- personal data -----------------------------------------------------------------------------
 
@@ -272,16 +275,17 @@ class MemoryUnitOfWork:
     def record_access(self, actor: Actor, trajectories: Sequence[Trajectory], *, activity: str, trace_id: str) -> None:
         self._access.extend(AccessEntry(actor, t.id, activity, trace_id) for t in trajectories)
 
-    def claim_request(self, key: RequestKey) -> StoredRequest | None:
+    def claim_request(self, key: RequestKey) -> Callable[[], StoredRequest | None]:
         _run_once(self.log.while_claiming)
         found = self.log.requests.get((key.scope, key.key))
         if found is not None and found[2] is not None:
-            return StoredRequest(found[0], found[2])
+            earlier = StoredRequest(found[0], found[2])
+            return lambda: earlier
         self._claimed = key
-        return None
+        return lambda: None
 
-    def remember_request(self, key: RequestKey, command: str, outcome: StoredOutcome) -> None:
-        self._remembered = (command, outcome)
+    def remember_request(self, key: RequestKey, command: str, aggregate_id: UUID, version: int, created: str | None) -> None:
+        self._remembered = (command, StoredOutcome(aggregate_id, version, self._position, created))
 
     def forget_requests(self, command: str, aggregate_id: UUID) -> None:
         self._forgotten.append((command, aggregate_id))

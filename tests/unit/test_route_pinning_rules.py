@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -15,18 +16,10 @@ from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, Mapper, Sto
 from adapters.eventstore import register_transcodings
 from domain import commands as c
 from domain.errors import InvalidField, RuleViolation
-from domain.route_model import BASELINE_MODEL_ID, route_model_id
-from domain.values import DeviationRule, DropOutReason, Phase, SkipBasis
-from tests.route_model_scenario import (
-    AMSTERDAM,
-    RIJNMOND,
-    SUB_REASON,
-    V3_FROM,
-    scenario,
-    variant_id,
-    version_3,
-)
-from tests.unit.fakes import APT, KM, OTHER_PERSON, TERMS, Actor, Role, World
+from domain.route_model import BASELINE_MODEL_ID, RegionalVariant, route_model_id
+from domain.values import DeviationRule, DropOutReason, Phase, SkipBasis, Stage
+from tests.route_model_scenario import AMSTERDAM, RIJNMOND, SUB_REASON, Published, publish, version_3
+from tests.unit.fakes import APT, KM, OTHER_PERSON, TERMS, TODAY, Actor, Role, World
 
 RIJNMOND_KM = Actor("km-5", Role.KLANTMANAGER, "GM0599")
 HAAGLANDEN_KM = Actor("km-6", Role.KLANTMANAGER, "GM0518")
@@ -34,10 +27,10 @@ REGIONS = {"GM0363": AMSTERDAM, "GM0599": RIJNMOND, "GM0518": "Haaglanden"}
 ON_V2 = date(2026, 3, 2)
 
 
-def _world() -> World:
+def _world(**published: Any) -> tuple[World, Published]:
+    """Versions 1 and 2 and version 2's two variants, published through the service (and ``v3``)."""
     world = World(regions=REGIONS)
-    world.log.route_models = scenario(TERMS)
-    return world
+    return world, publish(world.handle, TERMS, on=TODAY, **published)
 
 
 def _trajectory(world: World, trajectory_id: UUID):
@@ -45,7 +38,7 @@ def _trajectory(world: World, trajectory_id: UUID):
 
 
 def test_a_route_is_pinned_to_the_version_and_variant_in_force_in_its_region_on_its_registration_date():
-    world = _world()
+    world, published = _world()
     before = world.register(on=date(2026, 1, 20))
     amsterdam = world.register(on=ON_V2, person=OTHER_PERSON)
     rijnmond = world.register(actor=RIJNMOND_KM, on=ON_V2)
@@ -53,16 +46,16 @@ def test_a_route_is_pinned_to_the_version_and_variant_in_force_in_its_region_on_
     pins = {t: (_trajectory(world, t).route_model, _trajectory(world, t).route_variant) for t in (before, amsterdam, rijnmond, haaglanden)}
     assert pins == {
         before: (BASELINE_MODEL_ID, None),
-        amsterdam: (route_model_id(2), variant_id(2, AMSTERDAM)),
-        rijnmond: (route_model_id(2), variant_id(2, RIJNMOND)),
+        amsterdam: (route_model_id(2), published.variant(2, AMSTERDAM)),
+        rijnmond: (route_model_id(2), published.variant(2, RIJNMOND)),
         haaglanden: (route_model_id(2), None),
     }
     registered = world.log.history(rijnmond)[0]
-    assert (registered.route_model, registered.route_variant) == (route_model_id(2), variant_id(2, RIJNMOND))
+    assert (registered.route_model, registered.route_variant) == (route_model_id(2), published.variant(2, RIJNMOND))
 
 
 def test_a_stage_the_variant_does_not_offer_cannot_be_started_nor_skipped():
-    world = _world()
+    world, _ = _world()
     amsterdam = world.register(on=ON_V2)
     rijnmond = world.register(actor=RIJNMOND_KM, on=ON_V2)
     for t, actor in ((amsterdam, KM), (rijnmond, RIJNMOND_KM)):
@@ -79,19 +72,9 @@ def test_a_stage_the_variant_does_not_offer_cannot_be_started_nor_skipped():
 
 
 def test_a_stage_not_offered_counts_as_passed_for_the_phase_order():
-    world = _world()
-    models = world.log.route_models
-    # A variant that leaves out orientation, in a version where orientation is optional.
-    from dataclasses import replace
-
-    from domain.route_model import RegionalVariant
-    from domain.values import Stage
-    v3 = version_3(TERMS)
-    v3 = replace(v3, stages=tuple(replace(s, optional=True) if s.stage is Stage.ORIENTATION else s for s in v3.stages))
-    models.publish(3, v3, V3_FROM)
-    models.publish_variant(3, RegionalVariant(region=AMSTERDAM, offered=frozenset({Stage.BEDRIJFSVAKSCHOOL})), V3_FROM)
-    world = World(regions=REGIONS, today=date(2026, 11, 22))
-    world.log.route_models = models
+    # Version 3 lets a region leave out orientation; Amsterdam's variant of it does.
+    world, _ = _world(v3=version_3(TERMS, orientation_optional=True),
+                      v3_variants=(RegionalVariant(region=AMSTERDAM, offered=frozenset({Stage.BEDRIJFSVAKSCHOOL})),))
     t = world.register(on=date(2026, 9, 7))
     world.step(c.StartPhase, t, on=date(2026, 9, 8), phase=Phase.PRE_TRAJECTORY)  # orientation is not offered: no skip needed
     assert world.log.event_names(t)[-1] == "PhaseStarted"
@@ -100,7 +83,7 @@ def test_a_stage_not_offered_counts_as_passed_for_the_phase_order():
 
 
 def test_a_skip_needs_a_basis_the_routes_version_allows():
-    world = _world()
+    world, _ = _world()
     baseline = world.register(on=date(2026, 1, 20))
     on_v2 = world.register(on=ON_V2, person=OTHER_PERSON)
     world.step(c.SkipPhase, baseline, on=date(2026, 3, 3), phase=Phase.ORIENTATION, basis=SkipBasis.OTHER, reason="ervaring")
@@ -112,7 +95,7 @@ def test_a_skip_needs_a_basis_the_routes_version_allows():
 
 
 def test_a_drop_out_takes_a_national_category_or_a_sub_reason_of_the_routes_variant():
-    world = _world()
+    world, _ = _world()
     rijnmond = world.register(actor=RIJNMOND_KM, on=ON_V2)
     amsterdam = world.register(on=ON_V2)
     world.step(c.DropOut, rijnmond, actor=RIJNMOND_KM, on=date(2026, 3, 3), reason=SUB_REASON, explanation="rijbewijs nodig")
@@ -128,7 +111,7 @@ def test_a_drop_out_takes_a_national_category_or_a_sub_reason_of_the_routes_vari
 
 
 def test_a_training_duration_deviation_names_a_norm_of_the_routes_model_and_its_weeks():
-    world = _world()
+    world, _ = _world()
     t = world.register(actor=RIJNMOND_KM, on=ON_V2)
 
     def grant(**fields):
@@ -148,7 +131,7 @@ def test_a_training_duration_deviation_names_a_norm_of_the_routes_model_and_its_
 
 
 def test_the_time_policies_follow_each_routes_own_terms():
-    world = _world()
+    world, _ = _world()
     baseline = world.register(on=date(2026, 1, 20))  # stalls after 8 weeks
     on_v2 = world.register(on=ON_V2, person=OTHER_PERSON)  # after 4
     milestones = world.handle(c.RecordDueMilestones(trajectory_id=on_v2, on=ON_V2 + timedelta(weeks=4)))
@@ -158,10 +141,7 @@ def test_the_time_policies_follow_each_routes_own_terms():
 
 
 def test_a_later_version_changes_new_routes_only():
-    world = World(regions=REGIONS)
-    models = scenario(TERMS)
-    models.publish(3, version_3(TERMS), V3_FROM)
-    world.log.route_models = models
+    world, _ = _world(v3=version_3(TERMS))
     earlier = world.register(on=ON_V2)
     later = world.register(on=date(2026, 9, 7), person=OTHER_PERSON)
     assert (_trajectory(world, earlier).route_model, _trajectory(world, later).route_model) == (route_model_id(2), route_model_id(3))
@@ -174,10 +154,7 @@ def test_a_later_version_changes_new_routes_only():
 
 
 def test_moving_a_route_to_the_version_in_force_is_a_recorded_decision_with_a_reason():
-    world = World(regions=REGIONS)
-    models = scenario(TERMS)
-    models.publish(3, version_3(TERMS), V3_FROM)
-    world.log.route_models = models
+    world, _ = _world(v3=version_3(TERMS))
     t = world.register(on=ON_V2)
     unreasoned = c.MoveRoute(actor=KM, trajectory_id=t, on=date(2026, 9, 7), reason=" ")
     assert world.refuses(unreasoned, RuleViolation).rule == "route-model-change-reasoned"
@@ -195,10 +172,10 @@ def test_moving_a_route_to_the_version_in_force_is_a_recorded_decision_with_a_re
 
 
 def test_a_move_to_a_variant_of_another_region_is_refused():
-    world = _world()
+    world, published = _world()
     t = world.register(on=ON_V2)
     other = c.MoveRoute(actor=APT, trajectory_id=t, on=date(2026, 3, 3), reason="x", route_model=route_model_id(2),
-                        route_variant=variant_id(2, RIJNMOND))
+                        route_variant=published.variant(2, RIJNMOND))
     assert world.refuses(other, InvalidField).name == "routeVariant"
 
 
@@ -232,7 +209,7 @@ def _as_v1(mapper: Mapper, event, *dropped: str) -> StoredEvent:
 
 @pytest.mark.parametrize("sub_reason", [None, SUB_REASON])
 def test_events_stored_in_their_first_form_load_through_the_upcasters(sub_reason):
-    world = _world()
+    world, published = _world()
     t = world.register(actor=RIJNMOND_KM, on=ON_V2)
     world.step(c.GrantDeviation, t, actor=RIJNMOND_KM, on=date(2026, 3, 3), rule=DeviationRule.TRAINING_DURATION,
                reason="langer", until=date(2026, 6, 1), granted_by="teamleider", norm="pre-trajectory", norm_weeks=30)
@@ -254,4 +231,4 @@ def test_events_stored_in_their_first_form_load_through_the_upcasters(sub_reason
     assert (trajectory.route_model, trajectory.route_variant, trajectory.municipality) == (BASELINE_MODEL_ID, None, "GM0599")
     assert "norm" not in trajectory.deviations[0] and "sub_reason" not in trajectory.drop_outs[0]
     # A current event is stored as version 2 and loads as it was.
-    assert mapper.to_domain_event(mapper.to_stored_event(registered)).route_variant == variant_id(2, RIJNMOND)
+    assert mapper.to_domain_event(mapper.to_stored_event(registered)).route_variant == published.variant(2, RIJNMOND)
