@@ -406,7 +406,8 @@ def set_inflow_target(command: c.SetInflowTarget, ctx: Context) -> Outcome:
     else:
         target = InflowTarget.set_first(year=command.year, region=command.region, values=values, on=command.on,
                                         today=ctx.today, actor=command.actor)
-    return Outcome(target, ctx.uow.save(target), recorded=1)
+    ctx.uow.save(target)
+    return Outcome(target, None, recorded=1)
 
 
 HANDLERS: dict[type[c.Command], Handler] = {
