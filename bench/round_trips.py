@@ -39,14 +39,20 @@ class Trips:
 
 @contextmanager
 def counted(engine: Engine) -> Iterator[Trips]:
-    """Count the round trips of every connection of ``engine`` checked out inside the block (a
-    connection checked out before it is counted from its next checkout)."""
+    """Count the round trips of every connection of ``engine`` that this thread checks out inside
+    the block (a connection checked out before it is counted from its next checkout; other
+    threads' connections, such as a worker's on the same engine, are not counted)."""
+    import threading
+
     import psycopg
 
     trips = Trips()
     traces: dict[int, Any] = {}
+    owner = threading.get_ident()
 
     def checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        if threading.get_ident() != owner:
+            return
         file = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed at checkin
         traces[id(dbapi_connection)] = file
         dbapi_connection.pgconn.trace(file.fileno())
