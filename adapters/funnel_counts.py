@@ -5,11 +5,15 @@ a funnel that grouped them on every request would read the whole population. The
 hold their sums per municipality, cohort, target group and stage (and once more for the whole
 country, under the reserved municipality ``NATIONAL``), so a funnel reads rows per cohort,
 target group and stage, not per route. Lead times are a histogram (a row per distinct number of
-days), which stops growing once every value occurs.
+days), which stops growing once every value occurs, and the same histogram in buckets of
+``LEAD_BUCKET_DAYS`` days, through which a funnel reads only the part of the histogram that
+holds its percentiles.
 
 A batch of the projection replaces some trajectories' facts: the counts change by the new facts
 minus the old ones, added in the same transaction with ``INSERT … ON CONFLICT DO UPDATE SET
 n = n + excluded.n``. A rebuild fills the facts first and sums them at the end (``recount``).
+Both histograms change in the same statements' transaction, by the same facts, so a bucket's
+count is always the sum of its days' counts.
 """
 
 from __future__ import annotations
@@ -18,24 +22,27 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, case, delete, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, Table, case, delete, func, literal, literal_column, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from adapters.tables import (
+    LEAD_BUCKET_DAYS,
     NATIONAL,
     drop_out_facts,
     funnel_drop_out_counts,
+    funnel_lead_buckets,
     funnel_lead_days,
     funnel_stage_counts,
     stage_facts,
 )
 
-COUNT_TABLES: tuple[Table, ...] = (funnel_stage_counts, funnel_lead_days, funnel_drop_out_counts)
+COUNT_TABLES: tuple[Table, ...] = (funnel_stage_counts, funnel_lead_days, funnel_lead_buckets, funnel_drop_out_counts)
 
 _SCOPE = ("municipality", "cohort", "target_group")
 _STAGE_KEY = (*_SCOPE, "stage")
 _LEAD_KEY = (*_SCOPE, "stage", "lead_days")
+_BUCKET_KEY = (*_SCOPE, "stage", "from_days")
 _DROP_KEY = (*_SCOPE, "stage", "reason")
 _STAGE_VALUES = ("facts", "entered", "completed", "skipped")
 
@@ -46,6 +53,7 @@ class CountChanges:
     def __init__(self) -> None:
         self.stages: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
         self.lead_days: dict[tuple, int] = defaultdict(int)
+        self.lead_buckets: dict[tuple, int] = defaultdict(int)
         self.drop_outs: dict[tuple, int] = defaultdict(int)
 
     def add_stage_fact(self, row: Mapping[Any, Any], sign: int) -> None:
@@ -58,6 +66,7 @@ class CountChanges:
             counts[3] += sign * bool(row["skipped"])
             if row["lead_days"] is not None:
                 self.lead_days[(*key, row["lead_days"])] += sign
+                self.lead_buckets[(*key, bucket_of(row["lead_days"]))] += sign
 
     def add_drop_out_fact(self, row: Mapping[Any, Any], sign: int) -> None:
         for municipality in (row["municipality"], NATIONAL):
@@ -69,7 +78,22 @@ class CountChanges:
              [{**dict(zip(_STAGE_KEY, key, strict=True)), **dict(zip(_STAGE_VALUES, counts, strict=True))} for key, counts in sorted(stage_rows.items())],
              emptied=[key for key, counts in stage_rows.items() if counts[0] < 0], counter="facts")
         _add_counter(session, funnel_lead_days, _LEAD_KEY, self.lead_days)
+        _add_counter(session, funnel_lead_buckets, _BUCKET_KEY, self.lead_buckets)
         _add_counter(session, funnel_drop_out_counts, _DROP_KEY, self.drop_outs)
+
+
+def bucket_of(lead_days: int) -> int:
+    """The first day of the lead-time bucket that holds ``lead_days`` (rounded down, also below
+    zero)."""
+    return lead_days - lead_days % LEAD_BUCKET_DAYS
+
+
+def bucket_of_column(lead_days: ColumnElement[int]) -> ColumnElement[int]:
+    """``bucket_of`` in SQL: ``%`` keeps the dividend's sign on PostgreSQL and SQLite, so the
+    remainder is made non-negative before it is taken off. The width is written out (no bound
+    parameter), so that the same expression in the SELECT list and the GROUP BY is one."""
+    width: ColumnElement[int] = literal_column(str(LEAD_BUCKET_DAYS))
+    return lead_days - (lead_days % width + width) % width
 
 
 def update_counts(
@@ -133,6 +157,18 @@ def recount(session: Session) -> None:
         session.execute(delete(table))
     for statement in recount_statements():
         session.execute(statement)
+    session.execute(buckets_from_lead_days())
+
+
+def buckets_from_lead_days() -> Any:
+    """INSERT … SELECT of the bucketed histogram from the histogram per day (after ``recount``'s
+    statements, and in the migration that adds it)."""
+    lead = funnel_lead_days
+    from_days = bucket_of_column(lead.c.lead_days)
+    scope = (lead.c.municipality, lead.c.cohort, lead.c.target_group, lead.c.stage)
+    return funnel_lead_buckets.insert().from_select(
+        [*_BUCKET_KEY, "count"], select(*scope, from_days, func.sum(lead.c.count)).group_by(*scope, from_days)
+    )
 
 
 def recount_statements() -> list[Any]:

@@ -7,14 +7,16 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Integer, Select, cast, func, literal, or_, select
+from sqlalchemy import Integer, Select, and_, cast, func, literal, or_, select
 
 from adapters.database import read_session
 from adapters.regions import UNMAPPED
 from adapters.tables import (
+    LEAD_BUCKET_DAYS,
     NATIONAL,
     deviation_summaries,
     funnel_drop_out_counts,
+    funnel_lead_buckets,
     funnel_lead_days,
     funnel_stage_counts,
     money_agreements,
@@ -257,24 +259,41 @@ def registered_in_years(url: str, scope: FunnelScope, years: list[int]) -> dict[
 _PERCENTILES = (0.5, 0.9)
 
 
-def _around_percentiles(histogram: Select) -> Select:
-    """Of a lead-time histogram (cohort, target group, stage, days, count), only the rows that
-    can hold the values the percentiles read, with the running count up to each and the
-    group's total: a few rows per group, however many distinct days it has. A row holds the
-    values from (running count - count) to the running count; the rows kept cover the positions
-    a little either side of each percentile's (in SQL the position may round where Python's
-    truncates)."""
-    h = histogram.subquery()
-    group = [h.c.cohort, h.c.target_group, h.c.stage]
-    count = h.c[h.c.keys()[-1]]
-    upto = func.sum(count).over(partition_by=group, order_by=h.c.lead_days).label("upto")
+def _around_percentiles(buckets: Select, scope: FunnelScope, summed: bool) -> Select:
+    """Of the scope's lead-time histogram, only the rows that can hold the values the
+    percentiles read, with the running count up to each and the group's total. ``buckets`` (the
+    scope's rows of ``funnel_lead_buckets``: cohort, target group, stage, first day, count) give
+    each group's total and the buckets that hold the positions a little either side of each
+    percentile's (in SQL the position may round where Python's truncates); of
+    ``funnel_lead_days`` only those buckets' rows are read (a range of its primary key each),
+    and a row's running count is the count before its bucket plus the running count within it.
+    A few buckets per group, and at most LEAD_BUCKET_DAYS rows in each, however many distinct
+    numbers of days a group has."""
+    b = buckets.subquery()
+    group = [b.c.cohort, b.c.target_group, b.c.stage]
+    count = b.c[b.c.keys()[-1]]
+    upto = func.sum(count).over(partition_by=group, order_by=b.c.from_days).label("upto")
     total = func.sum(count).over(partition_by=group).label("total")
-    w = select(*group, h.c.lead_days, count.label("n"), upto, total).subquery()
+    w = select(*group, b.c.from_days, count.label("n"), upto, total).subquery()
     near = []
     for fraction in _PERCENTILES:
         position = cast(literal(fraction) * (w.c.total - 1), Integer)
         near.append((w.c.upto > position - 2) & (w.c.upto - w.c.n <= position + 3))
-    return select(w.c.cohort, w.c.target_group, w.c.stage, w.c.lead_days, w.c.upto, w.c.total).where(or_(*near))
+    held = select(w.c.cohort, w.c.target_group, w.c.stage, w.c.from_days, (w.c.upto - w.c.n).label("before"),
+                  w.c.total).where(or_(*near)).subquery()
+
+    lead = funnel_lead_days
+    keys = [lead.c.cohort, lead.c.target_group, lead.c.stage, lead.c.lead_days, held.c.from_days, held.c.before, held.c.total]
+    in_held = and_(lead.c.cohort == held.c.cohort, lead.c.target_group == held.c.target_group, lead.c.stage == held.c.stage,
+                   lead.c.lead_days >= held.c.from_days, lead.c.lead_days < held.c.from_days + LEAD_BUCKET_DAYS)
+    days = _scoped(
+        select(*keys, (func.sum(lead.c.count) if summed else lead.c.count).label("n"))
+        .select_from(lead).join(held, in_held).where(lead.c.count > 0),
+        lead, scope,
+    )
+    d = (days.group_by(*keys) if summed else days).subquery()
+    within = func.sum(d.c.n).over(partition_by=[d.c.cohort, d.c.target_group, d.c.stage, d.c.from_days], order_by=d.c.lead_days)
+    return select(d.c.cohort, d.c.target_group, d.c.stage, d.c.lead_days, d.c.before + within, d.c.total)
 
 
 def _value_counts(rows: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
@@ -293,9 +312,10 @@ def _value_counts(rows: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
 
 def funnel(url: str, scope: FunnelScope) -> list[FunnelGroup]:
     """The funnel from the counts the funnel projection keeps (``adapters.funnel_counts``): rows
-    per cohort, target group and stage (and, for lead times, per distinct number of days), not
-    per route; a region adds up its municipalities' rows."""
-    s, lead, d = funnel_stage_counts, funnel_lead_days, funnel_drop_out_counts
+    per cohort, target group and stage (and, for lead times, per bucket of days and per day in
+    the buckets that hold the percentiles), not per route; a region adds up its municipalities'
+    rows."""
+    s, lead, d = funnel_stage_counts, funnel_lead_buckets, funnel_drop_out_counts
     # The country and a municipality have one row per key; a region adds up its municipalities'.
     summed = scope.region is not None
 
@@ -312,7 +332,8 @@ def funnel(url: str, scope: FunnelScope) -> list[FunnelGroup]:
     # Lead times as (value, how often) per group, only around the percentiles' positions: the
     # percentiles need the distribution there, not every value.
     lead_times = _around_percentiles(
-        query(lead, [lead.c.cohort, lead.c.target_group, lead.c.stage, lead.c.lead_days], [lead.c.count], lead.c.count > 0)
+        query(lead, [lead.c.cohort, lead.c.target_group, lead.c.stage, lead.c.from_days], [lead.c.count], lead.c.count > 0),
+        scope, summed,
     )
     drops = query(d, [d.c.cohort, d.c.target_group, d.c.stage, d.c.reason], [d.c.count], d.c.count > 0)
 

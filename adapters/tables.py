@@ -263,6 +263,25 @@ funnel_lead_days = Table(
     Column("count", Integer, nullable=False),
 )
 
+# The same histogram in buckets of LEAD_BUCKET_DAYS days (``from_days`` is a bucket's first day, a
+# multiple of the width): a funnel finds the buckets that hold its percentiles here and reads
+# only those buckets' rows of ``funnel_lead_days`` (a range of its primary key), so its reads
+# stay a few rows per group however many distinct numbers of days a group has. Its counts are
+# always the sums of ``funnel_lead_days``' counts in each bucket. Changing the width needs a
+# migration that refills the table.
+LEAD_BUCKET_DAYS = 32
+
+funnel_lead_buckets = Table(
+    "funnel_lead_buckets",
+    metadata,
+    Column("municipality", String(6), primary_key=True),
+    Column("cohort", String(7), primary_key=True),
+    Column("target_group", String(20), primary_key=True),
+    Column("stage", String(32), primary_key=True),
+    Column("from_days", Integer, primary_key=True, autoincrement=False),
+    Column("count", Integer, nullable=False),
+)
+
 funnel_drop_out_counts = Table(
     "funnel_drop_out_counts",
     metadata,
