@@ -12,8 +12,8 @@ holds its percentiles.
 A batch of the projection replaces some trajectories' facts: the counts change by the new facts
 minus the old ones, added in the same transaction with ``INSERT … ON CONFLICT DO UPDATE SET
 n = n + excluded.n``. A rebuild fills the facts first and sums them at the end (``recount``).
-Both histograms change in the same statements' transaction, by the same facts, so a bucket's
-count is always the sum of its days' counts.
+Both histograms change in the same transaction, by the same facts, so a bucket's count is always
+the sum of its days' counts.
 """
 
 from __future__ import annotations
@@ -161,8 +161,8 @@ def recount(session: Session) -> None:
 
 
 def buckets_from_lead_days() -> Any:
-    """INSERT … SELECT of the bucketed histogram from the histogram per day (after ``recount``'s
-    statements, and in the migration that adds it)."""
+    """INSERT … SELECT of the bucketed histogram from the histogram per day, after ``recount``'s
+    statements (migration 0019 fills the table with the same SQL)."""
     lead = funnel_lead_days
     from_days = bucket_of_column(lead.c.lead_days)
     scope = (lead.c.municipality, lead.c.cohort, lead.c.target_group, lead.c.stage)
