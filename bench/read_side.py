@@ -23,12 +23,13 @@ from sqlalchemy.engine import make_url
 
 import leerroute.money_queries as money_queries
 from adapters import queries
+from bench.generator import LARGEST
 from bench.run import build_container, first_trajectory, server_url, steady_state
 from domain.access import TrajectoryScope
 from domain.money import AsOf
 from domain.values import Actor, Role
 
-MUNICIPALITY = "GM0001"  # the largest municipality of the generated population
+MUNICIPALITY = LARGEST[0]  # the largest municipality of the generated population
 
 
 def reads(container) -> dict[str, Callable[[], object]]:
