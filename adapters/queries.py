@@ -267,20 +267,17 @@ def _around_percentiles(buckets: Select, scope: FunnelScope, summed: bool) -> Se
     percentile's (in SQL the position may round where Python's truncates); of
     ``funnel_lead_days`` only those buckets' rows are read (a range of its primary key each),
     and a row's running count is the count before its bucket plus the running count within it.
-    A few buckets per group, and at most LEAD_BUCKET_DAYS rows in each, however many distinct
-    numbers of days a group has."""
+    The rows read are a few buckets per group and at most LEAD_BUCKET_DAYS days in each, however
+    many distinct numbers of days a group has; of those days only the few around the
+    percentiles' positions are returned."""
     b = buckets.subquery()
     group = [b.c.cohort, b.c.target_group, b.c.stage]
     count = b.c[b.c.keys()[-1]]
     upto = func.sum(count).over(partition_by=group, order_by=b.c.from_days).label("upto")
     total = func.sum(count).over(partition_by=group).label("total")
     w = select(*group, b.c.from_days, count.label("n"), upto, total).subquery()
-    near = []
-    for fraction in _PERCENTILES:
-        position = cast(literal(fraction) * (w.c.total - 1), Integer)
-        near.append((w.c.upto > position - 2) & (w.c.upto - w.c.n <= position + 3))
     held = select(w.c.cohort, w.c.target_group, w.c.stage, w.c.from_days, (w.c.upto - w.c.n).label("before"),
-                  w.c.total).where(or_(*near)).subquery()
+                  w.c.total).where(_near_percentiles(w.c.upto, w.c.n, w.c.total)).subquery()
 
     lead = funnel_lead_days
     keys = [lead.c.cohort, lead.c.target_group, lead.c.stage, lead.c.lead_days, held.c.from_days, held.c.before, held.c.total]
@@ -293,7 +290,22 @@ def _around_percentiles(buckets: Select, scope: FunnelScope, summed: bool) -> Se
     )
     d = (days.group_by(*keys) if summed else days).subquery()
     within = func.sum(d.c.n).over(partition_by=[d.c.cohort, d.c.target_group, d.c.stage, d.c.from_days], order_by=d.c.lead_days)
-    return select(d.c.cohort, d.c.target_group, d.c.stage, d.c.lead_days, d.c.before + within, d.c.total)
+    r = select(d.c.cohort, d.c.target_group, d.c.stage, d.c.lead_days, d.c.n, (d.c.before + within).label("upto"),
+               d.c.total).subquery()
+    return select(r.c.cohort, r.c.target_group, r.c.stage, r.c.lead_days, r.c.upto, r.c.total).where(
+        _near_percentiles(r.c.upto, r.c.n, r.c.total)
+    )
+
+
+def _near_percentiles(upto: Any, n: Any, total: Any) -> Any:
+    """Whether the ``n`` values up to the running count ``upto`` (of ``total``) include a
+    position a little either side of a percentile's: a row holds the positions from upto - n to
+    upto - 1 (from zero), and a percentile reads those at and after its position."""
+    near = []
+    for fraction in _PERCENTILES:
+        position = cast(literal(fraction) * (total - 1), Integer)
+        near.append((upto > position - 2) & (upto - n <= position + 3))
+    return or_(*near)
 
 
 def _value_counts(rows: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
