@@ -267,9 +267,11 @@ funnel_lead_days = Table(
 # multiple of the width): a funnel finds the buckets that hold its percentiles here and reads
 # only those buckets' rows of ``funnel_lead_days`` (a range of its primary key), so its reads
 # stay a few rows per group however many distinct numbers of days a group has. Its counts are
-# always the sums of ``funnel_lead_days``' counts in each bucket. Changing the width needs a
-# migration that refills the table.
-LEAD_BUCKET_DAYS = 32
+# always the sums of ``funnel_lead_days``' counts in each bucket. A funnel reads a group's
+# buckets (its range of days / width) and the days of about two buckets (2 × width at most): 16
+# keeps the two parts about even, near the fewest rows for the ranges of the generated
+# populations. Changing the width needs a migration that refills the table.
+LEAD_BUCKET_DAYS = 16
 
 funnel_lead_buckets = Table(
     "funnel_lead_buckets",

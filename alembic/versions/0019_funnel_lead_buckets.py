@@ -1,9 +1,9 @@
-"""The funnel's lead-time histogram also in buckets of 32 days, so that a funnel reads the buckets
+"""The funnel's lead-time histogram also in buckets of 16 days, so that a funnel reads the buckets
 that hold its percentiles and only those buckets' days, not every distinct number of days.
 
 The buckets are filled here from the histogram per day the funnel projection has kept so far;
 from then on the projection keeps both in the same transaction. A bucket's ``from_days`` is its
-first day, a multiple of 32 (rounded down, also below zero: ``%`` keeps the dividend's sign on
+first day, a multiple of 16 (rounded down, also below zero: ``%`` keeps the dividend's sign on
 PostgreSQL and SQLite, so the remainder is made non-negative first).
 
 Revision ID: 0019
@@ -32,7 +32,7 @@ def upgrade() -> None:
         sa.Column("from_days", sa.Integer(), primary_key=True, autoincrement=False),
         sa.Column("count", sa.Integer(), nullable=False),
     )
-    from_days = "lead_days - (lead_days % 32 + 32) % 32"
+    from_days = "lead_days - (lead_days % 16 + 16) % 16"
     op.execute(
         "INSERT INTO funnel_lead_buckets (municipality, cohort, target_group, stage, from_days, count) "
         f"SELECT municipality, cohort, target_group, stage, {from_days}, SUM(count) FROM funnel_lead_days "
