@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from adapters.clock import Clock
-from adapters.database import Executor, read_session, write_session
+from adapters.database import Executor, insert_rows, read_session, write_session
 from adapters.tables import access_log
 from domain.values import Actor
 
@@ -63,7 +63,7 @@ class AccessLog:
             for a in accesses
         ]
         if rows:
-            session.execute(insert(access_log), rows)
+            insert_rows(session, access_log, rows)
 
     def record_read(self, actor: Actor, accesses: Iterable[Access], *, activity: str, trace_id: str) -> None:
         accesses = list(accesses)

@@ -22,14 +22,16 @@ from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from adapters.database import write_session
 from adapters.pg_trips import Trips, with_rows
+from adapters.route_models import RouteModelCatalogue, SessionRouteModels
 from adapters.tables import candidate_lookup
 from adapters.unit_of_work import CONFLICTS as _CONFLICTS
 from adapters.unit_of_work import SqlUnitOfWork
+from leerroute.route_models import RouteModels
 from leerroute.unit_of_work import Conflict
 
 
@@ -44,6 +46,7 @@ class BatchTransaction:
         self.aggregates: dict[UUID, Any] = {}
         self.candidates: dict[tuple[str, str], UUID] | None = None  # (municipality, BSN digest) → candidate
         self.trips: Trips | None = None
+        self.route_models: SessionRouteModels | None = None  # which versions and variants exist, read once
         if session.get_bind().dialect.name == "postgresql":
             self.trips = Trips(session.connection())
         self._savepoints = 0
@@ -58,6 +61,18 @@ class BatchTransaction:
             self.session.execute(statement, rows)
         else:
             self.session.execute(statement)
+
+    def insert_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        if self.trips is not None:
+            self.trips.add_rows(table, rows)
+        else:
+            self.session.execute(insert(table), rows)
+
+    def session_for_reads(self) -> Session:
+        """The session, with what is queued sent first (so a read sees the batch's writes)."""
+        if self.trips is not None:
+            self.trips.send()
+        return self.session
 
     def rows(self, statement: Any) -> list[tuple[Any, ...]]:
         if self.trips is None:
@@ -155,6 +170,17 @@ class BatchUnitOfWork(SqlUnitOfWork):
         self._committed = True
         self._batch.aggregates.update(self._saved)
         return self._position
+
+    @property
+    def route_models(self) -> RouteModels:
+        """The batch's: which versions and variants exist is read once for the batch (an import
+        publishes none), and a route's content comes from the process's cache, so a command of
+        the batch sends nothing to read them."""
+        if not isinstance(self._route_models, RouteModelCatalogue):
+            return super().route_models
+        if self._batch.route_models is None:
+            self._batch.route_models = self._route_models.in_session(self._batch.session_for_reads, keep_entries=True)
+        return self._batch.route_models
 
     def get(self, aggregate_id: UUID, *, version: int | None = None) -> Any | None:
         kept = self._batch.aggregates.get(aggregate_id)

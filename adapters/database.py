@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy import Engine, Table, create_engine, event, exc, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,6 +28,19 @@ class Executor(Protocol):
     round trips (``adapters.pg_trips.Deferred``)."""
 
     def execute(self, statement: Any, rows: Any = ..., /) -> Any: ...
+
+
+def insert_rows(executor: Executor, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys) into ``table``: into the unit of work's queue of
+    statements where the executor has one (``insert_rows``: a plain statement, nothing compiled per
+    call), else as ``insert(table)`` with the rows."""
+    if not rows:
+        return
+    queued = getattr(executor, "insert_rows", None)
+    if queued is not None:
+        queued(table, rows)
+    else:
+        executor.execute(insert(table), rows)
 
 _engines: dict[str, Engine] = {}
 _factories: dict[str, sessionmaker[Session]] = {}

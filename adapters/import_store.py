@@ -26,7 +26,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from adapters.clock import Clock
-from adapters.database import Executor, read_session, write_session
+from adapters.database import Executor, insert_rows, read_session, write_session
 from adapters.tables import import_files, imported_rows, imports
 
 if TYPE_CHECKING:
@@ -177,9 +177,9 @@ class ImportStore:
     @staticmethod
     def remember_row(session: Executor, *, municipality: str, bsn_digest: str, candidate_id: UUID, trajectory_id: UUID,
                      import_id: UUID, row: int, cells: dict[str, str]) -> None:
-        session.execute(insert(imported_rows).values(
-            municipality=municipality, bsn_digest=bsn_digest, candidate_id=candidate_id, trajectory_id=trajectory_id,
-            import_id=import_id, row=row, cells=json.dumps(cells, sort_keys=True)))
+        insert_rows(session, imported_rows, [{
+            "municipality": municipality, "bsn_digest": bsn_digest, "candidate_id": candidate_id, "trajectory_id": trajectory_id,
+            "import_id": import_id, "row": row, "cells": json.dumps(cells, sort_keys=True)}])
 
 
 def forget_candidate(session: Session, candidate_id: UUID) -> None:

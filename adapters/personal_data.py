@@ -30,10 +30,10 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import Select, delete, func, insert, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from adapters.database import Executor, read_session
+from adapters.database import Executor, insert_rows, read_session
 from adapters.tables import candidate_keys, candidate_lookup
 from domain.candidate import PersonalData
 
@@ -87,12 +87,10 @@ class PersonalDataVault:
     def seal(self, session: Executor, candidate_id: UUID, person: PersonalData) -> str:
         """Create the candidate's key (in ``session``) and encrypt ``person`` with it."""
         key = AESGCM.generate_key(bit_length=256)
-        session.execute(
-            insert(candidate_keys).values(
-                candidate_id=candidate_id, wrapped_key=self._current.wrap(candidate_id, key), created_at=datetime.now(UTC),
-                master_key_id=self._current.id,
-            )
-        )
+        insert_rows(session, candidate_keys, [{
+            "candidate_id": candidate_id, "wrapped_key": self._current.wrap(candidate_id, key), "created_at": datetime.now(UTC),
+            "master_key_id": self._current.id,
+        }])
         plain = json.dumps(
             {"bsn": person.bsn, "givenNames": person.given_names, "familyName": person.family_name, "birthDate": person.birth_date.isoformat()}
         ).encode()
@@ -200,4 +198,4 @@ class PersonalDataVault:
 
     def remember(self, session: Executor, municipality: str, bsn_digest: str, candidate_id: UUID) -> None:
         """Record the candidate under its BSN digest; a second one in the municipality collides."""
-        session.execute(insert(candidate_lookup).values(municipality=municipality, bsn_digest=bsn_digest, candidate_id=candidate_id))
+        insert_rows(session, candidate_lookup, [{"municipality": municipality, "bsn_digest": bsn_digest, "candidate_id": candidate_id}])

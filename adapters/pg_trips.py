@@ -22,13 +22,14 @@ from uuid import UUID
 
 import psycopg
 from psycopg import ClientCursor, pq
-from sqlalchemy import Connection, Insert, Update
+from sqlalchemy import Connection, Insert, Table, Update
 from sqlalchemy.sql import ClauseElement
 
 from adapters.hash_chain import GENESIS, BrokenChain
 
 Rows = list[tuple[Any, ...]]
 _COMPILED: dict[Any, Any] = {}  # statement shape → compiled form (PostgreSQL's dialect)
+_INSERTS: dict[tuple[str, tuple[str, ...]], tuple[str, str, list[Any]]] = {}  # (table, columns) → SQL, one row's VALUES, processors
 _GENESIS_LITERAL = "'\\x" + GENESIS.hex() + "'::bytea"
 
 # The chain record of one event, computed where the event's log position (its id) is known: the
@@ -98,6 +99,29 @@ class Trips:
             if processor is not None:
                 params[name] = processor(value)
         return compiled, params
+
+    def add_rows(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+        """Queue a plain insert of ``rows`` (dicts with the same keys) into ``table``: the
+        statement's text is made once per table and columns, and each value bound as the column's
+        type binds it; no SQLAlchemy statement is built or compiled per call (a command's access-log
+        entry, the candidate's key and lookup row, an imported row)."""
+        columns = tuple(rows[0])
+        shape = _INSERTS.get((table.name, columns))
+        if shape is None:
+            if any(c.default is not None and c.name not in columns for c in table.columns):
+                raise ValueError(f"{table.name}: a column with a Python default is given by the statement, not here")
+            quote = self._dialect.identifier_preparer
+            sql = f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(name) for name in columns)}) VALUES "
+            one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+            processors = [table.c[name].type._cached_bind_processor(self._dialect) for name in columns]
+            shape = _INSERTS[(table.name, columns)] = (sql, one, processors)
+        sql, one, processors = shape
+        params: list[Any] = []
+        for row in rows:
+            for name, processor in zip(columns, processors, strict=True):
+                value = row[name]
+                params.append(processor(value) if processor is not None else value)
+        self.add(sql + ", ".join([one] * len(rows)), params)
 
     def add_events(self, stored: Sequence[Any], digests: Sequence[str], on_positions: Callable[[list[int]], None]) -> None:
         """Queue the insert of stored events (one statement, under the lock that keeps the log's
@@ -175,6 +199,9 @@ class Deferred:
         """``rows``: an insert of several rows (as ``Session.execute`` takes them), one multi-row
         VALUES here."""
         self._trips.add_statement(with_rows(statement, rows))
+
+    def insert_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        self._trips.add_rows(table, rows)
 
 
 def with_rows(statement: Any, rows: list[dict[str, Any]] | None) -> Any:

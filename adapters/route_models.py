@@ -10,7 +10,7 @@ own transaction. Both share one cache of published content.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -57,17 +57,28 @@ def read_contents(session: Session, ids: Iterable[UUID]) -> dict[UUID, tuple[Ent
 
 
 class SessionRouteModels(RouteModelReader):
-    """The port on a unit of work's transaction: it sees what the transaction wrote."""
+    """The port on a unit of work's transaction: it sees what the transaction wrote. The session
+    is asked for only when a read needs it (a route whose content is cached needs none: asking
+    would send the statements the unit of work has queued). ``keep_entries``: which versions and
+    variants exist is read once, for a batch of commands that publishes none (the import)."""
 
-    def __init__(self, session: Session, terms: MilestoneTerms, cache: ContentCache):
+    def __init__(self, session: Callable[[], Session], terms: MilestoneTerms, cache: ContentCache, *,
+                 keep_entries: bool = False):
         super().__init__(terms, cache)
         self._session = session
+        self._keep_entries = keep_entries
+        self._entries: list[Entry] | None = None
 
     def entries(self) -> list[Entry]:
-        return read_entries(self._session)
+        if self._entries is not None:
+            return self._entries
+        found = read_entries(self._session())
+        if self._keep_entries:
+            self._entries = found
+        return found
 
     def contents(self, ids: Iterable[UUID]) -> Mapping[UUID, tuple[Entry, Mapping[str, Any]]]:
-        return read_contents(self._session, ids)
+        return read_contents(self._session(), ids)
 
 
 class RouteModelCatalogue(RouteModelReader):
@@ -77,8 +88,8 @@ class RouteModelCatalogue(RouteModelReader):
         super().__init__(terms)
         self._url = database_url
 
-    def in_session(self, session: Session) -> SessionRouteModels:
-        return SessionRouteModels(session, self._terms, self._cache)
+    def in_session(self, session: Callable[[], Session], *, keep_entries: bool = False) -> SessionRouteModels:
+        return SessionRouteModels(session, self._terms, self._cache, keep_entries=keep_entries)
 
     def entries(self) -> list[Entry]:
         with read_session(self._url) as session:

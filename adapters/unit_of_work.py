@@ -81,6 +81,7 @@ class SqlUnitOfWork:
         self._saved: dict[UUID, Any] = {}
         self._read: dict[UUID, Any] = {}
         self._position: int | None = None
+        self._session_models: route_model_rows.SessionRouteModels | None = None
 
     # -- the transaction ---------------------------------------------------------------------------
 
@@ -92,6 +93,7 @@ class SqlUnitOfWork:
         self._saved = {}
         self._read = {}
         self._position = None
+        self._session_models = None
         self._trips = None
         if trips and session.get_bind().dialect.name == "postgresql":
             self._trips = Trips(session.connection())
@@ -135,7 +137,9 @@ class SqlUnitOfWork:
         """The published ones as this transaction sees them (or those the unit of work was given)."""
         assert self._route_models is not None, "a unit of work for route models is given them"
         if isinstance(self._route_models, route_model_rows.RouteModelCatalogue):
-            return self._route_models.in_session(self.session)
+            if self._session_models is None:
+                self._session_models = self._route_models.in_session(lambda: self.session)
+            return self._session_models
         return self._route_models
 
     def commit(self) -> int | None:

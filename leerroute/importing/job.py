@@ -172,31 +172,27 @@ class Importer:
     def _rows(self, import_id: UUID, actor: Actor, upload: Path, file_format: str, dry_run: bool, tally: _Tally,
               progress: Progress | None) -> bytes | None:
         seen: dict[str, int] = {}
-        with spreadsheets.rows(upload, file_format) as (header, rows):
-            marked = spreadsheets.MarkedWorkbook(header)
+        marks: dict[int, dict[str, list[str]]] = {}  # row → column → its problems
+        with spreadsheets.rows(upload, file_format) as (_, rows):
             for batch in _batches(rows, self._batch_rows):
-                parsed = [(parse_row(number, raw, actor), raw) for number, raw in batch]
+                parsed = [parse_row(number, raw, actor) for number, raw in batch]
                 results = self._batch(import_id, actor, parsed, seen, keep=not dry_run)
-                for (row, raw), (status, problems) in zip(parsed, results, strict=True):
+                for row, (status, problems) in zip(parsed, results, strict=True):
                     tally.counts["rows_checked"] += 1
                     tally.counts[f"rows_{status}"] += 1
                     if status == "changed":
                         tally.changed.append({"row": row.row, "columns": [p.column for p in problems]})
                     tally.problems.extend(p.as_dict() for p in problems)
-                    by_column: dict[str, list[str]] = {}
                     for p in problems:
-                        by_column.setdefault(p.column, []).append(f"{p.rule}: {p.message}")
-                    marked.append(raw, by_column)
+                        marks.setdefault(row.row, {}).setdefault(p.column, []).append(f"{p.rule}: {p.message}")
                 self._store.progress(import_id, tally.counts)
                 if not dry_run:
                     self._notify()
                 if progress is not None:
                     progress(dict(tally.counts))
-            out = BytesIO()
-            marked.save(out)  # also when nothing is marked: a write-only workbook is closed by saving it
-            return out.getvalue() if marked.marked else None
+        return _marked_copy(upload, file_format, marks) if marks else None
 
-    def _batch(self, import_id: UUID, actor: Actor, rows: list[tuple[ParsedRow, dict[str, Any]]], seen: dict[str, int],
+    def _batch(self, import_id: UUID, actor: Actor, rows: list[ParsedRow], seen: dict[str, int],
                *, keep: bool) -> list[tuple[str, list[Problem]]]:
         before = dict(seen)
         try:
@@ -208,15 +204,15 @@ class Importer:
             seen.update(before)
             return self._batch_once(import_id, actor, rows, seen, keep=keep, careful=True)
 
-    def _batch_once(self, import_id: UUID, actor: Actor, rows: list[tuple[ParsedRow, dict[str, Any]]], seen: dict[str, int],
+    def _batch_once(self, import_id: UUID, actor: Actor, rows: list[ParsedRow], seen: dict[str, int],
                     *, keep: bool, careful: bool) -> list[tuple[str, list[Problem]]]:
         results = []
         with self._savepoints(keep, careful) as batch:
             service = self._service.with_unit_of_work(batch.unit_of_work)
-            digests = {row.row: self._pseudonymise(row.bsn, purpose="bsn") for row, _ in rows if row.bsn}
+            digests = {row.row: self._pseudonymise(row.bsn, purpose="bsn") for row in rows if row.bsn}
             earlier = self._store.imported_rows_of(batch, actor.organisation, set(digests.values()))
             batch.expect_candidates(actor.organisation, set(digests.values()))
-            for row, _ in rows:
+            for row in rows:
                 results.append(self._row(import_id, actor, batch, service, row, digests.get(row.row), earlier.get(
                     digests.get(row.row, "")), seen, keep=keep))
         return results
@@ -272,6 +268,18 @@ def _handle(service: Service, command: Any, trace: str, column: str, rules: dict
         raise _RowRefused(Problem(row.row, where, row.cells.get(where), error.rule, error.detail)) from None
     except (DomainError, ValueError) as error:
         raise _RowRefused(Problem(row.row, column, row.cells.get(column), "invalid-value", str(error))) from None
+
+
+def _marked_copy(upload: Path, file_format: str, marks: dict[int, dict[str, list[str]]]) -> bytes | None:
+    """The uploaded rows again, each problem on its cell (None when no problem has a cell): a
+    second pass over the file, made only when a row has a problem (a clean import writes none)."""
+    out = BytesIO()
+    with spreadsheets.rows(upload, file_format) as (header, rows):
+        marked = spreadsheets.MarkedWorkbook(header)
+        for number, raw in rows:
+            marked.append(raw, marks.get(number, {}))
+        marked.save(out)  # also when nothing is marked: a write-only workbook is closed by saving it
+    return out.getvalue() if marked.marked else None
 
 
 def _batches(rows: Iterator[tuple[int, dict[str, Any]]], size: int) -> Iterator[list[tuple[int, dict[str, Any]]]]:
