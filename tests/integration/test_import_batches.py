@@ -52,3 +52,27 @@ def test_a_bsn_registered_while_its_batch_runs_fails_that_row_alone(fresh_databa
     report = container.import_store.report(import_id)
     assert report is not None
     assert [(p["row"], p["column"], p["rule"]) for p in report["problems"]] == [(4, "bsn", "one-trajectory-per-candidate")]
+
+
+@pytest.mark.skipif(not POSTGRES, reason="round trips are PostgreSQL's; SQLite is in-process")
+def test_a_batch_costs_the_same_round_trips_however_many_rows_it_holds(fresh_database, tmp_path):
+    """A row's commands send nothing of their own: the batch reads what it needs once (earlier
+    imports of its BSNs, their candidates, the route models in force) and sends every write with
+    its commit, so an import of one batch costs the same round trips for 4 rows as for 40."""
+    from adapters.clock import FixedClock
+    from adapters.database import get_engine
+    from bench.round_trips import counted
+    from leerroute.bootstrap import build
+
+    container = build(test_settings(tmp_path, fresh_database, REDIS_URL=None), clock=FixedClock(TODAY))
+    km = Actor("km-1", Role.KLANTMANAGER, "GM0363")
+    engine = get_engine(fresh_database)
+    trips = []
+    for seed, count in ((8079, 3), (8080, 4), (8081, 40)):  # the first also fills the process's caches
+        rows = list(candidate_rows(seed=seed, count=count, today=TODAY.date()))
+        import_id = container.imports.accept(km, write_xlsx(rows, tmp_path / f"caseload-{seed}.xlsx"), dry_run=False).import_id
+        with counted(engine) as counted_trips:
+            counts = container.imports.run(import_id)
+        assert counts["rows_imported"] == count, counts
+        trips.append(counted_trips.round_trips)
+    assert trips[1] == trips[2], trips
