@@ -162,7 +162,7 @@ class SqlUnitOfWork:
 
     def lock(self, aggregate_id: UUID) -> None:
         if self._trips is not None:
-            self._trips.add("SELECT pg_advisory_xact_lock(%s)", [advisory_key(aggregate_id)])
+            self._trips.add(f"SELECT pg_advisory_xact_lock({advisory_key(aggregate_id)})")
         else:
             lock_aggregate(self.session, aggregate_id)
 
