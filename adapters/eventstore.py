@@ -25,10 +25,10 @@ from eventsourcing.utils import Environment
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
-from sqlalchemy import case, select
+from sqlalchemy import bindparam, case, select
 from sqlalchemy.orm import Session
 
-from adapters.database import read_session, session_factory
+from adapters.database import get_engine, session_factory
 from adapters.hash_chain import HashChainedRecorder
 from adapters.tables import events
 from domain.values import Actor, Role
@@ -96,6 +96,11 @@ def event_store_env(database_url: str) -> dict[str, str]:
     }
 
 
+# Built once (its compiled form is cached by the engine): every event of one aggregate.
+_ONE_AGGREGATE = (select(events.c.originator_version, events.c.topic, events.c.state)
+                  .where(events.c.originator_id == bindparam("id")).order_by(events.c.originator_version))
+
+
 class EventStore(Application):
     """The log of every aggregate (trajectories, candidates, agreements, claims)."""
 
@@ -116,8 +121,8 @@ class EventStore(Application):
         indexed query on a pooled connection, decoded here (the library's repository reads
         through the ORM, which cost an answer to a write as much CPU as the command itself)."""
         wanted = aggregate_id if isinstance(aggregate_id, UUID) else UUID(str(aggregate_id))
-        with read_session(self._url) as session:
-            rows = self.rows_from(session, wanted, 0)
+        with get_engine(self._url).connect() as connection:
+            rows = connection.execute(_ONE_AGGREGATE, {"id": wanted}).all()
         return self.replay(self.decode(wanted, *row) for row in rows if version is None or row[0] <= version)
 
     def history(self, aggregate_id: UUID) -> list[Any]:
