@@ -25,9 +25,9 @@ from adapters.eventstore import EventStore, originator
 from adapters.money.codec import decode_events, encode_events
 from adapters.money.digests import TRAJECTORY_PREFIX
 from adapters.tables import comparison_events
-from adapters.upserts import upsert
-from domain.comparison import COMPARISON_FIELDS, comparison_event
-from domain.money import LoggedEvent, logged
+from adapters.upserts import insert_rows, upsert
+from domain.comparison import COMPARISON_FIELDS
+from domain.money import LoggedEvent, logged_part
 
 CHUNK = 2000  # ids per query: well below SQLite's limit on bound parameters
 
@@ -49,15 +49,21 @@ class ComparisonProjection:
         store: EventStore,
         notifications: Sequence[Notification],
         decode: Callable[[Notification], Any] | None = None,
+        *,
+        rebuilding: bool = False,
     ) -> None:
+        """``rebuilding``: the table was emptied and every event comes once, so its rows are new."""
         to_domain = decode or store.mapper.to_domain_event
         found: list[tuple[Notification, LoggedEvent]] = []
         municipality: dict[UUID, str] = {}
         for n in notifications:
             if not _read(n.topic):
                 continue
-            event = comparison_event(logged(to_domain(n)))
-            assert event is not None and event.on is not None
+            decoded = to_domain(n)
+            fields = COMPARISON_FIELDS.get(type(decoded).__name__)
+            assert fields is not None
+            event = logged_part(decoded, fields)  # comparison_event(logged(decoded)), built at once
+            assert event.on is not None
             found.append((n, event))
             if event.name == "TrajectoryRegistered":
                 municipality[originator(n)] = event.data["municipality"]
@@ -76,7 +82,10 @@ class ComparisonProjection:
             }
             for n, event in found
         ]
-        upsert(session, comparison_events, rows, ["trajectory_id", "version"])
+        if rebuilding:
+            insert_rows(session, comparison_events, rows)
+        else:
+            upsert(session, comparison_events, rows, ["trajectory_id", "version"])
 
 
 def municipalities_of(session: Session, ids: Sequence[UUID]) -> dict[UUID, str]:

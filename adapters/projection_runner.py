@@ -38,6 +38,7 @@ from adapters.tables import (
     events,
     projection_positions,
 )
+from adapters.upserts import driver_connection
 from domain.trajectory import Trajectory
 
 TRAJECTORY_TOPIC_PREFIX = f"{Trajectory.__module__}:{Trajectory.__qualname__}."
@@ -287,7 +288,10 @@ class ProjectionRunner:
     def _notifications_after(
         self, session: Session, position: int, *, stop: int | None = None, limit: int | None = None
     ) -> list[Notification]:
-        """The next batch of the log after ``position`` (up to ``stop``), read in ``session``."""
+        """The next batch of the log after ``position`` (up to ``stop``), read in ``session``; on
+        PostgreSQL through the driver's own cursor (its rows need no conversion: ``uuid``, ``bytea``)."""
+        if session.get_bind().dialect.name == "postgresql":
+            return self._notifications_after_pg(session, position, stop=stop, limit=limit or self.batch_size)
         e = events
         query = (
             select(e.c.id, e.c.originator_id, e.c.originator_version, e.c.topic, e.c.state)
@@ -301,6 +305,21 @@ class ProjectionRunner:
             Notification(id=row.id, originator_id=row.originator_id, originator_version=row.originator_version,
                          topic=row.topic, state=bytes(row.state))
             for row in session.execute(query)
+        ]
+
+    @staticmethod
+    def _notifications_after_pg(session: Session, position: int, *, stop: int | None, limit: int) -> list[Notification]:
+        query = f"SELECT id, originator_id, originator_version, topic, state FROM {events.name} WHERE id > %s"
+        params: list[int] = [position]
+        if stop is not None:
+            query += " AND id <= %s"
+            params.append(stop)
+        connection = driver_connection(session)
+        with connection.cursor() as cursor:
+            rows = cursor.execute(query + " ORDER BY id LIMIT %s", [*params, limit]).fetchall()
+        return [
+            Notification(id=i, originator_id=originator_id, originator_version=version, topic=topic, state=state)
+            for i, originator_id, version, topic, state in rows
         ]
 
     def _lock_positions(self, session: Session, names: Sequence[str]) -> dict[str, int]:
@@ -397,7 +416,7 @@ class ProjectionRunner:
         decode = decode or BatchDecoder(self.store)
         write_notifications = getattr(projection, "write_notifications", None)
         if write_notifications is not None:
-            write_notifications(session, self.store, notifications, decode=decode)
+            write_notifications(session, self.store, notifications, decode=decode, rebuilding=rebuilding)
         else:
             assert isinstance(projection, TrajectoryProjection)
             if touched is None:

@@ -44,8 +44,8 @@ TRAJECTORY_TOPIC_PREFIX = f"{Trajectory.__module__}:{Trajectory.__qualname__}."
 class Projection(Protocol):
     """A read model the runner keeps: its name (of its position row) and its tables. It has
     ``write(session, trajectories, rebuilding=...)`` when its rows follow from the trajectories'
-    state after a batch, or ``write_notifications(session, store, notifications, decode=...)``
-    when it reads the batch itself (``adapters.money.projection``), and may have
+    state after a batch, or ``write_notifications(session, store, notifications, decode=...,
+    rebuilding=...)`` when it reads the batch itself (``adapters.money.projection``), and may have
     ``rebuilt(session)``, called after the last batch of a rebuild."""
 
     name: str
@@ -98,7 +98,7 @@ class RouteSummaries(TrajectoryProjection):
         upsert(session, trajectory_summaries, summaries, ["trajectory_id"])
         upsert(session, placement_summaries, placements, ["placement_id"])
         upsert(session, deviation_summaries, deviations, ["deviation_id"])
-        replace_rows(session, norm_overruns, "trajectory_id", trajectories, norms)
+        replace_rows(session, norm_overruns, "trajectory_id", trajectories, norms, bulk=True)
 
     def rebuilt(self, session: Session) -> None:
         recount_trajectories(session)

@@ -1,13 +1,24 @@
-"""Writing read-model rows: upserts that never move a row back, and replacing an owner's rows."""
+"""Writing read-model rows: upserts that never move a row back, and replacing an owner's rows.
+
+On PostgreSQL a batch of many rows goes to the server by ``COPY``: straight into the table when
+none of them is stored yet (``insert_rows``), otherwise into a temporary table of the
+transaction and from there by one ``INSERT ... SELECT ... ON CONFLICT``. The server inserts them
+in one pass instead of running an INSERT per row, and the client adapts them in the driver's C
+code: what lets a rebuild and a catch-up after a bulk load write at the rate they read. A few
+rows (a command's catch-up), and every write on SQLite, go as one executemany.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import psycopg
 from sqlalchemy import Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+COPY_FROM = 50  # rows from which a batch goes by COPY on PostgreSQL
 
 
 def upsert(
@@ -17,10 +28,17 @@ def upsert(
     replaced by one of the same or a later version (a replay never moves a row back)."""
     if not rows:
         return
+    columns = [c for c in rows[0] if c not in keys]
+    if _copies(session, rows):
+        q = _quote(session)
+        where = f" WHERE {q(table.name)}.{q(newer)} <= EXCLUDED.{q(newer)}" if newer else ""
+        changes = ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in columns)
+        action = f"DO UPDATE SET {changes}{where}" if columns else "DO NOTHING"
+        if _copy_through_stage(session, table, rows, f"ON CONFLICT ({', '.join(q(k) for k in keys)}) {action}"):
+            return
     dialect = session.get_bind().dialect.name
     insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert_fn(table)
-    columns = [c for c in rows[0] if c not in keys]
     statement = statement.on_conflict_do_update(
         index_elements=list(keys),
         set_={c: statement.excluded[c] for c in columns},
@@ -29,22 +47,97 @@ def upsert(
     session.execute(statement, rows)
 
 
-def replace_rows(session: Session, table: Table, key: str, ids: Iterable[Any], rows: list[dict[str, Any]]) -> None:
-    """Replace every row of the given owners (trajectories) by ``rows``."""
+def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (all of the same columns), none of which is stored yet."""
+    if not rows:
+        return
+    if _copies(session, rows):
+        _copy(session, table.name, table, rows)
+    else:
+        session.execute(table.insert(), list(rows))
+
+
+def replace_rows(
+    session: Session, table: Table, key: str, ids: Iterable[Any], rows: list[dict[str, Any]], *, bulk: bool = False
+) -> None:
+    """Replace every row of the given owners (trajectories) by ``rows``; ``bulk``: inserted as
+    ``insert_rows`` does (the funnel's facts are still inserted by one executemany)."""
     id_list = list(ids)
     if id_list:
         session.execute(delete(table).where(table.c[key].in_(id_list)))
     if rows:
-        session.execute(table.insert(), rows)
+        if bulk:
+            insert_rows(session, table, rows)
+        else:
+            session.execute(table.insert(), rows)
 
 
 def add_counts(session: Session, table: Table, keys: Sequence[str], rows: list[dict[str, Any]], counters: Sequence[str]) -> None:
     """Add ``rows``' counters to the stored rows of the same key (a new key starts at zero)."""
     if not rows:
         return
+    if _copies(session, rows):
+        q = _quote(session)
+        changes = ", ".join(f"{q(c)} = {q(table.name)}.{q(c)} + EXCLUDED.{q(c)}" for c in counters)
+        if _copy_through_stage(session, table, rows, f"ON CONFLICT ({', '.join(q(k) for k in keys)}) DO UPDATE SET {changes}"):
+            return
     insert_fn = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert_fn(table)
     statement = statement.on_conflict_do_update(
         index_elements=list(keys), set_={c: table.c[c] + statement.excluded[c] for c in counters}
     )
     session.execute(statement, rows)
+
+
+def _copies(session: Session, rows: Sequence[dict[str, Any]]) -> bool:
+    """Whether the rows go by COPY: on PostgreSQL, and enough of them."""
+    return len(rows) >= COPY_FROM and session.get_bind().dialect.name == "postgresql"
+
+
+def driver_connection(session: Session) -> psycopg.Connection[Any]:
+    """The psycopg connection under the session's, in the session's transaction (PostgreSQL)."""
+    return session.connection().connection.driver_connection  # type: ignore[return-value]
+
+
+def _quote(session: Session):
+    return session.get_bind().dialect.identifier_preparer.quote
+
+
+def _copy(session: Session, target: str, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """COPY ``rows`` into ``target`` (``table`` or its stage), each value as SQLAlchemy binds it
+    (the column type's bind processor), in the session's transaction."""
+    dialect = session.get_bind().dialect
+    q = dialect.identifier_preparer.quote
+    names = list(rows[0])
+    processors = [table.c[n].type._cached_bind_processor(dialect) for n in names]
+    connection = driver_connection(session)
+    with connection.cursor() as cursor, cursor.copy(f"COPY {q(target)} ({', '.join(q(n) for n in names)}) FROM STDIN") as copy:
+        if any(processors):
+            for row in rows:
+                copy.write_row([row[n] if p is None else p(row[n]) for n, p in zip(names, processors, strict=True)])
+        else:
+            for row in rows:
+                copy.write_row([row[n] for n in names])
+
+
+def _copy_through_stage(session: Session, table: Table, rows: Sequence[dict[str, Any]], conflict: str) -> bool:
+    """COPY into a temporary table of the transaction (the table's columns, no constraints),
+    then one ``INSERT ... SELECT ... {conflict}`` into the table, and the stage emptied. False
+    (and nothing written) when ``rows`` hold a key twice: one ``ON CONFLICT`` statement cannot
+    change a row twice, row by row the later one wins (or adds)."""
+    q = _quote(session)
+    stage = f"stage_{table.name}"
+    names = ", ".join(q(n) for n in rows[0])
+    connection = driver_connection(session)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {q(stage)} ON COMMIT DROP AS SELECT * FROM {q(table.name)} WITH NO DATA")
+    _copy(session, stage, table, rows)
+    try:
+        with session.begin_nested(), connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {q(table.name)} ({names}) SELECT {names} FROM {q(stage)} {conflict}")
+        written = True
+    except psycopg.errors.CardinalityViolation:
+        written = False
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {q(stage)}")
+    return written

@@ -54,6 +54,14 @@ def logged(event: Any) -> LoggedEvent:
     return LoggedEvent(type(event).__name__, getattr(event, "on", None), event.timestamp, data)
 
 
+def logged_part(event: Any, fields: Sequence[str]) -> LoggedEvent:
+    """``logged(event)`` with only the ``fields`` of its data, without building the whole of it
+    first (a projection keeps a few fields of every event)."""
+    data = vars(event)
+    part = {k: data[k] for k in fields if k in data and k not in _ENVELOPE}
+    return LoggedEvent(type(event).__name__, getattr(event, "on", None), event.timestamp, part)
+
+
 def _visible(events: Iterable[LoggedEvent], as_of: AsOf) -> list[LoggedEvent]:
     return [e for e in events if as_of.includes(e)]
 

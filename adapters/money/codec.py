@@ -55,11 +55,28 @@ def _decode_object(obj: dict[str, Any]) -> Any:
     return obj
 
 
+# Values JSON holds as they are (exactly these types: an enum that is also a str or an int is
+# encoded by its value, as ``_encode_value`` does).
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
+def _encode_data(data: Any) -> Any:
+    """``_encode_value`` of an event's data, without its type tests for the plain values."""
+    if type(data) is not dict:
+        return _encode_value(data)
+    for key in data:
+        if not isinstance(key, str) or key.startswith("$"):
+            raise TypeError(f"a money digest cannot hold the keys {list(data)!r}")
+    return {k: v if type(v) in _PLAIN else _encode_value(v) for k, v in data.items()}
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
 def encode_events(events: Iterable[LoggedEvent]) -> str:
     """Events as a digest holds them: a JSON list of [name, on, recorded_at, data]."""
-    return json.dumps(
-        [[e.name, e.on.isoformat() if e.on else None, e.recorded_at.isoformat(), _encode_value(e.data)] for e in events],
-        separators=(",", ":"),
+    return _ENCODER.encode(
+        [[e.name, e.on.isoformat() if e.on else None, e.recorded_at.isoformat(), _encode_data(e.data)] for e in events]
     )
 
 

@@ -22,7 +22,7 @@ from adapters.eventstore import EventStore
 from adapters.money.codec import append_events, encode_events
 from adapters.tables import events, money_digests
 from domain.financing import Claim, FinancingAgreement
-from domain.money import TRAJECTORY_FIELDS, LoggedEvent, logged, trajectory_money_event
+from domain.money import TRAJECTORY_FIELDS, LoggedEvent, logged, logged_part, trajectory_money_event
 from domain.trajectory import Trajectory
 
 
@@ -60,7 +60,11 @@ def decoded(
     """What the money keeps of a stored event (``money_event``), decoding it only when it keeps some."""
     if not money_reads(kind, stored.topic):
         return None
-    return money_event(kind, logged((decode or store.mapper.to_domain_event)(stored)))
+    event = (decode or store.mapper.to_domain_event)(stored)
+    if kind == "trajectory":  # trajectory_money_event(logged(event)), built at once
+        fields = TRAJECTORY_FIELDS.get(type(event).__name__)
+        return logged_part(event, fields) if fields is not None else None
+    return money_event(kind, logged(event))
 
 
 def money_event(kind: str, event: LoggedEvent) -> LoggedEvent | None:

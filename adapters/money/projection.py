@@ -169,6 +169,8 @@ class MoneyProjection:
         store: EventStore,
         notifications: Sequence[Notification],
         decode: Callable[[Notification], Any] | None = None,
+        *,
+        rebuilding: bool = False,
     ) -> None:
 
         latest: dict[UUID, tuple[str, int]] = {}
@@ -200,5 +202,5 @@ class MoneyProjection:
                     changes.extend(change_rows(originator_id, events[0].data["municipality"], events))
         upsert(session, money_agreements, agreements, ["agreement_id"], newer="version")
         upsert(session, money_claims, claims, ["claim_id"], newer="version")
-        replace_rows(session, money_saving_periods, "trajectory_id", benefit_touched, periods)
+        replace_rows(session, money_saving_periods, "trajectory_id", benefit_touched, periods, bulk=True)
         replace_changes(session, benefit_touched, changes)

@@ -30,7 +30,7 @@ from sqlalchemy import Table, func, select, true
 from sqlalchemy.orm import Session
 
 from adapters.tables import money_saving_changes, money_saving_totals
-from adapters.upserts import add_counts
+from adapters.upserts import add_counts, insert_rows
 from domain.money import AsOf, LoggedEvent, trajectory_facts
 from domain.savings import MonthlySavings, SavingsBaseline, saving_periods, savings_through_any_date
 
@@ -112,8 +112,7 @@ def replace_changes(session: Session, trajectory_ids: Iterable[UUID], rows: Sequ
         totals[key][1] += row["n"]
     if old:
         session.execute(c.delete().where(c.c.trajectory_id.in_(ids)))
-    if rows:
-        session.execute(c.insert(), list(rows))
+    insert_rows(session, c, [dict(row) for row in rows])
     add_counts(
         session, money_saving_totals, ("municipality", "recorded_month", "kind", "month"),
         [{"municipality": k[0], "recorded_month": k[1], "kind": k[2], "month": k[3], "cents": v[0], "n": v[1]}
