@@ -363,6 +363,9 @@ class ProjectionRunner:
             for projection in projections:
                 for table in projection.tables:
                     session.execute(delete(table))
+                start = getattr(projection, "start_rebuild", None)
+                if start is not None:
+                    start()
             position = 0
             dirty: dict[UUID, Trajectory] = {}  # touched since the trajectory projections last wrote
             by_trajectory = [p for p in projections if isinstance(p, TrajectoryProjection)]

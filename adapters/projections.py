@@ -28,7 +28,7 @@ from adapters.tables import (
     trajectory_counts,
     trajectory_summaries,
 )
-from adapters.upserts import add_counts, replace_rows, upsert
+from adapters.upserts import Written, add_counts, insert_rows, replace_rows, upsert
 from domain.funnel import cohort_of
 from domain.funnel import drop_out_facts as domain_drop_out_facts
 from domain.funnel import stage_facts as domain_stage_facts
@@ -63,6 +63,9 @@ class TrajectoryProjection:
         and ``rebuilt`` is called after the last batch."""
         raise NotImplementedError
 
+    def start_rebuild(self) -> None:
+        """Before the first batch of a rebuild, its tables emptied."""
+
     def rebuilt(self, session: Session) -> None:
         """After the last batch of a rebuild, in its transaction."""
 
@@ -82,26 +85,45 @@ class RouteSummaries(TrajectoryProjection):
         models = self.route_models or BaselineRouteModels(self.terms)
         return models.effective(trajectory.route_model, trajectory.route_variant)
 
+    def __post_init__(self) -> None:
+        self._written = Written()
+
     def write(self, session: Session, trajectories: dict[UUID, Trajectory], *, rebuilding: bool = False) -> None:
-        summaries: list[dict[str, Any]] = []
-        placements: list[dict[str, Any]] = []
-        deviations: list[dict[str, Any]] = []
-        norms: list[dict[str, Any]] = []
-        for trajectory in trajectories.values():
-            route = self.route_of(trajectory)
-            summaries.append(summary_row(trajectory, route.terms))
-            placements.extend(placement_rows(trajectory))
-            deviations.extend(deviation_rows(trajectory))
-            norms.extend(norm_rows(trajectory, route))
+        # A rebuild's first write of a trajectory finds none of its rows: they are inserted.
+        first = self._written.first(trajectories) if rebuilding else set()
+        new, stored = _SummaryRows(), _SummaryRows()
+        for trajectory_id, trajectory in trajectories.items():
+            (new if trajectory_id in first else stored).add(trajectory, self.route_of(trajectory))
         if not rebuilding:  # a rebuild counts the summaries once, at the end
-            count_changes(session, list(trajectories), summaries)
-        upsert(session, trajectory_summaries, summaries, ["trajectory_id"])
-        upsert(session, placement_summaries, placements, ["placement_id"])
-        upsert(session, deviation_summaries, deviations, ["deviation_id"])
-        replace_rows(session, norm_overruns, "trajectory_id", trajectories, norms, bulk=True)
+            count_changes(session, list(trajectories), stored.summaries)
+        insert_rows(session, trajectory_summaries, new.summaries)
+        insert_rows(session, placement_summaries, new.placements)
+        insert_rows(session, deviation_summaries, new.deviations)
+        insert_rows(session, norm_overruns, new.norms)
+        upsert(session, trajectory_summaries, stored.summaries, ["trajectory_id"])
+        upsert(session, placement_summaries, stored.placements, ["placement_id"])
+        upsert(session, deviation_summaries, stored.deviations, ["deviation_id"])
+        replace_rows(session, norm_overruns, "trajectory_id", [i for i in trajectories if i not in first], stored.norms, bulk=True)
+
+    def start_rebuild(self) -> None:
+        self._written.clear()
 
     def rebuilt(self, session: Session) -> None:
         recount_trajectories(session)
+
+
+@dataclass
+class _SummaryRows:
+    summaries: list[dict[str, Any]] = field(default_factory=list)
+    placements: list[dict[str, Any]] = field(default_factory=list)
+    deviations: list[dict[str, Any]] = field(default_factory=list)
+    norms: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, trajectory: Trajectory, route: EffectiveRoute) -> None:
+        self.summaries.append(summary_row(trajectory, route.terms))
+        self.placements.extend(placement_rows(trajectory))
+        self.deviations.extend(deviation_rows(trajectory))
+        self.norms.extend(norm_rows(trajectory, route))
 
 
 _COUNT_KEY = ("municipality", "stage", "status", "target_group")

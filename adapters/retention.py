@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from adapters.database import read_session
 from adapters.projections import TrajectoryProjection
 from adapters.tables import candidate_keys, retention_schedule
-from adapters.upserts import upsert
+from adapters.upserts import Written, insert_rows, upsert
 from domain.retention import RetentionScope, erasure_due_on, route_ended_on
 from domain.trajectory import Trajectory
 from domain.values import MilestoneTerms
@@ -42,16 +42,25 @@ class RetentionSchedule(TrajectoryProjection):
         route = models.effective(trajectory.route_model, trajectory.route_variant)
         return route.terms.milestone_terms(self.terms.retention_months)
 
+    def __post_init__(self) -> None:
+        self._written = Written()
+
     def write(self, session: Session, trajectories: dict[UUID, Trajectory], *, rebuilding: bool = False) -> None:
-        rows: list[dict[str, Any]] = []
+        first = self._written.first(trajectories) if rebuilding else set()
+        new: list[dict[str, Any]] = []
+        stored: list[dict[str, Any]] = []
         for t in trajectories.values():
             hold, terms = t.retention_hold, self.terms_of(t)
-            rows.append({
+            (new if t.id in first else stored).append({
                 "trajectory_id": t.id, "candidate_id": t.candidate_id, "municipality": t.municipality,
                 "ended_on": route_ended_on(t, terms), "due_on": erasure_due_on(t, terms),
                 "held_on": hold["on"] if hold else None, "hold_reason": hold["reason"] if hold else None,
             })
-        upsert(session, retention_schedule, rows, ["trajectory_id"])
+        insert_rows(session, retention_schedule, new)  # a rebuild's first write of these trajectories
+        upsert(session, retention_schedule, stored, ["trajectory_id"])
+
+    def start_rebuild(self) -> None:
+        self._written.clear()
 
 
 def _not_erased():

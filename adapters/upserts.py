@@ -21,6 +21,24 @@ from sqlalchemy.orm import Session
 COPY_FROM = 50  # rows from which a batch goes by COPY on PostgreSQL
 
 
+class Written:
+    """The owners (trajectories, aggregates) a rebuild has written rows of so far. A rebuild
+    empties its tables first, so an owner not in here has no rows yet: its rows are inserted as
+    they are, without looking for stored ones, deleting or upserting."""
+
+    def __init__(self) -> None:
+        self._owners: set[Any] = set()
+
+    def clear(self) -> None:
+        self._owners.clear()
+
+    def first(self, owners: Iterable[Any]) -> set[Any]:
+        """Of ``owners``, those written now for the first time; all of them count as written."""
+        found = {o for o in owners if o not in self._owners}
+        self._owners.update(found)
+        return found
+
+
 def upsert(
     session: Session, table: Table, rows: list[dict[str, Any]], keys: Sequence[str], *, newer: str | None = None
 ) -> None:

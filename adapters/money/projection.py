@@ -36,7 +36,7 @@ from adapters.tables import (
     money_saving_periods,
     money_saving_totals,
 )
-from adapters.upserts import replace_rows, upsert
+from adapters.upserts import Written, insert_rows, replace_rows, upsert
 from domain.financing import Claim, FinancingAgreement
 from domain.money import AsOf, LoggedEvent, logged, trajectory_facts
 from domain.savings import SavingsBaseline, saving_periods
@@ -114,6 +114,10 @@ class MoneyProjection:
         money_agreements, money_claims, money_saving_periods, money_digests, money_saving_changes, money_saving_totals
     )
 
+    def __post_init__(self) -> None:
+        self._digested = Written()  # during a rebuild: the aggregates with a digest
+        self._saved = Written()  # and the trajectories with saving periods and changes
+
     def write_digests(
         self,
         session: Session,
@@ -121,11 +125,14 @@ class MoneyProjection:
         notifications: Sequence[Notification],
         decode: Callable[[Notification], Any] | None = None,
         wanted: Collection[UUID] = (),
+        *,
+        rebuilding: bool = False,
     ) -> dict[UUID, list[LoggedEvent]]:
         """Append the batch's events to the digests of their aggregates (read once, for the
         batch); an aggregate whose digest misses events before the batch is read from the log.
         Returns the events of the ``wanted`` aggregates as their digests now hold them (those
-        whose digest was already past the batch left out)."""
+        whose digest was already past the batch left out). ``rebuilding``: an aggregate the
+        rebuild meets for the first time has no digest yet, none is looked for."""
 
         batch: dict[UUID, list[Notification]] = defaultdict(list)
         for n in notifications:
@@ -134,7 +141,8 @@ class MoneyProjection:
         histories: dict[UUID, list[LoggedEvent]] = {}
         if not batch:
             return histories
-        stored = digests_of(session, ids=list(batch))
+        first = self._digested.first(batch) if rebuilding else set()
+        stored = digests_of(session, ids=[i for i in batch if i not in first])
         rows: list[dict[str, Any]] = []
         missing: list[UUID] = []
         for aggregate_id, seen in batch.items():
@@ -160,7 +168,8 @@ class MoneyProjection:
             rows.append(digest_row(aggregate_id, kind, found, None))
             if aggregate_id in wanted:
                 histories[aggregate_id] = [e for _, _, e in found if e is not None]
-        upsert(session, money_digests, rows, ["aggregate_id"], newer="version")
+        insert_rows(session, money_digests, [row for row in rows if row["aggregate_id"] in first])
+        upsert(session, money_digests, [row for row in rows if row["aggregate_id"] not in first], ["aggregate_id"], newer="version")
         return histories
 
     def write_notifications(
@@ -185,7 +194,7 @@ class MoneyProjection:
         changes: list[dict[str, Any]] = []
         # The saving periods come from the trajectories' digests as the batch leaves them (all
         # ``trajectory_facts`` reads); a digest already past the batch (a replay): from the log.
-        digested = self.write_digests(session, store, notifications, decode, wanted=benefit_touched)
+        digested = self.write_digests(session, store, notifications, decode, wanted=benefit_touched, rebuilding=rebuilding)
         histories = store.events_in(session, benefit_touched - set(digested))  # one query for the whole batch
         for originator_id, (topic, version) in latest.items():
             if topic.startswith(AGREEMENT_PREFIX):
@@ -202,5 +211,11 @@ class MoneyProjection:
                     changes.extend(change_rows(originator_id, events[0].data["municipality"], events))
         upsert(session, money_agreements, agreements, ["agreement_id"], newer="version")
         upsert(session, money_claims, claims, ["claim_id"], newer="version")
-        replace_rows(session, money_saving_periods, "trajectory_id", benefit_touched, periods, bulk=True)
-        replace_changes(session, benefit_touched, changes)
+        # A rebuild's first write of a trajectory's savings finds none stored.
+        first = self._saved.first(benefit_touched) if rebuilding else set()
+        replace_rows(session, money_saving_periods, "trajectory_id", [i for i in benefit_touched if i not in first], periods, bulk=True)
+        replace_changes(session, benefit_touched, changes, none_stored=first)
+
+    def start_rebuild(self) -> None:
+        self._digested.clear()
+        self._saved.clear()

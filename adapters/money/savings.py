@@ -21,7 +21,7 @@ from the trajectories as before (``aggregated``).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
@@ -92,16 +92,20 @@ def change_rows(trajectory_id: UUID, municipality: str, events: Sequence[LoggedE
     ]
 
 
-def replace_changes(session: Session, trajectory_ids: Iterable[UUID], rows: Sequence[Mapping[str, Any]]) -> None:
-    """Replace the trajectories' change rows by ``rows``, and move the totals by the difference."""
+def replace_changes(
+    session: Session, trajectory_ids: Iterable[UUID], rows: Sequence[Mapping[str, Any]], *, none_stored: Collection[UUID] = ()
+) -> None:
+    """Replace the trajectories' change rows by ``rows``, and move the totals by the difference;
+    ``none_stored``: trajectories known to have no change rows (a rebuild's first write of them)."""
     ids = list(trajectory_ids)
     if not ids:
         return
     c = money_saving_changes
     totals: dict[tuple[str, date, str, date], list[int]] = defaultdict(lambda: [0, 0])
+    looked_up = [i for i in ids if i not in none_stored]
     old = session.execute(
-        select(c.c.municipality, c.c.recorded_at, c.c.kind, c.c.month, c.c.cents, c.c.n).where(c.c.trajectory_id.in_(ids))
-    ).all()
+        select(c.c.municipality, c.c.recorded_at, c.c.kind, c.c.month, c.c.cents, c.c.n).where(c.c.trajectory_id.in_(looked_up))
+    ).all() if looked_up else []
     for municipality, recorded_at, kind, month, cents, n in old:
         key = (municipality, _first_of_month(_aware(recorded_at)), kind, month)
         totals[key][0] -= cents
@@ -111,7 +115,7 @@ def replace_changes(session: Session, trajectory_ids: Iterable[UUID], rows: Sequ
         totals[key][0] += row["cents"]
         totals[key][1] += row["n"]
     if old:
-        session.execute(c.delete().where(c.c.trajectory_id.in_(ids)))
+        session.execute(c.delete().where(c.c.trajectory_id.in_(looked_up)))
     insert_rows(session, c, [dict(row) for row in rows])
     add_counts(
         session, money_saving_totals, ("municipality", "recorded_month", "kind", "month"),
