@@ -184,8 +184,8 @@ class Funnel(TrajectoryProjection):
                                   "dropped_on": drop_out.on})
         if not rebuilding:  # a rebuild counts the facts once, at the end
             update_counts(session, trajectories, stages, drop_outs)
-        replace_rows(session, stage_facts, "trajectory_id", trajectories, stages)
-        replace_rows(session, drop_out_facts, "trajectory_id", trajectories, drop_outs)
+        replace_rows(session, stage_facts, "trajectory_id", trajectories, stages, bulk=True)
+        replace_rows(session, drop_out_facts, "trajectory_id", trajectories, drop_outs, bulk=True)
 
     def rebuilt(self, session: Session) -> None:
         recount(session)

@@ -79,7 +79,7 @@ def replace_rows(
     session: Session, table: Table, key: str, ids: Iterable[Any], rows: list[dict[str, Any]], *, bulk: bool = False
 ) -> None:
     """Replace every row of the given owners (trajectories) by ``rows``; ``bulk``: inserted as
-    ``insert_rows`` does (the funnel's facts are still inserted by one executemany)."""
+    ``insert_rows`` does (by COPY on PostgreSQL from 50 rows on), else by one executemany."""
     id_list = list(ids)
     if id_list:
         session.execute(delete(table).where(table.c[key].in_(id_list)))

@@ -318,6 +318,7 @@ def main() -> None:
     import tempfile
 
     from bench import run as bench_run
+    from bench.generator import LARGEST
     from bench.workload import HttpRoutes
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -364,8 +365,8 @@ def main() -> None:
             print(f"visibility p50 {p(visible, 0.5) * 1000:.1f} ms p99 {p(visible, 0.99) * 1000:.1f} ms; write p50 "
                   f"{p(writes, 0.5) * 1000:.1f} ms p99 {p(writes, 0.99) * 1000:.1f} ms; ratio {p(visible, 0.99) / p(writes, 0.99):.2f}")
         if args.pages:
-            trajectory = bench_run.first_trajectory(url, "GM0001")
-            pages = page_timings(served.base, container.tokens, "GM0001", trajectory, args.seconds)
+            trajectory = bench_run.first_trajectory(url, LARGEST[0])
+            pages = page_timings(served.base, container.tokens, LARGEST[0], trajectory, args.seconds)
             for name, values in pages.latencies.items():
                 print(f"{name:<28} p50 {bench_run.percentile(values, 0.5) * 1000:6.1f} ms  p99 {bench_run.percentile(values, 0.99) * 1000:6.1f} ms")
     print("API memory", served.memory.as_dict())

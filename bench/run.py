@@ -444,7 +444,7 @@ def run(options: Options, echo: Callable[[str], None] = print) -> dict[str, Any]
     from bench.http import http_figures
 
     figures += http_figures(container, url, data_dir, floor, clients=options.clients, seconds=options.seconds,
-                            trajectory_id=money_trajectory, municipality="GM0001", processes=options.processes,
+                            trajectory_id=money_trajectory, municipality=LARGEST[0], processes=options.processes,
                             redis_url=options.redis_url, echo=echo)
 
     result = {
