@@ -125,10 +125,11 @@ class ImportStore:
                 status="done", finished_at=self._clock.now(), **counts))
 
     def failed(self, import_id: UUID, reason: str) -> None:
-        """The job stopped on ``reason`` (no personal data in it); the upload is deleted."""
+        """The job stopped on ``reason`` (no personal data in it); the upload is deleted. An import
+        another run of its job finished meanwhile stays done, with its report and marked workbook."""
         with write_session(self._url) as session:
-            session.execute(delete(import_files).where(import_files.c.import_id == import_id))
-            session.execute(update(imports).where(imports.c.import_id == import_id).values(
+            session.execute(delete(import_files).where(import_files.c.import_id == import_id, import_files.c.kind == "upload"))
+            session.execute(update(imports).where(imports.c.import_id == import_id, imports.c.status != "done").values(
                 status="failed", error=reason[:500], finished_at=self._clock.now()))
 
     # -- its files ------------------------------------------------------------------------------------

@@ -154,6 +154,9 @@ class Importer:
             upload = Path(directory) / f"upload.{record.file_format}"
             data = self._store.file(import_id, "upload")
             if data is None:
+                again = self._store.get(import_id)
+                if again is not None and again.status in ("done", "failed"):
+                    return again.counts  # another run of the job (a redelivered message) ended it meanwhile
                 self._store.failed(import_id, "the upload is no longer there")
                 return record.counts
             upload.write_bytes(data)

@@ -76,3 +76,24 @@ def test_a_batch_costs_the_same_round_trips_however_many_rows_it_holds(fresh_dat
         assert counts["rows_imported"] == count, counts
         trips.append(counted_trips.round_trips)
     assert trips[1] == trips[2], trips
+
+
+def test_a_second_run_of_a_finished_import_leaves_its_report_and_marked_workbook(fresh_database, tmp_path):
+    """Two runs of one import's job (a redelivered message next to a resume): the one that finds
+    the upload gone after the other finished does not mark the import failed nor delete its files."""
+    from adapters.clock import FixedClock
+    from leerroute.bootstrap import build
+
+    container = build(test_settings(tmp_path, fresh_database, REDIS_URL=None), clock=FixedClock(TODAY))
+    km = Actor("km-1", Role.KLANTMANAGER, "GM0363")
+    rows = list(candidate_rows(seed=8090, count=3, today=TODAY.date()))
+    rows[1]["bsn"] = "123456789"  # fails the 11-check: a problem, so a marked workbook
+    import_id = container.imports.accept(km, write_xlsx(rows, tmp_path / "caseload.xlsx"), dry_run=True).import_id
+    first = container.imports.run(import_id)
+    store = container.import_store
+    store.failed(import_id, "the upload is no longer there")  # what a late second run used to do
+    record = store.get(import_id)
+    assert record is not None and record.status == "done"
+    assert container.imports.run(import_id) == first
+    assert store.file(import_id, "marked") is not None
+    assert [p["row"] for p in (store.report(import_id) or {})["problems"]] == [3]
