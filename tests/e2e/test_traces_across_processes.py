@@ -19,6 +19,7 @@ from domain.values import Role
 from tests.conftest import TODAY, own_database, registration, requires_postgres_and_redis, test_settings
 from tests.e2e.test_health_and_metrics import bearer
 from tests.e2e.test_workers import ROOT, private_redis, process_env  # noqa: F401 (private_redis: a fixture)
+from workers.actors import PROJECTIONS_QUEUE
 
 pytestmark = requires_postgres_and_redis
 
@@ -65,6 +66,9 @@ def test_the_worker_process_projects_the_write_in_the_requests_trace(tmp_path: P
                 # catch-up; after it, only a message projects anything (the next catch-up is an hour away).
                 first = api.post("/v1/trajectories", json=registration(), headers=km)
                 assert container.projections.wait_for(int(first.headers["Leerroute-Log-Position"]), timeout=60)
+                # The first write's message handled too (its events may have come with the start-up
+                # catch-up): else that message's catch-up could take the traced write's events.
+                container.workers.broker.join(PROJECTIONS_QUEUE, timeout=60_000)
                 headers = {**km, "traceparent": f"00-{TRACE_ID}-b7ad6b7169203331-01"}
                 written = api.post("/v1/trajectories", json=registration(), headers=headers)
                 assert written.status_code == 201, written.text
