@@ -23,7 +23,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Table, case, delete, func, literal, literal_column, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from adapters.tables import (
@@ -36,6 +35,7 @@ from adapters.tables import (
     funnel_stage_counts,
     stage_facts,
 )
+from adapters.upserts import add_counts
 
 COUNT_TABLES: tuple[Table, ...] = (funnel_stage_counts, funnel_lead_days, funnel_lead_buckets, funnel_drop_out_counts)
 
@@ -138,13 +138,7 @@ def _add(
     delete the rows of ``emptied`` (keys whose counts went down) that no longer count anything."""
     if not rows:
         return
-    insert_fn = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert_fn(table)
-    values = [c for c in rows[0] if c not in keys]
-    statement = statement.on_conflict_do_update(
-        index_elements=list(keys), set_={c: table.c[c] + statement.excluded[c] for c in values}
-    )
-    session.execute(statement, rows)
+    add_counts(session, table, keys, rows, [c for c in rows[0] if c not in keys])
     if emptied:
         session.execute(
             delete(table).where(tuple_(*(table.c[k] for k in keys)).in_(sorted(emptied)), table.c[counter] <= 0)

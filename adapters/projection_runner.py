@@ -234,12 +234,7 @@ class ProjectionRunner:
                             touched = self._shared.advance(low, notifications, decode)
                         except Exception:  # each projection moves them itself, and stops where it fails
                             self._shared.forget()
-                    done = []
-                    for projection in group:
-                        if self._write_isolated(projection, session, notifications, decode, touched):
-                            done.append(projection.name)
-                        else:
-                            self._shared.forget()
+                    done = self._write_group(group, session, notifications, decode, touched)
                     self._set_positions(session, done, notifications[-1].id)
                 elif stop is not None:  # no events up to the next position (ids can have gaps)
                     self._set_positions(session, [p.name for p in group], stop)
@@ -249,6 +244,30 @@ class ProjectionRunner:
                 tracker.forget()  # a cache may be ahead of what was committed
             self._shared.forget()
             raise
+
+    def _write_group(
+        self, group: Sequence[Projection], session: Session, notifications: Sequence[Notification], decode: BatchDecoder,
+        touched: dict[UUID, Trajectory] | None,
+    ) -> list[str]:
+        """Write the batch into every projection of the group inside one savepoint (two round
+        trips, not two per projection); when one fails, the savepoint is rolled back and each
+        projection writes the batch in a savepoint of its own (``_write_isolated``), so that
+        only the failing one stops. Returns the names of those that applied the whole batch."""
+        try:
+            with session.begin_nested():
+                for projection in group:
+                    self._trackers[projection.name].forget()  # a projection of its own reads the touched ones
+                    self._write(projection, session, self._trackers[projection.name], notifications, decode=decode, touched=touched)
+            return [p.name for p in group]
+        except Exception:
+            pass  # found again below, in the projection that fails
+        done = []
+        for projection in group:
+            if self._write_isolated(projection, session, notifications, decode, touched):
+                done.append(projection.name)
+            else:
+                self._shared.forget()
+        return done
 
     def _write_isolated(
         self, projection: Projection, session: Session, notifications: Sequence[Notification], decode: BatchDecoder,

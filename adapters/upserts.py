@@ -14,8 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import psycopg
-from sqlalchemy import Table, delete
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, TextClause, bindparam, delete, text
 from sqlalchemy.orm import Session
 
 COPY_FROM = 50  # rows from which a batch goes by COPY on PostgreSQL
@@ -47,22 +46,13 @@ def upsert(
     if not rows:
         return
     columns = [c for c in rows[0] if c not in keys]
-    if _copies(session, rows):
-        q = _quote(session)
-        where = f" WHERE {q(table.name)}.{q(newer)} <= EXCLUDED.{q(newer)}" if newer else ""
-        changes = ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in columns)
-        action = f"DO UPDATE SET {changes}{where}" if columns else "DO NOTHING"
-        if _copy_through_stage(session, table, rows, f"ON CONFLICT ({', '.join(q(k) for k in keys)}) {action}"):
-            return
-    dialect = session.get_bind().dialect.name
-    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert_fn(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={c: statement.excluded[c] for c in columns},
-        where=(table.c[newer] <= statement.excluded[newer]) if newer else None,
-    )
-    session.execute(statement, rows)
+    q = _quote(session)
+    where = f" WHERE {q(table.name)}.{q(newer)} <= EXCLUDED.{q(newer)}" if newer else ""
+    changes = ", ".join(f"{q(c)} = EXCLUDED.{q(c)}" for c in columns)
+    conflict = f"ON CONFLICT ({', '.join(q(k) for k in keys)}) " + (f"DO UPDATE SET {changes}{where}" if columns else "DO NOTHING")
+    if _copies(session, rows) and _copy_through_stage(session, table, rows, conflict):
+        return
+    session.execute(_insert_statement(session, table, tuple(rows[0]), conflict), rows)
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -94,17 +84,31 @@ def add_counts(session: Session, table: Table, keys: Sequence[str], rows: list[d
     """Add ``rows``' counters to the stored rows of the same key (a new key starts at zero)."""
     if not rows:
         return
-    if _copies(session, rows):
-        q = _quote(session)
-        changes = ", ".join(f"{q(c)} = {q(table.name)}.{q(c)} + EXCLUDED.{q(c)}" for c in counters)
-        if _copy_through_stage(session, table, rows, f"ON CONFLICT ({', '.join(q(k) for k in keys)}) DO UPDATE SET {changes}"):
-            return
-    insert_fn = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert_fn(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(keys), set_={c: table.c[c] + statement.excluded[c] for c in counters}
-    )
-    session.execute(statement, rows)
+    q = _quote(session)
+    changes = ", ".join(f"{q(c)} = {q(table.name)}.{q(c)} + EXCLUDED.{q(c)}" for c in counters)
+    conflict = f"ON CONFLICT ({', '.join(q(k) for k in keys)}) DO UPDATE SET {changes}"
+    if _copies(session, rows) and _copy_through_stage(session, table, rows, conflict):
+        return
+    session.execute(_insert_statement(session, table, tuple(rows[0]), conflict), rows)
+
+
+_STATEMENTS: dict[tuple[str, str, tuple[str, ...], str], TextClause] = {}
+
+
+def _insert_statement(session: Session, table: Table, columns: tuple[str, ...], conflict: str) -> TextClause:
+    """``INSERT INTO table (columns) VALUES (...) {conflict}``, made once per shape: a text
+    statement whose values are bound with their columns' types, which SQLAlchemy compiles once
+    and then takes from its cache (its own ``on_conflict_do_update`` with ``excluded`` has no
+    cache key: compiled again on every execution, the largest part of a small catch-up)."""
+    dialect = session.get_bind().dialect
+    shape = (dialect.name, table.name, columns, conflict)
+    statement = _STATEMENTS.get(shape)
+    if statement is None:
+        q = dialect.identifier_preparer.quote
+        sql = (f"INSERT INTO {q(table.name)} ({', '.join(q(c) for c in columns)}) "
+               f"VALUES ({', '.join(':' + c for c in columns)}) {conflict}")
+        statement = _STATEMENTS[shape] = text(sql).bindparams(*(bindparam(c, type_=table.c[c].type) for c in columns))
+    return statement
 
 
 def _copies(session: Session, rows: Sequence[dict[str, Any]]) -> bool:

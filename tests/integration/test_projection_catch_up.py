@@ -55,3 +55,40 @@ def test_a_rebuild_of_one_projection_leaves_the_others_where_they_were(tmp_path)
         runner.catch_up()
         assert table_contents(url) == full_replay(container)
         assert_counts_equal_the_facts(url)
+
+
+def test_the_catch_up_of_a_few_writes_takes_one_savepoint_and_compiles_no_statement_anew(tmp_path):
+    """What a read model's visibility after a write waits for: the projections write inside one
+    savepoint (one per projection only when one of them fails), and every statement comes from
+    SQLAlchemy's cache of compiled statements (an upsert built with ``on_conflict_do_update`` and
+    ``excluded`` has no cache key: it was compiled again on every catch-up)."""
+    import sqlalchemy
+    from sqlalchemy.engine.default import CacheStats
+
+    from adapters.database import get_engine
+    from leerroute.bootstrap import build
+
+    with own_database(tmp_path) as url:
+        container = build(test_settings(tmp_path, url), clock=FixedClock(TODAY))
+        runner = container.projections
+        generate(container, routes=6, seed=7, batch=3)
+        runner.catch_up()
+        statements: list[tuple[str, object]] = []
+
+        def seen(conn, cursor, statement, parameters, context, executemany) -> None:
+            statements.append((statement.strip().split()[0].upper(), getattr(context, "cache_hit", None)))
+
+        engine = get_engine(url)
+        sqlalchemy.event.listen(engine, "before_cursor_execute", seen)
+        try:
+            for seed in (8, 9):  # the second round's statements have all been seen once
+                generate(container, routes=2, seed=seed, first=seed * 10, batch=2)
+                statements.clear()
+                assert runner.catch_up() > 0
+        finally:
+            sqlalchemy.event.remove(engine, "before_cursor_execute", seen)
+        kinds = [kind for kind, _ in statements]
+        assert kinds.count("SAVEPOINT") == 1 and "INSERT" in kinds
+        compiled_anew = [(kind, hit) for kind, hit in statements
+                         if kind not in ("BEGIN", "SAVEPOINT", "RELEASE") and hit in (CacheStats.NO_CACHE_KEY, CacheStats.CACHE_MISS)]
+        assert compiled_anew == []
