@@ -266,10 +266,11 @@ def http_figures(container, url: str, data_dir: Path, floor: float, *, clients: 
         cpu_ms = ms(cpu_seconds(served.memory.pid) - cpu) / max(1, len(timings.latencies))
         detail = {"clients": n, "p50Ms": round(ms(percentile(timings.latencies, 0.5)), 3),
                   "p99Ms": round(ms(percentile(timings.latencies, 0.99)), 3), "errors": timings.errors,
-                  "serverCpuMsPerCommand": round(cpu_ms, 2), "processes": processes}
+                  "serverCpuMsPerCommand": round(cpu_ms, 2), "processes": processes, "dropped": timings.dropped}
         add(Figure(f"commands over HTTP, {n} client{'s' if n > 1 else ''}{label}", timings.rate, "cmd/s", floor, "raw INSERT",
                    "commands over HTTP", detail),
-            f"  p50 {detail['p50Ms']:.1f} ms p99 {detail['p99Ms']:.1f} ms, API CPU {cpu_ms:.1f} ms/cmd")
+            f"  p50 {detail['p50Ms']:.1f} ms p99 {detail['p99Ms']:.1f} ms, API CPU {cpu_ms:.1f} ms/cmd"
+            + (f"; {timings.errors} errors, first: {timings.dropped[0]}" if timings.dropped else ""))
 
     def memory(name: str, used: Memory) -> None:
         add(Figure(f"peak RSS of {name}", used.peak_kb / 1024, "MB", used.idle_kb / 1024, "after start", "memory", used.as_dict()))

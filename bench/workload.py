@@ -18,6 +18,8 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
+import httpx
+
 from bench.generator import quiet_municipality
 from domain import commands as c
 from domain.candidate import PersonalData
@@ -122,10 +124,15 @@ class Timings:
     latencies: list[float] = field(default_factory=list)
     elapsed: float = 0.0
     errors: int = 0
+    dropped: list[str] = field(default_factory=list)  # connections the server closed mid-request (first few)
 
     @property
     def rate(self) -> float:
         return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+
+class _Dropped(Exception):
+    """A request whose connection the server closed: its route is left where it is."""
 
 
 class InProcessRoutes:
@@ -202,7 +209,13 @@ class HttpRoutes:
 
         async def send(path: str, body: dict[str, Any], headers: dict[str, str]):
             t0 = time.perf_counter()
-            response = await http.post(path, json=body, headers=headers)
+            try:
+                response = await http.post(path, json=body, headers=headers)
+            except httpx.TransportError as error:  # counted and shown, the client starts a new route
+                timings.errors += 1
+                if len(timings.dropped) < 5:
+                    timings.dropped.append(f"{path}: {type(error).__name__} {error}")
+                raise _Dropped from error
             timings.latencies.append(time.perf_counter() - t0)
             if response.status_code >= 400:
                 timings.errors += 1
@@ -212,19 +225,20 @@ class HttpRoutes:
         while time.perf_counter() < deadline:
             number = self.number
             self.number += 1
-            response = await send("/v1/trajectories", registration_body(number), km)
-            base = response.headers["Location"]
-            ids: dict[str, str] = {}
-            for step in SCRIPT:
-                if time.perf_counter() >= deadline:
-                    return
-                response = await send(base + step.path.format(**ids), step.body, employer if step.by_employer else km)
-                if step.path == "/placements":
-                    ids["placement"] = response.headers["Location"].rsplit("/", 1)[-1]
+            try:
+                response = await send("/v1/trajectories", registration_body(number), km)
+                base = response.headers["Location"]
+                ids: dict[str, str] = {}
+                for step in SCRIPT:
+                    if time.perf_counter() >= deadline:
+                        return
+                    response = await send(base + step.path.format(**ids), step.body, employer if step.by_employer else km)
+                    if step.path == "/placements":
+                        ids["placement"] = response.headers["Location"].rsplit("/", 1)[-1]
+            except _Dropped:
+                continue
 
     async def _run(self, clients: int, seconds: float) -> Timings:
-        import httpx
-
         timings = Timings()
         limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
         async with httpx.AsyncClient(base_url=self.base_url, limits=limits, timeout=60) as http:
