@@ -80,6 +80,11 @@ class Workers:
             self._periodic = None
         if self._worker is not None:
             self._worker.stop()
+            # dramatiq's worker leaves its middleware on the broker, where it would start consumers
+            # for the stopped worker on a queue declared later (and warns of a second one when
+            # the workers start again): taken off with the worker.
+            stopped = self._worker
+            self.broker.middleware[:] = [m for m in self.broker.middleware if getattr(m, "worker", None) is not stopped]
             self._worker = None
 
     def _periodic_work(self, policies: bool) -> None:
